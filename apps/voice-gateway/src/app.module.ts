@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { CONFIG_NAMESPACES } from '@app/config';
+import { CallOrchestrator, OrchestrationModule } from '@app/orchestration';
+import { TwilioModule } from '@app/telephony';
+import { GatewayLoggerModule } from './logging';
+
+@Module({
+  imports: [
+    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: CONFIG_NAMESPACES }),
+    GatewayLoggerModule,
+    OrchestrationModule,
+    TwilioModule.forRoot({ imports: [OrchestrationModule], handler: CallOrchestrator }),
+  ],
+})
+export class AppModule {}

@@ -1,0 +1,218 @@
+import type { Logger } from 'pino';
+import type { MediaStreamListener, MediaStreamStart, MediaStreamViolation, TwilioMediaStream } from '@app/telephony';
+import type {
+  RealtimeCloseInfo,
+  RealtimeServerEvent,
+  RealtimeSession,
+  RealtimeSessionConfig,
+  RealtimeSessionListener,
+} from '@app/realtime';
+import { PlaybackTracker } from './playback-tracker';
+
+export type CallState = 'connecting' | 'active' | 'ended';
+export type CallEndReason =
+  | 'caller-hung-up'
+  | 'stream-closed'
+  | 'openai-closed'
+  | 'openai-failed'
+  | 'server-shutdown';
+
+/** Per-call settings, fixed when the call starts. */
+export interface CallSettings {
+  session: RealtimeSessionConfig;
+  /** Instructions for the assistant's first turn; empty: the caller speaks first. */
+  greeting: string;
+}
+
+export interface CallDependencies {
+  stream: TwilioMediaStream;
+  settings: CallSettings;
+  /** Opens the OpenAI side for this call. */
+  openSession: (listener: RealtimeSessionListener, logger: Logger) => RealtimeSession;
+  /** The connection's logger; the call derives a child carrying callSid and streamSid. */
+  logger: Logger;
+  onEnded: (call: Call) => void;
+  now?: () => number;
+}
+
+/** OpenAI errors that are expected during normal turn-taking races, not failures. */
+const BENIGN_OPENAI_ERRORS = new Set(['response_cancel_not_active', 'conversation_already_has_active_response']);
+
+/**
+ * One phone call: bridges a Twilio media stream to an OpenAI Realtime session, tracks what the
+ * caller has heard, and handles barge-in. A plain object made per call by CallFactory; it never
+ * throws from a socket callback.
+ */
+export class Call implements MediaStreamListener, RealtimeSessionListener {
+  state: CallState = 'connecting';
+  callSid?: string;
+  streamSid?: string;
+  customParameters: Record<string, string> = {};
+  endReason?: CallEndReason;
+
+  private logger: Logger;
+  private session?: RealtimeSession;
+  private readonly playback = new PlaybackTracker();
+  private activeResponseId?: string;
+  /** Responses interrupted by the caller: their late audio is dropped. */
+  private readonly discardedResponses = new Set<string>();
+  private readonly reportedViolations = new Set<MediaStreamViolation>();
+  private readonly now: () => number;
+  private readonly connectedAt: number;
+  private startedAt?: number;
+
+  constructor(private readonly deps: CallDependencies) {
+    this.logger = deps.logger;
+    this.now = deps.now ?? Date.now;
+    this.connectedAt = this.now();
+    deps.stream.setListener(this);
+  }
+
+  /** True while assistant audio sent to Twilio has not been heard yet. */
+  get assistantSpeaking(): boolean {
+    return this.playback.isPlaying;
+  }
+
+  /** Ends the call from our side (e.g. shutdown): closes both sockets. */
+  end(reason: CallEndReason, twilioCloseCode = 1000): void {
+    if (this.state === 'ended') return;
+    this.state = 'ended';
+    this.endReason = reason;
+    this.session?.close();
+    this.deps.stream.close(twilioCloseCode, reason);
+    const durationMs = this.now() - (this.startedAt ?? this.connectedAt);
+    this.logger.info({ reason, durationMs }, 'call ended');
+    this.deps.onEnded(this);
+  }
+
+  // ---- Twilio side ---------------------------------------------------------------------
+
+  onStreamStart(start: MediaStreamStart): void {
+    if (this.state !== 'connecting') return;
+    this.state = 'active';
+    this.startedAt = this.now();
+    this.callSid = start.callSid;
+    this.streamSid = start.streamSid;
+    this.customParameters = start.customParameters;
+    this.logger = this.deps.logger.child({ callSid: start.callSid, streamSid: start.streamSid });
+    this.logger.info({ from: start.customParameters.From, to: start.customParameters.To }, 'call started');
+    this.session = this.deps.openSession(this, this.logger);
+    this.session.configure(this.deps.settings.session);
+    this.session.connect();
+  }
+
+  onCallerAudio(base64Payload: string): void {
+    this.session?.appendAudio(base64Payload);
+  }
+
+  onMarkPlayed(name: string): void {
+    this.playback.markPlayed(name);
+  }
+
+  onDtmf(digit: string): void {
+    this.logger.debug({ digit }, 'caller pressed a key');
+  }
+
+  onStreamStop(): void {
+    this.end('caller-hung-up');
+  }
+
+  onStreamClosed(code: number): void {
+    if (this.state === 'ended') return;
+    this.logger.info({ code }, 'Twilio closed the media stream');
+    this.end('stream-closed');
+  }
+
+  onViolation(kind: MediaStreamViolation, detail: string): void {
+    if (this.reportedViolations.has(kind)) return;
+    this.reportedViolations.add(kind);
+    this.logger.warn({ violation: kind }, `dropped bad media-stream input: ${detail}`);
+  }
+
+  // ---- OpenAI side ---------------------------------------------------------------------
+
+  onSessionReady(): void {
+    if (this.state !== 'active') return;
+    this.logger.info({ setupMs: this.now() - (this.startedAt ?? this.connectedAt) }, 'OpenAI session ready');
+    const greeting = this.deps.settings.greeting;
+    if (greeting) this.session!.send({ type: 'response.create', response: { instructions: greeting } });
+  }
+
+  onServerEvent(event: RealtimeServerEvent): void {
+    switch (event.type) {
+      case 'response.output_audio.delta':
+        return this.forwardAssistantAudio(event.response_id, event.item_id, event.delta);
+      case 'input_audio_buffer.speech_started':
+        return this.handleCallerSpeechStarted();
+      case 'response.created':
+        this.activeResponseId = event.response.id;
+        return;
+      case 'response.done':
+        if (this.activeResponseId === event.response.id) this.activeResponseId = undefined;
+        this.discardedResponses.delete(event.response.id);
+        return;
+      case 'conversation.item.input_audio_transcription.completed':
+        this.logger.debug({ transcript: event.transcript }, 'caller said');
+        return;
+      case 'response.output_audio_transcript.done':
+        this.logger.debug({ transcript: event.transcript }, 'assistant said');
+        return;
+      case 'error':
+        return this.handleOpenAiError(event.error);
+      default:
+        return;
+    }
+  }
+
+  onSessionClosed(info: RealtimeCloseInfo): void {
+    if (this.state === 'ended' || info.initiatedLocally) return;
+    const failed = info.error !== undefined || (info.code !== 1000 && info.code !== 1001);
+    this.logger.warn({ code: info.code, reason: info.reason, error: info.error?.message }, 'OpenAI closed the session; ending the call');
+    this.end(failed ? 'openai-failed' : 'openai-closed', failed ? 1011 : 1000);
+  }
+
+  // ---- behaviour -----------------------------------------------------------------------
+
+  private forwardAssistantAudio(responseId: string, itemId: string, base64Audio: string): void {
+    if (this.state !== 'active' || this.discardedResponses.has(responseId)) return;
+    const stream = this.deps.stream;
+    stream.sendAudio(base64Audio);
+    stream.sendMark(this.playback.audioSent(itemId, base64DecodedLength(base64Audio)));
+  }
+
+  /**
+   * Barge-in. If assistant audio is still playing: clear Twilio's buffer, cut each unheard item at
+   * what the caller heard (delete it if nothing was heard), and cancel the response. Whatever was
+   * in flight from the interrupted response is dropped when it arrives.
+   */
+  private handleCallerSpeechStarted(): void {
+    const responseId = this.activeResponseId;
+    if (responseId) this.discardedResponses.add(responseId);
+    if (!this.playback.isPlaying || !this.session) return;
+    this.deps.stream.sendClear();
+    for (const cut of this.playback.interrupt()) {
+      if (cut.playedMs > 0) {
+        this.session.send({ type: 'conversation.item.truncate', item_id: cut.itemId, content_index: 0, audio_end_ms: cut.playedMs });
+      } else {
+        this.session.send({ type: 'conversation.item.delete', item_id: cut.itemId });
+      }
+    }
+    if (responseId) this.session.send({ type: 'response.cancel', response_id: responseId });
+    this.logger.debug('caller barged in');
+  }
+
+  private handleOpenAiError(error: { code?: string | null; type?: string; message?: string }): void {
+    const code = error?.code ?? error?.type ?? 'unknown';
+    if (BENIGN_OPENAI_ERRORS.has(code)) {
+      this.logger.debug({ code }, 'OpenAI reported a benign race');
+      return;
+    }
+    this.logger.warn({ code, message: error?.message }, 'OpenAI reported an error');
+  }
+}
+
+function base64DecodedLength(base64: string): number {
+  const length = base64.length;
+  const padding = base64.charCodeAt(length - 1) === 61 ? (base64.charCodeAt(length - 2) === 61 ? 2 : 1) : 0;
+  return (length * 3) / 4 - padding;
+}

@@ -1,0 +1,7 @@
+export * from './openai-realtime.module';
+export * from './realtime-endpoint';
+export * from './realtime-events';
+export * from './realtime-session';
+export * from './realtime-session.factory';
+export * from './session-config';
+export * from './pre-ready-audio-buffer';

@@ -1,0 +1,298 @@
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import WebSocket, { RawData } from 'ws';
+import { MULAW_BYTES_PER_MS, MULAW_SILENCE } from '../audio/mulaw';
+
+export interface FakeTwilioCallOptions {
+  /** The gateway's media-stream URL, e.g. ws://127.0.0.1:5050/media-stream */
+  url: string;
+  callSid?: string;
+  streamSid?: string;
+  accountSid?: string;
+  /** `<Parameter>`s from the TwiML, delivered in `start.customParameters`. */
+  customParameters?: Record<string, string>;
+  /** Extra handshake headers (e.g. `x-twilio-signature`). */
+  headers?: Record<string, string>;
+  /** Milliseconds per caller frame (Twilio sends 20 ms). */
+  frameMs?: number;
+}
+
+interface PendingMark {
+  name: string;
+  timer?: NodeJS.Timeout;
+}
+
+export interface ReceivedMark {
+  name: string;
+  /** True when echoed because of a `clear` rather than because its audio finished playing. */
+  cleared: boolean;
+}
+
+const sid = (prefix: string) => prefix + randomBytes(16).toString('hex');
+
+/**
+ * Plays Twilio's side of a bidirectional Media Stream against the gateway: `connected`, `start`,
+ * a 20 ms µ-law frame every 20 ms (silence unless the caller "speaks"), DTMF and `stop`. Assistant
+ * audio is "played" in real time at 8 bytes per ms; each mark is echoed when the audio sent before
+ * it has finished playing, and every pending mark is echoed at once on `clear`, as Twilio does.
+ */
+export class FakeTwilioCall extends EventEmitter {
+  readonly callSid: string;
+  readonly streamSid: string;
+  readonly accountSid: string;
+  /** Every non-media message the gateway sent, in order. */
+  readonly messages: Array<Record<string, any>> = [];
+  /** Marks echoed back to the gateway, in order. */
+  readonly echoedMarks: ReceivedMark[] = [];
+  clearCount = 0;
+  /** Messages the gateway sent with a wrong streamSid (Twilio would raise 31951). */
+  wrongStreamSidCount = 0;
+  closeCode?: number;
+  /** Set when the handshake was refused, e.g. HTTP 403. */
+  rejectedStatus?: number;
+
+  private socket?: WebSocket;
+  private readonly frameMs: number;
+  private readonly receivedChunks: Buffer[] = [];
+  private sequence = 0;
+  private chunk = 0;
+  private streamStartedAt = 0;
+  private framesSent = 0;
+  private frameTimer?: NodeJS.Timeout;
+  private speech: Buffer = Buffer.alloc(0);
+  private speechOffset = 0;
+  private playbackEndsAt = 0;
+  private readonly pendingMarks: PendingMark[] = [];
+  private readonly sentFrames: Buffer[] = [];
+
+  constructor(private readonly options: FakeTwilioCallOptions) {
+    super();
+    this.callSid = options.callSid ?? sid('CA');
+    this.streamSid = options.streamSid ?? sid('MZ');
+    this.accountSid = options.accountSid ?? sid('AC');
+    this.frameMs = options.frameMs ?? 20;
+  }
+
+  /** Opens the socket, sends `connected` and `start`, then streams a frame every 20 ms. */
+  async connect(options: { sendStart?: boolean; stream?: boolean } = {}): Promise<void> {
+    const socket = new WebSocket(this.options.url, { headers: this.options.headers, perMessageDeflate: false });
+    this.socket = socket;
+    socket.on('message', (data: RawData) => this.handleMessage(data));
+    socket.on('close', (code: number) => {
+      this.closeCode = code;
+      this.stopFrames();
+      for (const mark of this.pendingMarks) clearTimeout(mark.timer);
+      this.emit('closed', code);
+    });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('unexpected-response', (_req, res) => {
+        this.rejectedStatus = res.statusCode;
+        res.resume();
+        reject(new Error(`media-stream handshake refused: HTTP ${res.statusCode}`));
+      });
+      socket.once('error', reject);
+    });
+    socket.on('error', () => undefined);
+    this.sendJson({ event: 'connected', protocol: 'Call', version: '1.0.0' });
+    if (options.sendStart === false) return;
+    this.sendStart();
+    if (options.stream !== false) this.startFrames();
+  }
+
+  sendStart(): void {
+    this.sendJson({
+      event: 'start',
+      sequenceNumber: String(++this.sequence),
+      start: {
+        accountSid: this.accountSid,
+        streamSid: this.streamSid,
+        callSid: this.callSid,
+        tracks: ['inbound'],
+        customParameters: this.options.customParameters ?? {},
+        mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 },
+      },
+      streamSid: this.streamSid,
+    });
+    this.streamStartedAt = Date.now();
+  }
+
+  /** Queues caller audio; it goes out in real time, one frame per 20 ms, after what is already queued. */
+  say(mulaw: Buffer): Promise<void> {
+    this.speech = Buffer.concat([this.speech.subarray(this.speechOffset), mulaw]);
+    this.speechOffset = 0;
+    return new Promise((resolve) => {
+      const check = () => {
+        if (this.speechOffset >= this.speech.length) {
+          this.off('frame', check);
+          resolve();
+        }
+      };
+      this.on('frame', check);
+    });
+  }
+
+  sendDtmf(digit: string): void {
+    this.sendJson({ event: 'dtmf', streamSid: this.streamSid, sequenceNumber: String(++this.sequence), dtmf: { track: 'inbound_track', digit } });
+  }
+
+  /** Sends any raw text or binary frame (for hostile-input tests). */
+  sendRaw(data: string | Buffer): void {
+    this.socket?.send(data);
+  }
+
+  /** Hang-up as Twilio does it: `stop`, then the socket closes. */
+  hangUp(): void {
+    this.stopFrames();
+    this.sendJson({
+      event: 'stop',
+      sequenceNumber: String(++this.sequence),
+      stop: { accountSid: this.accountSid, callSid: this.callSid },
+      streamSid: this.streamSid,
+    });
+    this.socket?.close(1000);
+  }
+
+  /** Drops the socket without `stop` (network loss). */
+  drop(): void {
+    this.stopFrames();
+    this.socket?.terminate();
+  }
+
+  /** All assistant audio received, byte for byte. */
+  receivedAudio(): Buffer {
+    return Buffer.concat(this.receivedChunks);
+  }
+
+  /** All caller audio sent, byte for byte. */
+  sentAudio(): Buffer {
+    return Buffer.concat(this.sentFrames);
+  }
+
+  /** True while assistant audio is still "playing" on the phone. */
+  get isPlaying(): boolean {
+    return this.playbackEndsAt > Date.now();
+  }
+
+  get isOpen(): boolean {
+    return this.socket?.readyState === WebSocket.OPEN;
+  }
+
+  waitForClose(timeoutMs = 5000): Promise<number> {
+    if (this.closeCode !== undefined) return Promise.resolve(this.closeCode);
+    return waitForEvent(this, 'closed', timeoutMs, 'the gateway to close the media stream') as Promise<number>;
+  }
+
+  /** Resolves once at least `bytes` of assistant audio have arrived. */
+  async waitForAudio(bytes: number, timeoutMs = 5000): Promise<void> {
+    await this.waitUntil(() => this.receivedAudio().length >= bytes, timeoutMs, `${bytes} bytes of assistant audio`);
+  }
+
+  /** Resolves once the assistant's audio has finished playing and every mark has been echoed. */
+  async waitForPlaybackEnd(timeoutMs = 10000): Promise<void> {
+    await this.waitUntil(() => !this.isPlaying && this.pendingMarks.length === 0, timeoutMs, 'playback to finish');
+  }
+
+  async waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!condition()) {
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
+  private startFrames(): void {
+    const frameBytes = this.frameMs * MULAW_BYTES_PER_MS;
+    const silence = Buffer.alloc(frameBytes, MULAW_SILENCE);
+    const tick = () => {
+      const due = Math.floor((Date.now() - this.streamStartedAt) / this.frameMs);
+      while (this.framesSent < due && this.isOpen) {
+        let frame: Buffer;
+        if (this.speechOffset < this.speech.length) {
+          frame = Buffer.alloc(frameBytes, MULAW_SILENCE);
+          this.speech.copy(frame, 0, this.speechOffset, this.speechOffset + frameBytes);
+          this.speechOffset += frameBytes;
+        } else {
+          frame = silence;
+        }
+        this.sendFrame(frame);
+        this.emit('frame');
+      }
+    };
+    this.frameTimer = setInterval(tick, this.frameMs / 2);
+  }
+
+  private sendFrame(frame: Buffer): void {
+    this.framesSent++;
+    this.sentFrames.push(frame);
+    this.sendJson({
+      event: 'media',
+      sequenceNumber: String(++this.sequence),
+      media: { track: 'inbound', chunk: String(++this.chunk), timestamp: String(this.framesSent * this.frameMs), payload: frame.toString('base64') },
+      streamSid: this.streamSid,
+    });
+  }
+
+  private stopFrames(): void {
+    if (this.frameTimer) clearInterval(this.frameTimer);
+    this.frameTimer = undefined;
+  }
+
+  private handleMessage(data: RawData): void {
+    const message = JSON.parse(data.toString());
+    if (message.streamSid !== this.streamSid) this.wrongStreamSidCount++;
+    switch (message.event) {
+      case 'media': {
+        const audio = Buffer.from(message.media.payload, 'base64');
+        this.receivedChunks.push(audio);
+        const startsAt = Math.max(Date.now(), this.playbackEndsAt);
+        this.playbackEndsAt = startsAt + audio.length / MULAW_BYTES_PER_MS;
+        this.emit('media', audio);
+        return;
+      }
+      case 'mark': {
+        this.messages.push(message);
+        const mark: PendingMark = { name: message.mark.name };
+        this.pendingMarks.push(mark);
+        const delay = this.playbackEndsAt - Date.now();
+        mark.timer = setTimeout(() => this.echoMark(mark, false), Math.max(0, delay));
+        return;
+      }
+      case 'clear': {
+        this.messages.push(message);
+        this.clearCount++;
+        this.playbackEndsAt = Date.now();
+        for (const mark of [...this.pendingMarks]) {
+          clearTimeout(mark.timer);
+          this.echoMark(mark, true);
+        }
+        this.emit('clear');
+        return;
+      }
+      default:
+        this.messages.push(message);
+    }
+  }
+
+  private echoMark(mark: PendingMark, cleared: boolean): void {
+    const index = this.pendingMarks.indexOf(mark);
+    if (index === -1) return;
+    this.pendingMarks.splice(index, 1);
+    this.echoedMarks.push({ name: mark.name, cleared });
+    this.sendJson({ event: 'mark', sequenceNumber: String(++this.sequence), streamSid: this.streamSid, mark: { name: mark.name } });
+  }
+
+  private sendJson(message: Record<string, unknown>): void {
+    if (this.isOpen) this.socket!.send(JSON.stringify(message));
+  }
+}
+
+function waitForEvent(emitter: EventEmitter, event: string, timeoutMs: number, what: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
+    emitter.once(event, (value) => {
+      clearTimeout(timer);
+      resolve(value);
+    });
+  });
+}

@@ -1,0 +1,18 @@
+import { OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
+import type { IncomingMessage } from 'node:http';
+import type WebSocket from 'ws';
+import { MediaStreamHandler } from './media-stream-handler';
+import { TwilioMediaStream } from './twilio-media-stream';
+
+export const MEDIA_STREAM_PATH = '/media-stream';
+
+/** Accepts Twilio Media Stream sockets on the HTTP port and hands each to the call orchestration. */
+@WebSocketGateway({ path: MEDIA_STREAM_PATH })
+export class MediaStreamGateway implements OnGatewayConnection {
+  constructor(private readonly handler: MediaStreamHandler) {}
+
+  // Synchronous on purpose: Nest does not await it and Twilio sends `connected`/`start` at once.
+  handleConnection(socket: WebSocket, request: IncomingMessage): void {
+    this.handler.acceptMediaStream(new TwilioMediaStream(socket), request);
+  }
+}

@@ -1,0 +1,56 @@
+/** Twilio Media Streams messages (bidirectional stream). See ../shared/protocol.md §1. */
+
+export interface TwilioStartFrame {
+  event: 'start';
+  sequenceNumber: string;
+  streamSid: string;
+  start: {
+    accountSid: string;
+    streamSid: string;
+    callSid: string;
+    tracks: string[];
+    customParameters?: Record<string, string>;
+    mediaFormat: { encoding: string; sampleRate: number; channels: number };
+  };
+}
+
+export interface TwilioMediaFrame {
+  event: 'media';
+  streamSid: string;
+  media: { track?: string; chunk?: string; timestamp?: string; payload: string };
+}
+
+export interface TwilioMarkFrame {
+  event: 'mark';
+  streamSid: string;
+  mark: { name: string };
+}
+
+export interface TwilioDtmfFrame {
+  event: 'dtmf';
+  streamSid: string;
+  dtmf: { track?: string; digit: string };
+}
+
+export interface TwilioStopFrame {
+  event: 'stop';
+  streamSid: string;
+  stop?: { accountSid?: string; callSid?: string };
+}
+
+export type TwilioInboundFrame =
+  | { event: 'connected'; protocol?: string; version?: string }
+  | TwilioStartFrame
+  | TwilioMediaFrame
+  | TwilioMarkFrame
+  | TwilioDtmfFrame
+  | TwilioStopFrame;
+
+/** What the caller's side of the stream told us in `start`. */
+export interface MediaStreamStart {
+  streamSid: string;
+  callSid: string;
+  accountSid: string;
+  customParameters: Record<string, string>;
+  mediaFormat: { encoding: string; sampleRate: number; channels: number };
+}

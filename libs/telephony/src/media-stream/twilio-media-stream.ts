@@ -1,0 +1,146 @@
+import WebSocket, { RawData } from 'ws';
+import { MediaStreamStart, TwilioInboundFrame } from './twilio-frames';
+
+/** Kinds of bad input a stream can receive; each is reported, dropped, and never thrown. */
+export type MediaStreamViolation =
+  | 'binary-frame'
+  | 'malformed-json'
+  | 'unknown-event'
+  | 'missing-field'
+  | 'media-before-start'
+  | 'duplicate-start'
+  | 'wrong-stream-sid';
+
+/** What a media stream reports to the call that owns it. Implementations must not throw. */
+export interface MediaStreamListener {
+  onStreamStart(start: MediaStreamStart): void;
+  /** Base64 µ-law payload exactly as Twilio sent it. */
+  onCallerAudio(base64Payload: string): void;
+  onMarkPlayed(name: string): void;
+  onDtmf(digit: string): void;
+  onStreamStop(): void;
+  onStreamClosed(code: number): void;
+  onViolation(kind: MediaStreamViolation, detail: string): void;
+}
+
+/**
+ * One Twilio Media Stream WebSocket: parses what Twilio sends into listener calls and writes
+ * media, marks and clears back. Outbound messages are built by string concatenation (payloads are
+ * base64 and stream SIDs are validated, so nothing needs escaping), keeping the audio path lean.
+ */
+export class TwilioMediaStream {
+  private listener?: MediaStreamListener;
+  private streamSid?: string;
+  private mediaPrefix = '';
+  private markPrefix = '';
+  private clearMessage = '';
+
+  constructor(private readonly socket: WebSocket) {
+    socket.on('message', (data: RawData, isBinary: boolean) => this.handleMessage(data, isBinary));
+    socket.once('close', (code: number) => this.listener?.onStreamClosed(code));
+    // Errors are followed by 'close'; without a listener ws would throw them.
+    socket.on('error', () => undefined);
+  }
+
+  /** Must be set synchronously on connection, before Twilio's first frame can be processed. */
+  setListener(listener: MediaStreamListener): void {
+    this.listener = listener;
+  }
+
+  get isOpen(): boolean {
+    return this.socket.readyState === WebSocket.OPEN;
+  }
+
+  get started(): boolean {
+    return this.streamSid !== undefined;
+  }
+
+  sendAudio(base64Payload: string): void {
+    if (this.isOpen && this.streamSid) this.socket.send(this.mediaPrefix + base64Payload + '"}}');
+  }
+
+  sendMark(name: string): void {
+    if (this.isOpen && this.streamSid) this.socket.send(this.markPrefix + name + '"}}');
+  }
+
+  sendClear(): void {
+    if (this.isOpen && this.streamSid) this.socket.send(this.clearMessage);
+  }
+
+  close(code = 1000, reason = ''): void {
+    if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) {
+      this.socket.close(code, reason.slice(0, 120));
+    }
+  }
+
+  terminate(): void {
+    this.socket.terminate();
+  }
+
+  private handleMessage(data: RawData, isBinary: boolean): void {
+    const listener = this.listener;
+    if (!listener) return;
+    if (isBinary) return listener.onViolation('binary-frame', 'Twilio sends JSON text frames only');
+    let frame: TwilioInboundFrame;
+    try {
+      frame = JSON.parse(data.toString());
+    } catch {
+      return listener.onViolation('malformed-json', 'frame is not valid JSON');
+    }
+    if (frame === null || typeof frame !== 'object') return listener.onViolation('malformed-json', 'frame is not a JSON object');
+    switch (frame.event) {
+      case 'media': {
+        const payload = frame.media?.payload;
+        if (typeof payload !== 'string') return listener.onViolation('missing-field', 'media frame without media.payload');
+        if (!this.streamSid) return listener.onViolation('media-before-start', 'media frame before start');
+        if (frame.streamSid !== this.streamSid) return listener.onViolation('wrong-stream-sid', 'media frame for another stream');
+        return listener.onCallerAudio(payload);
+      }
+      case 'mark': {
+        const name = frame.mark?.name;
+        if (typeof name !== 'string') return listener.onViolation('missing-field', 'mark frame without mark.name');
+        if (frame.streamSid !== this.streamSid) return listener.onViolation('wrong-stream-sid', 'mark frame for another stream');
+        return listener.onMarkPlayed(name);
+      }
+      case 'start':
+        return this.handleStart(frame, listener);
+      case 'dtmf': {
+        const digit = frame.dtmf?.digit;
+        if (typeof digit !== 'string') return listener.onViolation('missing-field', 'dtmf frame without dtmf.digit');
+        if (frame.streamSid !== this.streamSid) return listener.onViolation('wrong-stream-sid', 'dtmf frame for another stream');
+        return listener.onDtmf(digit);
+      }
+      case 'stop':
+        if (this.streamSid && frame.streamSid !== this.streamSid) return listener.onViolation('wrong-stream-sid', 'stop frame for another stream');
+        return listener.onStreamStop();
+      case 'connected':
+        return;
+      default:
+        return listener.onViolation('unknown-event', `unknown event ${JSON.stringify(String((frame as { event?: unknown }).event)).slice(0, 40)}`);
+    }
+  }
+
+  private handleStart(frame: Extract<TwilioInboundFrame, { event: 'start' }>, listener: MediaStreamListener): void {
+    if (this.streamSid) return listener.onViolation('duplicate-start', 'a second start frame');
+    const start = frame.start;
+    const streamSid = start?.streamSid ?? frame.streamSid;
+    if (typeof streamSid !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(streamSid) || typeof start?.callSid !== 'string') {
+      return listener.onViolation('missing-field', 'start frame without a valid streamSid and callSid');
+    }
+    this.streamSid = streamSid;
+    this.mediaPrefix = '{"event":"media","streamSid":"' + streamSid + '","media":{"payload":"';
+    this.markPrefix = '{"event":"mark","streamSid":"' + streamSid + '","mark":{"name":"';
+    this.clearMessage = '{"event":"clear","streamSid":"' + streamSid + '"}';
+    listener.onStreamStart({
+      streamSid,
+      callSid: start.callSid,
+      accountSid: typeof start.accountSid === 'string' ? start.accountSid : '',
+      customParameters: isStringRecord(start.customParameters) ? start.customParameters : {},
+      mediaFormat: start.mediaFormat ?? { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 },
+    });
+  }
+}
+
+function isStringRecord(value: unknown): value is Record<string, string> {
+  return typeof value === 'object' && value !== null && Object.values(value).every((v) => typeof v === 'string');
+}

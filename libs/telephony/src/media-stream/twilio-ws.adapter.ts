@@ -1,0 +1,37 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { WsAdapter } from '@nestjs/platform-ws';
+import type { IncomingMessage } from 'node:http';
+
+/** Twilio frames are a few hundred bytes; anything far larger is abuse. */
+export const MEDIA_STREAM_MAX_PAYLOAD_BYTES = 64 * 1024;
+
+export type UpgradeVerifier = (request: IncomingMessage) => boolean;
+
+/**
+ * The WebSocket adapter for the media stream. Frames are handled on raw `ws` listeners, never
+ * through Nest's message pipeline (half the CPU per frame), so the adapter parses nothing and
+ * binds no message handlers. An optional verifier can refuse an upgrade with 403 before it happens.
+ */
+export class TwilioWsAdapter extends WsAdapter {
+  constructor(app: INestApplicationContext, private readonly verifyUpgrade?: UpgradeVerifier) {
+    super(app, { messageParser: () => undefined });
+  }
+
+  override create(port: number, options: Record<string, any> = {}): any {
+    const verifyUpgrade = this.verifyUpgrade;
+    return super.create(port, {
+      ...options,
+      maxPayload: MEDIA_STREAM_MAX_PAYLOAD_BYTES,
+      perMessageDeflate: false,
+      ...(verifyUpgrade && {
+        verifyClient: (info: { req: IncomingMessage }, done: (ok: boolean, code?: number, message?: string) => void) =>
+          verifyUpgrade(info.req) ? done(true) : done(false, 403, 'Forbidden'),
+      }),
+    });
+  }
+
+  override bindMessageHandlers(client: any, handlers: any[], transform: any): void {
+    if (handlers.length === 0) return;
+    super.bindMessageHandlers(client, handlers, transform);
+  }
+}

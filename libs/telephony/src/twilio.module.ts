@@ -1,0 +1,24 @@
+import { DynamicModule, Module, Type } from '@nestjs/common';
+import { MediaStreamHandler } from './media-stream/media-stream-handler';
+import { MediaStreamGateway } from './media-stream/media-stream.gateway';
+import { IncomingCallController } from './twiml/incoming-call.controller';
+
+export interface TwilioModuleOptions {
+  /** The module that provides the media-stream handler. */
+  imports: Array<Type<unknown> | DynamicModule>;
+  /** The provider that receives every new media stream (bound as MediaStreamHandler). */
+  handler: Type<MediaStreamHandler>;
+}
+
+/** Everything Twilio-facing: the TwiML webhook and the Media Streams WebSocket gateway. */
+@Module({})
+export class TwilioModule {
+  static forRoot(options: TwilioModuleOptions): DynamicModule {
+    return {
+      module: TwilioModule,
+      imports: options.imports,
+      controllers: [IncomingCallController],
+      providers: [MediaStreamGateway, { provide: MediaStreamHandler, useExisting: options.handler }],
+    };
+  }
+}
