@@ -20,6 +20,8 @@ export interface SimulatedSessionBehaviour {
   reply: (input: { transcript?: string; instructions?: string; turn: number }) => string;
   /** Renders the assistant's text as µ-law audio. */
   speak: (text: string) => Buffer;
+  /** Delay before `session.updated` is sent (a slow session start). */
+  configureDelayMs: number;
 }
 
 export const DEFAULT_BEHAVIOUR: SimulatedSessionBehaviour = {
@@ -31,6 +33,7 @@ export const DEFAULT_BEHAVIOUR: SimulatedSessionBehaviour = {
   reply: ({ instructions, turn }) =>
     instructions ? 'Hello! This is the simulated assistant. How can I help you today?' : `This is simulated reply number ${turn}.`,
   speak: toneVoice,
+  configureDelayMs: 0,
 };
 
 interface ItemRecord {
@@ -74,7 +77,7 @@ export class SimulatedSession extends EventEmitter {
   readonly clientEvents: Array<Record<string, any>> = [];
   /** The session configuration after all `session.update`s. */
   config: Record<string, any> = {};
-  /** Audio appended while the input format was still the server default (PCM 24 kHz). */
+  /** Audio appended before `session.updated` confirmed µ-law input (it would be read as PCM 24 kHz). */
   appendsBeforeConfigured = 0;
   /** Appends whose audio was not valid base64. */
   invalidAppends = 0;
@@ -92,6 +95,7 @@ export class SimulatedSession extends EventEmitter {
   private speechItemId = '';
   private speechStartByte = 0;
   private silenceMs = 0;
+  private mulawConfirmed = false;
 
   constructor(
     private readonly socket: WebSocket,
@@ -343,7 +347,12 @@ export class SimulatedSession extends EventEmitter {
       return this.sendError('invalid_request_error', 'missing_required_parameter', "Missing required parameter: 'session.type'.");
     }
     this.config = deepMerge(this.config, session);
-    this.send({ type: 'session.updated', session: this.config });
+    const confirm = () => {
+      this.mulawConfirmed = this.config.audio?.input?.format?.type === 'audio/pcmu';
+      this.send({ type: 'session.updated', session: this.config });
+    };
+    if (this.behaviour.configureDelayMs > 0) setTimeout(confirm, this.behaviour.configureDelayMs);
+    else confirm();
   }
 
   private handleAppend(audio: unknown): void {
@@ -351,7 +360,7 @@ export class SimulatedSession extends EventEmitter {
       this.invalidAppends++;
       return this.sendError('invalid_request_error', 'invalid_value', 'Invalid base64 audio.');
     }
-    if (this.config.audio?.input?.format?.type !== 'audio/pcmu') this.appendsBeforeConfigured++;
+    if (!this.mulawConfirmed) this.appendsBeforeConfigured++;
     const bytes = Buffer.from(audio, 'base64');
     this.inputChunks.push(bytes);
     this.inputBytes += bytes.length;

@@ -1,0 +1,78 @@
+import type { INestApplication } from '@nestjs/common';
+import type { AddressInfo } from 'node:net';
+import { FakeTwilioCall, FakeTwilioCallOptions, RealtimeSimulator, RealtimeSimulatorOptions } from '@app/simulators';
+import { createGatewayApp } from '../../apps/voice-gateway/src/create-gateway-app';
+
+export const TEST_OPENAI_KEY = 'sk-test-0123456789abcdefghijklmnop';
+
+export interface GatewayHarness {
+  app: INestApplication;
+  simulator: RealtimeSimulator;
+  port: number;
+  httpUrl: string;
+  mediaStreamUrl: string;
+  /** A fake Twilio call aimed at this gateway (not yet connected). */
+  newCall(options?: Partial<FakeTwilioCallOptions>): FakeTwilioCall;
+  close(): Promise<void>;
+}
+
+/**
+ * Boots the real gateway on an ephemeral loopback port against a Realtime simulator.
+ * `env` overrides configuration for this gateway only; the previous environment is restored on close.
+ */
+export async function startGateway(
+  env: Record<string, string | undefined> = {},
+  simulatorOptions: RealtimeSimulatorOptions = {},
+): Promise<GatewayHarness> {
+  const simulator = await RealtimeSimulator.start({ apiKey: TEST_OPENAI_KEY, ...simulatorOptions });
+  const overrides: Record<string, string | undefined> = {
+    NODE_ENV: 'test',
+    OPENAI_API_KEY: TEST_OPENAI_KEY,
+    OPENAI_REALTIME_URL: simulator.url,
+    PUBLIC_URL: undefined,
+    ...env,
+  };
+  const saved: Record<string, string | undefined> = {};
+  for (const [key, value] of Object.entries(overrides)) {
+    saved[key] = process.env[key];
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  }
+  const restoreEnv = () => {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  };
+  let app: INestApplication;
+  try {
+    app = await createGatewayApp();
+    await app.listen(0, '127.0.0.1');
+  } catch (error) {
+    restoreEnv();
+    await simulator.close();
+    throw error;
+  }
+  const port = (app.getHttpServer().address() as AddressInfo).port;
+  const calls: FakeTwilioCall[] = [];
+  return {
+    app,
+    simulator,
+    port,
+    httpUrl: `http://127.0.0.1:${port}`,
+    mediaStreamUrl: `ws://127.0.0.1:${port}/media-stream`,
+    newCall(options = {}) {
+      const call = new FakeTwilioCall({ url: `ws://127.0.0.1:${port}/media-stream`, ...options });
+      calls.push(call);
+      return call;
+    },
+    async close() {
+      for (const call of calls) call.drop();
+      await app.close();
+      await simulator.close();
+      restoreEnv();
+    },
+  };
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,27 @@
+import { fileURLToPath } from 'node:url';
+import swc from 'unplugin-swc';
+import { defineConfig } from 'vitest/config';
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+export default defineConfig({
+  // SWC keeps Nest's constructor injection working (it emits decorator metadata).
+  plugins: [swc.vite({ module: { type: 'es6' } })],
+  resolve: {
+    alias: {
+      '@app/config': here('./config/index.ts'),
+      '@app/telephony': here('./libs/telephony/src/index.ts'),
+      '@app/realtime': here('./libs/realtime/src/index.ts'),
+      '@app/simulators': here('./libs/simulators/src/index.ts'),
+      '@app/orchestration': here('./libs/orchestration/src/index.ts'),
+    },
+  },
+  test: {
+    include: ['libs/**/*.spec.ts', 'config/**/*.spec.ts', 'apps/**/*.spec.ts', 'test/**/*.spec.ts', 'test/**/*.e2e-spec.ts'],
+    environment: 'node',
+    testTimeout: 20000,
+    hookTimeout: 20000,
+    pool: 'forks',
+    reporters: ['default'],
+  },
+});
