@@ -35,6 +35,8 @@ export interface CallDependencies {
   now?: () => number;
 }
 
+const MAX_REMEMBERED_DISCARDS = 8;
+
 /** OpenAI errors that are expected during normal turn-taking races, not failures. */
 const BENIGN_OPENAI_ERRORS = new Set(['response_cancel_not_active', 'conversation_already_has_active_response']);
 
@@ -149,7 +151,6 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
         return;
       case 'response.done':
         if (this.activeResponseId === event.response.id) this.activeResponseId = undefined;
-        this.discardedResponses.delete(event.response.id);
         return;
       case 'conversation.item.input_audio_transcription.completed':
         this.logger.debug({ transcript: event.transcript }, 'caller said');
@@ -187,7 +188,7 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
    */
   private handleCallerSpeechStarted(): void {
     const responseId = this.activeResponseId;
-    if (responseId) this.discardedResponses.add(responseId);
+    if (responseId) this.discardResponse(responseId);
     if (!this.playback.isPlaying || !this.session) return;
     this.deps.stream.sendClear();
     for (const cut of this.playback.interrupt()) {
@@ -199,6 +200,14 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
     }
     if (responseId) this.session.send({ type: 'response.cancel', response_id: responseId });
     this.logger.debug('caller barged in');
+  }
+
+  /** Remembers the last few interrupted responses so their stragglers are dropped. */
+  private discardResponse(responseId: string): void {
+    this.discardedResponses.add(responseId);
+    if (this.discardedResponses.size > MAX_REMEMBERED_DISCARDS) {
+      this.discardedResponses.delete(this.discardedResponses.values().next().value!);
+    }
   }
 
   private handleOpenAiError(error: { code?: string | null; type?: string; message?: string }): void {

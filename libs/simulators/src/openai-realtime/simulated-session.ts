@@ -82,6 +82,8 @@ export class SimulatedSession extends EventEmitter {
   /** Appends whose audio was not valid base64. */
   invalidAppends = 0;
   closedBy?: 'client' | 'server';
+  /** Every `error` event sent to the client (what OpenAI would have complained about). */
+  readonly sentErrors: Array<{ type: string; code: string; message: string }> = [];
 
   private readonly behaviour: SimulatedSessionBehaviour;
   private readonly inputChunks: Buffer[] = [];
@@ -266,6 +268,7 @@ export class SimulatedSession extends EventEmitter {
   }
 
   sendError(type: string, code: string, message: string): void {
+    this.sentErrors.push({ type, code, message });
     this.send({ type: 'error', event_id: this.nextId('event'), error: { type, code, message, param: null, event_id: null } });
   }
 
