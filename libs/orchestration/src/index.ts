@@ -4,3 +4,4 @@ export * from './call-registry.service';
 export * from './call/call';
 export * from './call/call.factory';
 export * from './call/playback-tracker';
+export * from './events/call-events';

@@ -4,6 +4,7 @@ import type { AssistantConfig, OpenAiConfig } from '@app/config';
 import { buildSessionConfig, RealtimeSessionFactory } from '@app/realtime';
 import type { TwilioMediaStream } from '@app/telephony';
 import type { Logger } from 'pino';
+import { CallEvents } from '../events/call-events';
 import { Call, CallSettings } from './call';
 
 /** Makes a Call for each media stream, with its OpenAI session and settings from configuration. */
@@ -11,6 +12,7 @@ import { Call, CallSettings } from './call';
 export class CallFactory {
   constructor(
     private readonly sessions: RealtimeSessionFactory,
+    private readonly events: CallEvents,
     @Inject(openAiConfig.KEY) private readonly openAi: OpenAiConfig,
     @Inject(assistantConfig.KEY) private readonly assistant: AssistantConfig,
   ) {}
@@ -30,6 +32,7 @@ export class CallFactory {
       stream,
       settings,
       logger,
+      events: this.events,
       onEnded,
       openSession: (listener, callLogger) =>
         this.sessions.create({ model: this.openAi.model, preReadyBufferMs: this.assistant.preReadyBufferMs }, listener, callLogger),

@@ -7,6 +7,7 @@ import type {
   RealtimeSessionConfig,
   RealtimeSessionListener,
 } from '@app/realtime';
+import type { CallEvents } from '../events/call-events';
 import { PlaybackTracker } from './playback-tracker';
 
 export type CallState = 'connecting' | 'active' | 'ended';
@@ -31,6 +32,7 @@ export interface CallDependencies {
   openSession: (listener: RealtimeSessionListener, logger: Logger) => RealtimeSession;
   /** The connection's logger; the call derives a child carrying callSid and streamSid. */
   logger: Logger;
+  events: Pick<CallEvents, 'emit'>;
   onEnded: (call: Call) => void;
   now?: () => number;
 }
@@ -51,6 +53,11 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
   streamSid?: string;
   customParameters: Record<string, string> = {};
   endReason?: CallEndReason;
+  /** Media counters, read by metrics on scrape (plain numbers: nothing per frame but an add). */
+  readonly traffic = { framesFromCaller: 0, bytesFromCaller: 0, framesToCaller: 0, bytesToCaller: 0 };
+  readonly connectedAt: number;
+  startedAt?: number;
+  endedAt?: number;
 
   private logger: Logger;
   private session?: RealtimeSession;
@@ -60,14 +67,24 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
   private readonly discardedResponses = new Set<string>();
   private readonly reportedViolations = new Set<MediaStreamViolation>();
   private readonly now: () => number;
-  private readonly connectedAt: number;
-  private startedAt?: number;
+  /** When server VAD last heard the caller stop speaking (for response latency). */
+  private callerStoppedAt?: number;
+  /** The response whose first audio has already been reported. */
+  private audioStartedResponseId?: string;
 
   constructor(private readonly deps: CallDependencies) {
     this.logger = deps.logger;
     this.now = deps.now ?? Date.now;
     this.connectedAt = this.now();
     deps.stream.setListener(this);
+  }
+
+  get from(): string | undefined {
+    return this.customParameters.From;
+  }
+
+  get to(): string | undefined {
+    return this.customParameters.To;
   }
 
   /** True while assistant audio sent to Twilio has not been heard yet. */
@@ -80,11 +97,13 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
     if (this.state === 'ended') return;
     this.state = 'ended';
     this.endReason = reason;
+    this.endedAt = this.now();
     this.session?.close();
     this.deps.stream.close(twilioCloseCode, reason);
-    const durationMs = this.now() - (this.startedAt ?? this.connectedAt);
-    this.logger.info({ reason, durationMs }, 'call ended');
+    const durationMs = this.endedAt - (this.startedAt ?? this.connectedAt);
+    this.logger.info({ reason, durationMs, ...this.traffic }, 'call ended');
     this.deps.onEnded(this);
+    this.deps.events.emit('callEnded', this, reason);
   }
 
   // ---- Twilio side ---------------------------------------------------------------------
@@ -98,12 +117,15 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
     this.customParameters = start.customParameters;
     this.logger = this.deps.logger.child({ callSid: start.callSid, streamSid: start.streamSid });
     this.logger.info({ from: start.customParameters.From, to: start.customParameters.To }, 'call started');
+    this.deps.events.emit('callStarted', this);
     this.session = this.deps.openSession(this, this.logger);
     this.session.configure(this.deps.settings.session);
     this.session.connect();
   }
 
   onCallerAudio(base64Payload: string): void {
+    this.traffic.framesFromCaller++;
+    this.traffic.bytesFromCaller += base64DecodedLength(base64Payload);
     this.session?.appendAudio(base64Payload);
   }
 
@@ -113,6 +135,7 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
 
   onDtmf(digit: string): void {
     this.logger.debug({ digit }, 'caller pressed a key');
+    this.deps.events.emit('dtmf', this, digit);
   }
 
   onStreamStop(): void {
@@ -135,7 +158,9 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
 
   onSessionReady(): void {
     if (this.state !== 'active') return;
-    this.logger.info({ setupMs: this.now() - (this.startedAt ?? this.connectedAt) }, 'OpenAI session ready');
+    const setupMs = this.now() - (this.startedAt ?? this.connectedAt);
+    this.logger.info({ setupMs }, 'OpenAI session ready');
+    this.deps.events.emit('sessionReady', this, setupMs);
     const greeting = this.deps.settings.greeting;
     if (greeting) this.session!.send({ type: 'response.create', response: { instructions: greeting } });
   }
@@ -145,18 +170,26 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
       case 'response.output_audio.delta':
         return this.forwardAssistantAudio(event.response_id, event.item_id, event.delta);
       case 'input_audio_buffer.speech_started':
+        this.deps.events.emit('callerSpeechStarted', this);
         return this.handleCallerSpeechStarted();
+      case 'input_audio_buffer.speech_stopped':
+        this.callerStoppedAt = this.now();
+        this.deps.events.emit('callerSpeechStopped', this);
+        return;
       case 'response.created':
         this.activeResponseId = event.response.id;
         return;
       case 'response.done':
         if (this.activeResponseId === event.response.id) this.activeResponseId = undefined;
+        this.deps.events.emit('responseDone', this, event.response.id, event.response.status, event.response.usage ?? undefined);
         return;
       case 'conversation.item.input_audio_transcription.completed':
         this.logger.debug({ transcript: event.transcript }, 'caller said');
+        this.deps.events.emit('callerTranscript', this, event.item_id, event.transcript);
         return;
       case 'response.output_audio_transcript.done':
         this.logger.debug({ transcript: event.transcript }, 'assistant said');
+        this.deps.events.emit('assistantTranscript', this, event.item_id, event.transcript);
         return;
       case 'error':
         return this.handleOpenAiError(event.error);
@@ -177,8 +210,19 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
   private forwardAssistantAudio(responseId: string, itemId: string, base64Audio: string): void {
     if (this.state !== 'active' || this.discardedResponses.has(responseId)) return;
     const stream = this.deps.stream;
+    const bytes = base64DecodedLength(base64Audio);
     stream.sendAudio(base64Audio);
-    stream.sendMark(this.playback.audioSent(itemId, base64DecodedLength(base64Audio)));
+    stream.sendMark(this.playback.audioSent(itemId, bytes));
+    this.traffic.framesToCaller++;
+    this.traffic.bytesToCaller += bytes;
+    if (this.audioStartedResponseId !== responseId) this.reportFirstAudio(responseId);
+  }
+
+  private reportFirstAudio(responseId: string): void {
+    this.audioStartedResponseId = responseId;
+    const latencyMs = this.callerStoppedAt === undefined ? undefined : this.now() - this.callerStoppedAt;
+    this.callerStoppedAt = undefined;
+    this.deps.events.emit('assistantAudioStarted', this, responseId, latencyMs);
   }
 
   /**
@@ -191,7 +235,8 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
     if (responseId) this.discardResponse(responseId);
     if (!this.playback.isPlaying || !this.session) return;
     this.deps.stream.sendClear();
-    for (const cut of this.playback.interrupt()) {
+    const cuts = this.playback.interrupt();
+    for (const cut of cuts) {
       if (cut.playedMs > 0) {
         this.session.send({ type: 'conversation.item.truncate', item_id: cut.itemId, content_index: 0, audio_end_ms: cut.playedMs });
       } else {
@@ -200,6 +245,7 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
     }
     if (responseId) this.session.send({ type: 'response.cancel', response_id: responseId });
     this.logger.debug('caller barged in');
+    this.deps.events.emit('bargeIn', this, cuts);
   }
 
   /** Remembers the last few interrupted responses so their stragglers are dropped. */
@@ -214,9 +260,10 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
     const code = error?.code ?? error?.type ?? 'unknown';
     if (BENIGN_OPENAI_ERRORS.has(code)) {
       this.logger.debug({ code }, 'OpenAI reported a benign race');
-      return;
+    } else {
+      this.logger.warn({ code, message: error?.message }, 'OpenAI reported an error');
     }
-    this.logger.warn({ code, message: error?.message }, 'OpenAI reported an error');
+    this.deps.events.emit('openAiError', this, code, error?.message);
   }
 }
 

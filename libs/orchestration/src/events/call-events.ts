@@ -1,0 +1,58 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { RealtimeUsage } from '@app/realtime';
+import type { PlaybackCut } from '../call/playback-tracker';
+import type { Call, CallEndReason } from '../call/call';
+
+/**
+ * Hooks into the life of every call, for metrics, call records, live consoles and the like.
+ * Every method is optional. Observers run synchronously on the call's path: keep them cheap,
+ * and never do I/O inline. A throwing observer is logged and never affects the call.
+ */
+export interface CallObserver {
+  callStarted?(call: Call): void;
+  /** The OpenAI session accepted the configuration; `setupMs` is from the stream's `start`. */
+  sessionReady?(call: Call, setupMs: number): void;
+  callerSpeechStarted?(call: Call): void;
+  callerSpeechStopped?(call: Call): void;
+  callerTranscript?(call: Call, itemId: string, transcript: string): void;
+  /**
+   * The first audio of an assistant response was sent to Twilio. `latencyMs` is from the end of
+   * the caller's speech (server VAD's speech_stopped), when the response answers a caller turn.
+   */
+  assistantAudioStarted?(call: Call, responseId: string, latencyMs: number | undefined): void;
+  assistantTranscript?(call: Call, itemId: string, transcript: string): void;
+  /** The caller interrupted the assistant; `cuts` says how much of each item was heard. */
+  bargeIn?(call: Call, cuts: PlaybackCut[]): void;
+  responseDone?(call: Call, responseId: string, status: string, usage: RealtimeUsage | undefined): void;
+  openAiError?(call: Call, code: string, message: string | undefined): void;
+  dtmf?(call: Call, digit: string): void;
+  callEnded?(call: Call, reason: CallEndReason): void;
+}
+
+export type CallEventName = keyof CallObserver;
+
+/** Fans call events out to every subscribed observer. */
+@Injectable()
+export class CallEvents {
+  private readonly logger = new Logger(CallEvents.name);
+  private observers: CallObserver[] = [];
+
+  subscribe(observer: CallObserver): () => void {
+    this.observers = [...this.observers, observer];
+    return () => {
+      this.observers = this.observers.filter((o) => o !== observer);
+    };
+  }
+
+  emit<E extends CallEventName>(event: E, ...args: Parameters<NonNullable<CallObserver[E]>>): void {
+    for (const observer of this.observers) {
+      const handler = observer[event] as ((...a: unknown[]) => void) | undefined;
+      if (!handler) continue;
+      try {
+        handler.apply(observer, args);
+      } catch (error) {
+        this.logger.error(`call observer failed on ${event}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  }
+}
