@@ -14,6 +14,7 @@ export default defineConfig({
       '@app/realtime': here('./libs/realtime/src/index.ts'),
       '@app/simulators': here('./libs/simulators/src/index.ts'),
       '@app/orchestration': here('./libs/orchestration/src/index.ts'),
+      '@app/auth': here('./libs/auth/src/index.ts'),
     },
   },
   test: {

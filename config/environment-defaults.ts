@@ -24,6 +24,7 @@ const shared: Record<string, string> = {
   VAD_SILENCE_DURATION_MS: '500',
   INPUT_TRANSCRIPTION_MODEL: 'gpt-4o-mini-transcribe',
   PRE_READY_BUFFER_MS: '5000',
+  TWILIO_API_BASE_URL: 'https://api.twilio.com',
 };
 
 export const ENVIRONMENT_DEFAULTS: Record<DeploymentEnvironment, Record<string, string>> = {

@@ -79,6 +79,15 @@ export class EnvironmentVariables {
   @IsOptional() @IsString() @MinLength(16)
   TWILIO_AUTH_TOKEN?: string;
 
+  /** Twilio REST base URL; point it at a fake in tests. */
+  @IsUrl({ protocols: ['https', 'http'], require_tld: false, require_protocol: true })
+  TWILIO_API_BASE_URL: string;
+
+  /** Comma-separated API keys for the gateway's own HTTP API (bearer tokens). */
+  @IsOptional() @IsString()
+  @Matches(/^\s*[^,\s]{16,}\s*(,\s*[^,\s]{16,}\s*)*$/, { message: 'API_KEYS must be a comma-separated list of keys of 16+ characters' })
+  API_KEYS?: string;
+
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: (typeof LOG_LEVELS)[number];
 
@@ -103,7 +112,7 @@ export function readEnvironment(source: NodeJS.ProcessEnv = process.env): Enviro
   const merged: Record<string, string | undefined> = { ...defaults, NODE_ENV: nodeEnv };
   for (const [key, value] of Object.entries(source)) {
     // An empty PUBLIC_URL / key means "unset"; empty texts (greeting, welcome) are meaningful.
-    if (value === '' && (key === 'PUBLIC_URL' || key.endsWith('_KEY') || key.endsWith('_SID') || key.endsWith('_TOKEN'))) continue;
+    if (value === '' && (key === 'PUBLIC_URL' || key.endsWith('_KEY') || key.endsWith('_KEYS') || key.endsWith('_SID') || key.endsWith('_TOKEN'))) continue;
     if (value !== undefined) merged[key] = value;
   }
   const env = plainToInstance(EnvironmentVariables, merged, { excludeExtraneousValues: false });

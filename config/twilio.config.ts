@@ -6,6 +6,9 @@ export const twilioConfig = registerAs('twilio', () => {
   return {
     accountSid: env.TWILIO_ACCOUNT_SID,
     authToken: env.TWILIO_AUTH_TOKEN,
+    /** False only when TWILIO_VALIDATE_SIGNATURES=false; validation runs whenever a token is set. */
+    validateSignatures: true as boolean,
+    apiBaseUrl: env.TWILIO_API_BASE_URL.replace(/\/+$/, ''),
   };
 });
 export type TwilioConfig = ConfigType<typeof twilioConfig>;

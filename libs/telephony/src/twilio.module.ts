@@ -1,6 +1,7 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { MediaStreamHandler } from './media-stream/media-stream-handler';
 import { MediaStreamGateway } from './media-stream/media-stream.gateway';
+import { TwilioApiModule } from './twilio-api.module';
 import { IncomingCallController } from './twiml/incoming-call.controller';
 
 export interface TwilioModuleOptions {
@@ -16,9 +17,10 @@ export class TwilioModule {
   static forRoot(options: TwilioModuleOptions): DynamicModule {
     return {
       module: TwilioModule,
-      imports: options.imports,
+      imports: [TwilioApiModule, ...options.imports],
       controllers: [IncomingCallController],
       providers: [MediaStreamGateway, { provide: MediaStreamHandler, useExisting: options.handler }],
+      exports: [TwilioApiModule],
     };
   }
 }

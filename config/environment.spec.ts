@@ -1,0 +1,139 @@
+// class-transformer's @Type needs the Reflect metadata API; the app's main.ts loads it first.
+import 'reflect-metadata';
+import { describe, expect, it } from 'vitest';
+import { ENVIRONMENT_DEFAULTS } from './environment-defaults';
+import { InvalidEnvironmentError, readEnvironment } from './environment';
+
+const REAL_LOOKING_KEY = 'sk-proj-0123456789abcdefghijklmnop';
+
+/** Runs readEnvironment and returns the InvalidEnvironmentError it throws. */
+function problemsOf(source: NodeJS.ProcessEnv): InvalidEnvironmentError {
+  try {
+    readEnvironment(source);
+  } catch (error) {
+    expect(error).toBeInstanceOf(InvalidEnvironmentError);
+    return error as InvalidEnvironmentError;
+  }
+  throw new Error('expected readEnvironment to throw');
+}
+
+/** The variable names an error complains about. */
+const offending = (error: InvalidEnvironmentError) => error.problems.map((p) => p.split(':')[0]).sort();
+
+describe('readEnvironment', () => {
+  it('uses the local defaults when NODE_ENV is not set', () => {
+    const env = readEnvironment({});
+    expect(env.NODE_ENV).toBe('local');
+    expect(env.PORT).toBe(5050);
+    expect(env.LOG_LEVEL).toBe('info');
+    expect(env.LOG_FORMAT).toBe('pretty');
+    expect(env.OPENAI_REALTIME_URL).toBe('wss://api.openai.com/v1/realtime');
+    expect(env.OPENAI_REALTIME_MODEL).toBe('gpt-realtime');
+    expect(env.VAD_THRESHOLD).toBe(0.5);
+    expect(env.VAD_SILENCE_DURATION_MS).toBe(500);
+    expect(env.PRE_READY_BUFFER_MS).toBe(5000);
+    expect(env.OPENAI_API_KEY).toBeUndefined();
+    expect(env.PUBLIC_URL).toBeUndefined();
+  });
+
+  it.each([
+    ['local', 'info', 'pretty'],
+    ['development', 'debug', 'json'],
+    ['test', 'silent', 'json'],
+    ['production', 'info', 'json'],
+  ] as const)('applies the %s defaults', (nodeEnv, level, format) => {
+    const env = readEnvironment({ NODE_ENV: nodeEnv, OPENAI_API_KEY: REAL_LOOKING_KEY });
+    expect(env.NODE_ENV).toBe(nodeEnv);
+    expect(env.LOG_LEVEL).toBe(level);
+    expect(env.LOG_FORMAT).toBe(format);
+    expect(env.ASSISTANT_GREETING).toBe(ENVIRONMENT_DEFAULTS[nodeEnv].ASSISTANT_GREETING);
+  });
+
+  it('lets the real environment win over the defaults, converting numbers', () => {
+    const env = readEnvironment({
+      NODE_ENV: 'development',
+      PORT: '8080',
+      LOG_LEVEL: 'warn',
+      LOG_FORMAT: 'pretty',
+      OPENAI_VOICE: 'marin',
+      VAD_THRESHOLD: '0.72',
+      PUBLIC_URL: 'https://voice.example.com',
+      // An empty greeting is meaningful: the caller speaks first.
+      ASSISTANT_GREETING: '',
+    });
+    expect(env.PORT).toBe(8080);
+    expect(env.LOG_LEVEL).toBe('warn');
+    expect(env.LOG_FORMAT).toBe('pretty');
+    expect(env.OPENAI_VOICE).toBe('marin');
+    expect(env.VAD_THRESHOLD).toBe(0.72);
+    expect(env.PUBLIC_URL).toBe('https://voice.example.com');
+    expect(env.ASSISTANT_GREETING).toBe('');
+  });
+
+  it('treats an empty PUBLIC_URL as unset', () => {
+    expect(readEnvironment({ PUBLIC_URL: '' }).PUBLIC_URL).toBeUndefined();
+  });
+
+  it('names every offending variable in one error', () => {
+    const error = problemsOf({
+      NODE_ENV: 'local',
+      PORT: 'eighty',
+      VAD_THRESHOLD: '1.5',
+      OPENAI_REALTIME_URL: 'https://api.openai.com/v1/realtime',
+    });
+    expect(offending(error)).toEqual(['OPENAI_REALTIME_URL', 'PORT', 'VAD_THRESHOLD']);
+    expect(error.message).toContain('3 problems');
+    for (const name of ['PORT', 'VAD_THRESHOLD', 'OPENAI_REALTIME_URL']) expect(error.message).toContain(name);
+  });
+
+  it.each([
+    ['PORT', '70000'],
+    ['PORT', '-1'],
+    ['LOG_LEVEL', 'verbose'],
+    ['LOG_FORMAT', 'xml'],
+    ['PUBLIC_URL', 'https://voice.example.com/'],
+    ['PUBLIC_URL', 'ftp://voice.example.com'],
+    ['VAD_SILENCE_DURATION_MS', '12.5'],
+    ['PRE_READY_BUFFER_MS', 'lots'],
+  ])('rejects %s=%s', (name, value) => {
+    expect(offending(problemsOf({ [name]: value }))).toEqual([name]);
+  });
+
+  it('rejects an unknown NODE_ENV, naming it', () => {
+    expect(offending(problemsOf({ NODE_ENV: 'staging' }))).toContain('NODE_ENV');
+  });
+
+  it('requires OPENAI_API_KEY in production', () => {
+    const error = problemsOf({ NODE_ENV: 'production' });
+    expect(offending(error)).toEqual(['OPENAI_API_KEY']);
+    expect(error.message).toContain('OPENAI_API_KEY');
+  });
+
+  it('treats an empty OPENAI_API_KEY as missing in production', () => {
+    expect(offending(problemsOf({ NODE_ENV: 'production', OPENAI_API_KEY: '' }))).toEqual(['OPENAI_API_KEY']);
+  });
+
+  it('accepts production with a real-looking key', () => {
+    expect(readEnvironment({ NODE_ENV: 'production', OPENAI_API_KEY: REAL_LOOKING_KEY }).OPENAI_API_KEY).toBe(REAL_LOOKING_KEY);
+  });
+
+  it('runs locally without a key (the embedded simulator needs none)', () => {
+    expect(() => readEnvironment({ NODE_ENV: 'local' })).not.toThrow();
+    expect(() => readEnvironment({ NODE_ENV: 'local', OPENAI_API_KEY: '' })).not.toThrow();
+  });
+
+  it('never puts secret values in the error message', () => {
+    const secrets = {
+      OPENAI_API_KEY: 'sk-tooShortSecret',
+      TWILIO_AUTH_TOKEN: 'tokSecret42',
+      TWILIO_ACCOUNT_SID: 'ACsecretButNotHex',
+    };
+    const error = problemsOf({ NODE_ENV: 'production', ...secrets, PORT: 'bad' });
+
+    expect(offending(error)).toEqual(['OPENAI_API_KEY', 'PORT', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN']);
+    for (const value of Object.values(secrets)) {
+      expect(error.message).not.toContain(value);
+      expect(error.problems.join('\n')).not.toContain(value);
+    }
+  });
+});

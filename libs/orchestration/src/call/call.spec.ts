@@ -1,0 +1,505 @@
+import pino from 'pino';
+import type { Logger } from 'pino';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { MediaStreamListener, MediaStreamStart, TwilioMediaStream } from '@app/telephony';
+import type {
+  RealtimeClientEvent,
+  RealtimeCloseInfo,
+  RealtimeServerEvent,
+  RealtimeSession,
+  RealtimeSessionConfig,
+  RealtimeSessionListener,
+} from '@app/realtime';
+import { Call, CallDependencies, CallSettings } from './call';
+
+/** Everything the call did to either socket, in order. */
+type Action =
+  | { to: 'twilio'; kind: 'audio'; payload: string }
+  | { to: 'twilio'; kind: 'mark'; name: string }
+  | { to: 'twilio'; kind: 'clear' }
+  | { to: 'twilio'; kind: 'close'; code: number; reason: string }
+  | { to: 'openai'; kind: 'configure'; config: RealtimeSessionConfig }
+  | { to: 'openai'; kind: 'connect' }
+  | { to: 'openai'; kind: 'append'; audio: string }
+  | { to: 'openai'; kind: 'send'; event: RealtimeClientEvent }
+  | { to: 'openai'; kind: 'close' };
+
+class FakeTwilioStream {
+  listener?: MediaStreamListener;
+  constructor(private readonly actions: Action[]) {}
+  setListener(listener: MediaStreamListener): void {
+    this.listener = listener;
+  }
+  sendAudio(payload: string): void {
+    this.actions.push({ to: 'twilio', kind: 'audio', payload });
+  }
+  sendMark(name: string): void {
+    this.actions.push({ to: 'twilio', kind: 'mark', name });
+  }
+  sendClear(): void {
+    this.actions.push({ to: 'twilio', kind: 'clear' });
+  }
+  close(code = 1000, reason = ''): void {
+    this.actions.push({ to: 'twilio', kind: 'close', code, reason });
+    // Like the real socket: closing reports back through the listener.
+    this.listener?.onStreamClosed(code);
+  }
+}
+
+class FakeRealtimeSession {
+  constructor(
+    private readonly actions: Action[],
+    readonly listener: RealtimeSessionListener,
+    readonly logger: Logger,
+  ) {}
+  configure(config: RealtimeSessionConfig): void {
+    this.actions.push({ to: 'openai', kind: 'configure', config });
+  }
+  connect(): void {
+    this.actions.push({ to: 'openai', kind: 'connect' });
+  }
+  appendAudio(audio: string): void {
+    this.actions.push({ to: 'openai', kind: 'append', audio });
+  }
+  send(event: RealtimeClientEvent): void {
+    this.actions.push({ to: 'openai', kind: 'send', event });
+  }
+  close(): void {
+    this.actions.push({ to: 'openai', kind: 'close' });
+    // Like the real session: a local close is reported back, flagged as local.
+    this.listener.onSessionClosed({ code: 1000, reason: 'call ended', initiatedLocally: true });
+  }
+}
+
+const SESSION_CONFIG = { type: 'realtime', model: 'gpt-realtime', instructions: 'be brief' } as RealtimeSessionConfig;
+
+const START: MediaStreamStart = {
+  streamSid: 'MZ00000000000000000000000000000001',
+  callSid: 'CA00000000000000000000000000000001',
+  accountSid: 'AC00000000000000000000000000000001',
+  customParameters: { From: '+15550001111', To: '+15550002222' },
+  mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 },
+};
+
+/** Base64 µ-law audio lasting `ms` milliseconds (8 bytes per ms). */
+const audio = (ms: number) => Buffer.alloc(ms * 8, 0xff).toString('base64');
+
+interface Harness {
+  call: Call;
+  stream: FakeTwilioStream;
+  sessions: FakeRealtimeSession[];
+  actions: Action[];
+  logs: Array<Record<string, unknown>>;
+  ended: Call[];
+  /** Call events emitted for observers, as [name, ...args without the call]. */
+  events: unknown[][];
+}
+
+function makeCall(greeting = 'Say hello.'): Harness {
+  const actions: Action[] = [];
+  const logs: Array<Record<string, unknown>> = [];
+  const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line)) });
+  const stream = new FakeTwilioStream(actions);
+  const sessions: FakeRealtimeSession[] = [];
+  const ended: Call[] = [];
+  const events: unknown[][] = [];
+  const settings: CallSettings = { session: SESSION_CONFIG, greeting };
+  const call = new Call({
+    stream: stream as unknown as TwilioMediaStream,
+    settings,
+    logger,
+    onEnded: (c) => void ended.push(c),
+    events: { emit: (name: string, _call: Call, ...args: unknown[]) => void events.push([name, ...args]) } as CallDependencies['events'],
+    openSession: (listener, callLogger) => {
+      const session = new FakeRealtimeSession(actions, listener, callLogger);
+      sessions.push(session);
+      return session as unknown as RealtimeSession;
+    },
+    now: () => 0,
+  });
+  return { call, stream, sessions, actions, logs, ended, events };
+}
+
+function server(call: Call, event: RealtimeServerEvent): void {
+  call.onServerEvent(event);
+}
+
+const created = (id: string): RealtimeServerEvent => ({ type: 'response.created', response: { id, status: 'in_progress' } });
+const done = (id: string): RealtimeServerEvent => ({ type: 'response.done', response: { id, status: 'completed' } });
+const delta = (responseId: string, itemId: string, ms: number): RealtimeServerEvent => ({
+  type: 'response.output_audio.delta',
+  response_id: responseId,
+  item_id: itemId,
+  content_index: 0,
+  delta: audio(ms),
+});
+const speechStarted: RealtimeServerEvent = { type: 'input_audio_buffer.speech_started', audio_start_ms: 1000, item_id: 'item_caller' };
+
+const twilioActions = (actions: Action[]) => actions.filter((a) => a.to === 'twilio');
+const sentToOpenAi = (actions: Action[]) => actions.flatMap((a) => (a.to === 'openai' && a.kind === 'send' ? [a.event] : []));
+const markNames = (actions: Action[]) => actions.flatMap((a) => (a.to === 'twilio' && a.kind === 'mark' ? [a.name] : []));
+
+describe('Call', () => {
+  let h: Harness;
+
+  beforeEach(() => {
+    h = makeCall();
+  });
+
+  /** Starts the call and clears the setup actions, so each test sees only what it caused. */
+  function startedCall(greeting?: string): Harness {
+    if (greeting !== undefined) h = makeCall(greeting);
+    h.stream.listener!.onStreamStart(START);
+    h.call.onSessionReady();
+    h.actions.length = 0;
+    return h;
+  }
+
+  describe('start', () => {
+    it('registers itself as the stream listener', () => {
+      expect(h.stream.listener).toBe(h.call);
+      expect(h.call.state).toBe('connecting');
+    });
+
+    it('opens, configures and connects the OpenAI session on start', () => {
+      h.call.onStreamStart(START);
+
+      expect(h.call.state).toBe('active');
+      expect(h.call.callSid).toBe(START.callSid);
+      expect(h.call.streamSid).toBe(START.streamSid);
+      expect(h.call.customParameters).toEqual(START.customParameters);
+      expect(h.sessions).toHaveLength(1);
+      expect(h.sessions[0]!.listener).toBe(h.call);
+      expect(h.actions).toEqual([
+        { to: 'openai', kind: 'configure', config: SESSION_CONFIG },
+        { to: 'openai', kind: 'connect' },
+      ]);
+    });
+
+    it('gives the session a logger carrying the call and stream SIDs', () => {
+      h.call.onStreamStart(START);
+      h.sessions[0]!.logger.info('hello');
+      expect(h.logs.at(-1)).toMatchObject({ msg: 'hello', callSid: START.callSid, streamSid: START.streamSid });
+    });
+
+    it('ignores a second start', () => {
+      h.call.onStreamStart(START);
+      h.call.onStreamStart({ ...START, streamSid: 'MZ_other' });
+      expect(h.sessions).toHaveLength(1);
+      expect(h.call.streamSid).toBe(START.streamSid);
+    });
+  });
+
+  describe('caller audio', () => {
+    it('forwards caller audio to the session unchanged and in order', () => {
+      h.call.onStreamStart(START);
+      h.call.onCallerAudio('AAAA');
+      h.call.onCallerAudio('//8=');
+      expect(h.actions.filter((a) => a.kind === 'append')).toEqual([
+        { to: 'openai', kind: 'append', audio: 'AAAA' },
+        { to: 'openai', kind: 'append', audio: '//8=' },
+      ]);
+    });
+
+    it('drops caller audio that arrives before start without failing', () => {
+      expect(() => h.call.onCallerAudio('AAAA')).not.toThrow();
+      expect(h.actions).toEqual([]);
+    });
+  });
+
+  describe('greeting', () => {
+    it('asks for the greeting once the session is ready', () => {
+      h.call.onStreamStart(START);
+      expect(sentToOpenAi(h.actions)).toEqual([]);
+      h.call.onSessionReady();
+      expect(sentToOpenAi(h.actions)).toEqual([{ type: 'response.create', response: { instructions: 'Say hello.' } }]);
+    });
+
+    it('lets the caller speak first when the greeting is empty', () => {
+      h = makeCall('');
+      h.call.onStreamStart(START);
+      h.call.onSessionReady();
+      expect(sentToOpenAi(h.actions)).toEqual([]);
+    });
+
+    it('does not greet when the call already ended', () => {
+      h.call.onStreamStart(START);
+      h.call.end('server-shutdown');
+      h.call.onSessionReady();
+      expect(sentToOpenAi(h.actions)).toEqual([]);
+    });
+  });
+
+  describe('assistant audio', () => {
+    it('sends each delta to Twilio followed by a mark', () => {
+      startedCall();
+      const first = delta('resp_1', 'item_1', 20);
+      const second = delta('resp_1', 'item_1', 40);
+      server(h.call, created('resp_1'));
+      server(h.call, first);
+      server(h.call, second);
+
+      const out = twilioActions(h.actions);
+      expect(out.map((a) => a.kind)).toEqual(['audio', 'mark', 'audio', 'mark']);
+      expect(out[0]).toEqual({ to: 'twilio', kind: 'audio', payload: (first as { delta: string }).delta });
+      expect(out[2]).toEqual({ to: 'twilio', kind: 'audio', payload: (second as { delta: string }).delta });
+      const names = markNames(h.actions);
+      expect(names[0]).not.toBe(names[1]);
+      expect(h.call.assistantSpeaking).toBe(true);
+    });
+
+    it('stops counting the assistant as speaking once every mark is echoed', () => {
+      startedCall();
+      server(h.call, delta('resp_1', 'item_1', 20));
+      server(h.call, delta('resp_1', 'item_1', 20));
+      h.call.onMarkPlayed(markNames(h.actions).at(-1)!);
+      expect(h.call.assistantSpeaking).toBe(false);
+    });
+  });
+
+  describe('barge-in', () => {
+    it('clears Twilio, truncates the item at what was heard, then cancels the response', () => {
+      startedCall();
+      server(h.call, created('resp_1'));
+      server(h.call, delta('resp_1', 'item_1', 200));
+      server(h.call, delta('resp_1', 'item_1', 300));
+      h.call.onMarkPlayed(markNames(h.actions)[0]!);
+      h.actions.length = 0;
+
+      server(h.call, speechStarted);
+
+      expect(h.actions).toEqual([
+        { to: 'twilio', kind: 'clear' },
+        { to: 'openai', kind: 'send', event: { type: 'conversation.item.truncate', item_id: 'item_1', content_index: 0, audio_end_ms: 200 } },
+        { to: 'openai', kind: 'send', event: { type: 'response.cancel', response_id: 'resp_1' } },
+      ]);
+      expect(h.call.assistantSpeaking).toBe(false);
+      expect(h.events).toContainEqual(['bargeIn', [{ itemId: 'item_1', playedMs: 200 }]]);
+    });
+
+    it('deletes an item the caller heard none of instead of truncating it', () => {
+      startedCall();
+      server(h.call, created('resp_1'));
+      server(h.call, delta('resp_1', 'item_1', 200));
+      h.actions.length = 0;
+
+      server(h.call, speechStarted);
+
+      expect(sentToOpenAi(h.actions)).toEqual([
+        { type: 'conversation.item.delete', item_id: 'item_1' },
+        { type: 'response.cancel', response_id: 'resp_1' },
+      ]);
+    });
+
+    it('truncates without cancelling when the response already finished but its audio is still playing', () => {
+      startedCall();
+      server(h.call, created('resp_1'));
+      server(h.call, delta('resp_1', 'item_1', 100));
+      server(h.call, delta('resp_1', 'item_1', 100));
+      server(h.call, done('resp_1'));
+      h.call.onMarkPlayed(markNames(h.actions)[0]!);
+      h.actions.length = 0;
+
+      server(h.call, speechStarted);
+
+      expect(twilioActions(h.actions)).toEqual([{ to: 'twilio', kind: 'clear' }]);
+      expect(sentToOpenAi(h.actions)).toEqual([
+        { type: 'conversation.item.truncate', item_id: 'item_1', content_index: 0, audio_end_ms: 100 },
+      ]);
+    });
+
+    it('does nothing to either side when the caller speaks while nothing is playing', () => {
+      startedCall();
+      server(h.call, speechStarted);
+      expect(h.actions).toEqual([]);
+
+      // Also after the assistant finished and everything it said was heard.
+      server(h.call, created('resp_1'));
+      server(h.call, delta('resp_1', 'item_1', 100));
+      server(h.call, done('resp_1'));
+      h.call.onMarkPlayed(markNames(h.actions).at(-1)!);
+      h.actions.length = 0;
+      server(h.call, speechStarted);
+      expect(h.actions).toEqual([]);
+    });
+
+    it('drops late audio of the interrupted response but plays the next response', () => {
+      startedCall();
+      server(h.call, created('resp_1'));
+      server(h.call, delta('resp_1', 'item_1', 100));
+      server(h.call, speechStarted);
+      h.actions.length = 0;
+
+      server(h.call, delta('resp_1', 'item_1', 100));
+      expect(h.actions).toEqual([]);
+      expect(h.call.assistantSpeaking).toBe(false);
+
+      server(h.call, done('resp_1'));
+      server(h.call, created('resp_2'));
+      const next = delta('resp_2', 'item_2', 100);
+      server(h.call, next);
+      expect(twilioActions(h.actions).map((a) => a.kind)).toEqual(['audio', 'mark']);
+      expect(twilioActions(h.actions)[0]).toMatchObject({ payload: (next as { delta: string }).delta });
+      expect(h.call.assistantSpeaking).toBe(true);
+    });
+
+    it('drops audio of a response the caller interrupted before any of it was sent', () => {
+      startedCall();
+      server(h.call, created('resp_1'));
+      server(h.call, speechStarted);
+      server(h.call, delta('resp_1', 'item_1', 100));
+      expect(h.actions).toEqual([]);
+    });
+
+    it('does not count marks echoed after a clear as heard audio', () => {
+      startedCall();
+      server(h.call, created('resp_1'));
+      server(h.call, delta('resp_1', 'item_1', 100));
+      server(h.call, delta('resp_1', 'item_1', 100));
+      const firstTurnMarks = markNames(h.actions);
+      server(h.call, speechStarted);
+      // Twilio echoes every pending mark after clear.
+      for (const name of firstTurnMarks) h.call.onMarkPlayed(name);
+      server(h.call, done('resp_1'));
+
+      server(h.call, created('resp_2'));
+      server(h.call, delta('resp_2', 'item_2', 100));
+      // A stale echo arriving late must not count toward the new item either.
+      h.call.onMarkPlayed(firstTurnMarks[1]!);
+      h.actions.length = 0;
+      server(h.call, speechStarted);
+
+      expect(sentToOpenAi(h.actions)).toEqual([
+        { type: 'conversation.item.delete', item_id: 'item_2' },
+        { type: 'response.cancel', response_id: 'resp_2' },
+      ]);
+    });
+
+    it('measures a later turn from its own start', () => {
+      startedCall();
+      // Turn 1: 300 ms, all heard.
+      server(h.call, created('resp_1'));
+      server(h.call, delta('resp_1', 'item_1', 300));
+      server(h.call, done('resp_1'));
+      h.call.onMarkPlayed(markNames(h.actions).at(-1)!);
+      // Turn 2: 200 ms sent, 120 ms heard.
+      h.actions.length = 0;
+      server(h.call, created('resp_2'));
+      server(h.call, delta('resp_2', 'item_2', 120));
+      server(h.call, delta('resp_2', 'item_2', 80));
+      h.call.onMarkPlayed(markNames(h.actions)[0]!);
+      h.actions.length = 0;
+
+      server(h.call, speechStarted);
+
+      expect(sentToOpenAi(h.actions)).toContainEqual({
+        type: 'conversation.item.truncate',
+        item_id: 'item_2',
+        content_index: 0,
+        audio_end_ms: 120,
+      });
+    });
+  });
+
+  describe('ending', () => {
+    it('ends on stop: closes the session and the stream and reports the end once', () => {
+      startedCall();
+      h.stream.listener!.onStreamStop();
+
+      expect(h.call.state).toBe('ended');
+      expect(h.call.endReason).toBe('caller-hung-up');
+      expect(h.actions).toEqual([
+        { to: 'openai', kind: 'close' },
+        { to: 'twilio', kind: 'close', code: 1000, reason: 'caller-hung-up' },
+      ]);
+      expect(h.ended).toEqual([h.call]);
+
+      // Whatever arrives afterwards changes nothing.
+      h.call.onStreamClosed(1000);
+      h.call.end('server-shutdown');
+      h.call.onSessionClosed({ code: 1006, reason: '', initiatedLocally: false });
+      expect(h.ended).toHaveLength(1);
+      expect(h.call.endReason).toBe('caller-hung-up');
+      expect(h.events.filter(([name]) => name === 'callEnded')).toEqual([['callEnded', 'caller-hung-up']]);
+    });
+
+    it('ends when Twilio closes the socket without a stop', () => {
+      startedCall();
+      h.call.onStreamClosed(1006);
+      expect(h.call.endReason).toBe('stream-closed');
+      expect(h.actions.some((a) => a.to === 'openai' && a.kind === 'close')).toBe(true);
+      expect(h.ended).toHaveLength(1);
+    });
+
+    it('forwards nothing after the call ended', () => {
+      startedCall();
+      server(h.call, created('resp_1'));
+      h.call.end('server-shutdown');
+      h.actions.length = 0;
+      server(h.call, delta('resp_1', 'item_1', 100));
+      expect(h.actions).toEqual([]);
+    });
+
+    it.each<[string, RealtimeCloseInfo, string, number]>([
+      ['a normal close', { code: 1000, reason: 'bye', initiatedLocally: false }, 'openai-closed', 1000],
+      ['a going-away close', { code: 1001, reason: '', initiatedLocally: false }, 'openai-closed', 1000],
+      ['an abnormal close code', { code: 1006, reason: '', initiatedLocally: false }, 'openai-failed', 1011],
+      ['an application close code', { code: 4000, reason: 'kicked', initiatedLocally: false }, 'openai-failed', 1011],
+      ['a socket error', { code: 1000, reason: '', initiatedLocally: false, error: new Error('boom') }, 'openai-failed', 1011],
+    ])('ends the call when OpenAI closes with %s', (_label, info, reason, twilioCode) => {
+      startedCall();
+      h.call.onSessionClosed(info);
+
+      expect(h.call.state).toBe('ended');
+      expect(h.call.endReason).toBe(reason);
+      expect(h.actions.filter((a) => a.to === 'twilio')).toEqual([{ to: 'twilio', kind: 'close', code: twilioCode, reason }]);
+      expect(h.ended).toHaveLength(1);
+    });
+
+    it('does not end the call for a close the gateway initiated itself', () => {
+      startedCall();
+      h.call.onSessionClosed({ code: 1000, reason: 'call ended', initiatedLocally: true });
+      expect(h.call.state).toBe('active');
+      expect(h.actions).toEqual([]);
+      expect(h.ended).toEqual([]);
+    });
+  });
+
+  describe('OpenAI errors', () => {
+    it.each(['response_cancel_not_active', 'conversation_already_has_active_response'])(
+      'keeps the call up without a warning for the benign %s',
+      (code) => {
+        startedCall();
+        h.logs.length = 0;
+        server(h.call, { type: 'error', error: { type: 'invalid_request_error', code, message: 'race' } });
+        expect(h.call.state).toBe('active');
+        expect(h.actions).toEqual([]);
+        expect(h.logs.filter((l) => (l.level as number) >= 40)).toEqual([]);
+      },
+    );
+
+    it('logs other errors as warnings but keeps the call up', () => {
+      startedCall();
+      h.logs.length = 0;
+      server(h.call, { type: 'error', error: { type: 'invalid_request_error', code: 'invalid_value', message: 'bad' } });
+      expect(h.call.state).toBe('active');
+      expect(h.ended).toEqual([]);
+      expect(h.logs.filter((l) => l.level === 40)).toHaveLength(1);
+      expect(h.logs.at(-1)).toMatchObject({ code: 'invalid_value', callSid: START.callSid });
+    });
+  });
+
+  describe('media-stream violations', () => {
+    it('logs each kind of violation once, however often it happens', () => {
+      startedCall();
+      h.logs.length = 0;
+      for (let i = 0; i < 5; i++) h.call.onViolation('binary-frame', 'Twilio sends JSON text frames only');
+      h.call.onViolation('malformed-json', 'frame is not valid JSON');
+      h.call.onViolation('malformed-json', 'frame is not valid JSON');
+
+      const warnings = h.logs.filter((l) => l.level === 40);
+      expect(warnings.map((l) => l.violation)).toEqual(['binary-frame', 'malformed-json']);
+      expect(h.call.state).toBe('active');
+    });
+  });
+});

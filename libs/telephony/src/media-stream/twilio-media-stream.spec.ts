@@ -1,0 +1,294 @@
+import { EventEmitter } from 'node:events';
+import type WebSocket from 'ws';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { MediaStreamStart } from './twilio-frames';
+import { MediaStreamListener, MediaStreamViolation, TwilioMediaStream } from './twilio-media-stream';
+
+const CONNECTING = 0;
+const OPEN = 1;
+const CLOSED = 3;
+
+/** Just enough of a `ws` socket: events in, send/close/terminate recorded. */
+class FakeSocket extends EventEmitter {
+  readyState = OPEN;
+  readonly sent: string[] = [];
+  readonly closes: Array<{ code?: number; reason?: string }> = [];
+  terminated = false;
+
+  send(data: string): void {
+    this.sent.push(data);
+  }
+  close(code?: number, reason?: string): void {
+    this.closes.push({ code, reason });
+  }
+  terminate(): void {
+    this.terminated = true;
+  }
+
+  /** Twilio sends a text frame. */
+  receive(frame: unknown): void {
+    const text = typeof frame === 'string' ? frame : JSON.stringify(frame);
+    this.emit('message', Buffer.from(text), false);
+  }
+  receiveBinary(bytes: Buffer): void {
+    this.emit('message', bytes, true);
+  }
+}
+
+type Heard =
+  | ['start', MediaStreamStart]
+  | ['audio', string]
+  | ['mark', string]
+  | ['dtmf', string]
+  | ['stop']
+  | ['closed', number]
+  | ['violation', MediaStreamViolation];
+
+class RecordingListener implements MediaStreamListener {
+  readonly heard: Heard[] = [];
+  onStreamStart(start: MediaStreamStart): void {
+    this.heard.push(['start', start]);
+  }
+  onCallerAudio(payload: string): void {
+    this.heard.push(['audio', payload]);
+  }
+  onMarkPlayed(name: string): void {
+    this.heard.push(['mark', name]);
+  }
+  onDtmf(digit: string): void {
+    this.heard.push(['dtmf', digit]);
+  }
+  onStreamStop(): void {
+    this.heard.push(['stop']);
+  }
+  onStreamClosed(code: number): void {
+    this.heard.push(['closed', code]);
+  }
+  onViolation(kind: MediaStreamViolation): void {
+    this.heard.push(['violation', kind]);
+  }
+}
+
+const STREAM_SID = 'MZ18ad3ab5a668481ce02b83e7395059f0';
+const CALL_SID = 'CA5f3bd3d5c9a8e6e2a01ce2b4c0e0c1d2';
+const ACCOUNT_SID = 'AC0123456789abcdef0123456789abcdef';
+
+const startFrame = (overrides: Record<string, unknown> = {}) => ({
+  event: 'start',
+  sequenceNumber: '1',
+  streamSid: STREAM_SID,
+  start: {
+    accountSid: ACCOUNT_SID,
+    streamSid: STREAM_SID,
+    callSid: CALL_SID,
+    tracks: ['inbound'],
+    customParameters: { From: '+15550001111', To: '+15550002222' },
+    mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 },
+    ...overrides,
+  },
+});
+const mediaFrame = (payload: string, streamSid = STREAM_SID) => ({
+  event: 'media',
+  sequenceNumber: '2',
+  streamSid,
+  media: { track: 'inbound', chunk: '1', timestamp: '5', payload },
+});
+const markFrame = (name: string, streamSid = STREAM_SID) => ({ event: 'mark', sequenceNumber: '3', streamSid, mark: { name } });
+const dtmfFrame = (digit: string, streamSid = STREAM_SID) => ({ event: 'dtmf', sequenceNumber: '4', streamSid, dtmf: { track: 'inbound_track', digit } });
+const stopFrame = (streamSid = STREAM_SID) => ({ event: 'stop', sequenceNumber: '5', streamSid, stop: { accountSid: ACCOUNT_SID, callSid: CALL_SID } });
+
+describe('TwilioMediaStream', () => {
+  let socket: FakeSocket;
+  let stream: TwilioMediaStream;
+  let listener: RecordingListener;
+
+  beforeEach(() => {
+    socket = new FakeSocket();
+    stream = new TwilioMediaStream(socket as unknown as WebSocket);
+    listener = new RecordingListener();
+    stream.setListener(listener);
+  });
+
+  const started = () => {
+    socket.receive({ event: 'connected', protocol: 'Call', version: '1.0.0' });
+    socket.receive(startFrame());
+    listener.heard.length = 0;
+  };
+
+  describe('inbound frames', () => {
+    it('reports start with the call details', () => {
+      socket.receive({ event: 'connected', protocol: 'Call', version: '1.0.0' });
+      socket.receive(startFrame());
+
+      expect(listener.heard).toEqual([
+        [
+          'start',
+          {
+            streamSid: STREAM_SID,
+            callSid: CALL_SID,
+            accountSid: ACCOUNT_SID,
+            customParameters: { From: '+15550001111', To: '+15550002222' },
+            mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 },
+          },
+        ],
+      ]);
+      expect(stream.started).toBe(true);
+    });
+
+    it('defaults missing or non-string custom parameters to none', () => {
+      socket.receive(startFrame({ customParameters: { From: 42 } }));
+      expect(listener.heard[0]).toEqual(['start', expect.objectContaining({ customParameters: {} })]);
+    });
+
+    it('reports media, mark, dtmf and stop in order', () => {
+      started();
+      socket.receive(mediaFrame('//79/A=='));
+      socket.receive(mediaFrame('AAAA'));
+      socket.receive(markFrame('7'));
+      socket.receive(dtmfFrame('5'));
+      socket.receive(stopFrame());
+
+      expect(listener.heard).toEqual([['audio', '//79/A=='], ['audio', 'AAAA'], ['mark', '7'], ['dtmf', '5'], ['stop']]);
+    });
+
+    it('reports the socket closing once, with its code', () => {
+      started();
+      socket.emit('close', 1006, Buffer.from(''));
+      socket.emit('close', 1006, Buffer.from(''));
+      expect(listener.heard).toEqual([['closed', 1006]]);
+    });
+
+    it('swallows socket errors instead of crashing the process', () => {
+      expect(() => socket.emit('error', new Error('ECONNRESET'))).not.toThrow();
+    });
+  });
+
+  describe('bad input', () => {
+    const violationFor = (send: () => void): Heard[] => {
+      listener.heard.length = 0;
+      expect(send).not.toThrow();
+      return listener.heard;
+    };
+
+    it('reports a binary frame', () => {
+      started();
+      expect(violationFor(() => socket.receiveBinary(Buffer.from([1, 2, 3])))).toEqual([['violation', 'binary-frame']]);
+    });
+
+    it.each(['{not json', '', 'null', '42', '"media"'])('reports malformed JSON %j', (text) => {
+      started();
+      expect(violationFor(() => socket.receive(text))).toEqual([['violation', 'malformed-json']]);
+    });
+
+    it('reports an unknown event', () => {
+      started();
+      expect(violationFor(() => socket.receive({ event: 'transcription', streamSid: STREAM_SID }))).toEqual([['violation', 'unknown-event']]);
+      expect(violationFor(() => socket.receive({ streamSid: STREAM_SID }))).toEqual([['violation', 'unknown-event']]);
+    });
+
+    it('reports media before start', () => {
+      expect(violationFor(() => socket.receive(mediaFrame('AAAA')))).toEqual([['violation', 'media-before-start']]);
+    });
+
+    it('reports frames for another stream', () => {
+      started();
+      expect(violationFor(() => socket.receive(mediaFrame('AAAA', 'MZother')))).toEqual([['violation', 'wrong-stream-sid']]);
+      expect(violationFor(() => socket.receive(markFrame('1', 'MZother')))).toEqual([['violation', 'wrong-stream-sid']]);
+      expect(violationFor(() => socket.receive(dtmfFrame('1', 'MZother')))).toEqual([['violation', 'wrong-stream-sid']]);
+      expect(violationFor(() => socket.receive(stopFrame('MZother')))).toEqual([['violation', 'wrong-stream-sid']]);
+    });
+
+    it('reports a second start and keeps the first stream', () => {
+      started();
+      expect(violationFor(() => socket.receive(startFrame({ streamSid: 'MZsecond' })))).toEqual([['violation', 'duplicate-start']]);
+      stream.sendClear();
+      expect(JSON.parse(socket.sent.at(-1)!)).toEqual({ event: 'clear', streamSid: STREAM_SID });
+    });
+
+    it('reports frames missing their required field', () => {
+      started();
+      expect(violationFor(() => socket.receive({ event: 'media', streamSid: STREAM_SID, media: {} }))).toEqual([['violation', 'missing-field']]);
+      expect(violationFor(() => socket.receive({ event: 'mark', streamSid: STREAM_SID }))).toEqual([['violation', 'missing-field']]);
+      expect(violationFor(() => socket.receive({ event: 'dtmf', streamSid: STREAM_SID, dtmf: {} }))).toEqual([['violation', 'missing-field']]);
+    });
+
+    it('rejects a start whose streamSid could break the outbound JSON', () => {
+      const frame = startFrame({ streamSid: 'MZ"},"event":"x' });
+      frame.streamSid = 'MZ"},"event":"x';
+      expect(violationFor(() => socket.receive(frame))).toEqual([['violation', 'missing-field']]);
+      expect(stream.started).toBe(false);
+      stream.sendAudio('AAAA');
+      expect(socket.sent).toEqual([]);
+    });
+
+    it('keeps working after bad input', () => {
+      started();
+      socket.receive('{oops');
+      socket.receiveBinary(Buffer.from([0]));
+      socket.receive(mediaFrame('AAAA'));
+      expect(listener.heard.at(-1)).toEqual(['audio', 'AAAA']);
+    });
+  });
+
+  describe('outbound messages', () => {
+    it('sends media in Twilio’s shape with the streamSid', () => {
+      started();
+      stream.sendAudio('//79/A==');
+      expect(socket.sent).toHaveLength(1);
+      expect(JSON.parse(socket.sent[0]!)).toEqual({ event: 'media', streamSid: STREAM_SID, media: { payload: '//79/A==' } });
+    });
+
+    it('sends a mark in Twilio’s shape with the streamSid', () => {
+      started();
+      stream.sendMark('42');
+      expect(JSON.parse(socket.sent[0]!)).toEqual({ event: 'mark', streamSid: STREAM_SID, mark: { name: '42' } });
+    });
+
+    it('sends clear in Twilio’s shape with the streamSid', () => {
+      started();
+      stream.sendClear();
+      expect(JSON.parse(socket.sent[0]!)).toEqual({ event: 'clear', streamSid: STREAM_SID });
+    });
+
+    it('sends nothing before start', () => {
+      stream.sendAudio('AAAA');
+      stream.sendMark('1');
+      stream.sendClear();
+      expect(socket.sent).toEqual([]);
+    });
+
+    it('sends nothing once the socket is no longer open', () => {
+      started();
+      socket.readyState = CLOSED;
+      stream.sendAudio('AAAA');
+      stream.sendMark('1');
+      stream.sendClear();
+      expect(socket.sent).toEqual([]);
+      expect(stream.isOpen).toBe(false);
+    });
+  });
+
+  describe('closing', () => {
+    it('closes an open socket with the code and a bounded reason', () => {
+      stream.close(1011, 'x'.repeat(200));
+      expect(socket.closes).toEqual([{ code: 1011, reason: 'x'.repeat(120) }]);
+    });
+
+    it('closes a socket that is still connecting', () => {
+      socket.readyState = CONNECTING;
+      stream.close();
+      expect(socket.closes).toEqual([{ code: 1000, reason: '' }]);
+    });
+
+    it('does not close a socket that is already closed', () => {
+      socket.readyState = CLOSED;
+      stream.close(1000, 'bye');
+      expect(socket.closes).toEqual([]);
+    });
+
+    it('terminates the socket on demand', () => {
+      stream.terminate();
+      expect(socket.terminated).toBe(true);
+    });
+  });
+});

@@ -1,0 +1,47 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { appConfig, twilioConfig } from '@app/config';
+import type { AppConfig, TwilioConfig } from '@app/config';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import twilio from 'twilio';
+import { baseUrlFromHeaders } from '../twiml/stream-url';
+
+/**
+ * Checks `X-Twilio-Signature` (HMAC-SHA1 with the auth token) with the `twilio` package's
+ * validator. The signed URL is rebuilt from PUBLIC_URL + path + query: what Twilio called, not
+ * what a proxy forwarded. See ../shared/protocol.md §4.
+ */
+@Injectable()
+export class TwilioSignatureVerifier {
+  constructor(
+    @Inject(appConfig.KEY) private readonly app: AppConfig,
+    @Inject(twilioConfig.KEY) private readonly twilioSettings: TwilioConfig,
+  ) {}
+
+  /** Validation is on whenever an auth token is configured. */
+  get enabled(): boolean {
+    return Boolean(this.twilioSettings.authToken) && this.twilioSettings.validateSignatures !== false;
+  }
+
+  /** A form-encoded webhook (POST body params, or a GET whose params are in the URL). */
+  isValidWebhook(originalUrl: string, headers: IncomingHttpHeaders, encrypted: boolean, body: Record<string, unknown> | undefined): boolean {
+    if (!this.enabled) return true;
+    const signature = headers['x-twilio-signature'];
+    if (typeof signature !== 'string' || signature.length === 0) return false;
+    const url = this.publicBase(headers, encrypted) + originalUrl;
+    return twilio.validateRequest(this.twilioSettings.authToken!, signature, url, body ?? {});
+  }
+
+  /** The media-stream WebSocket upgrade: signed over the wss:// URL with no params (a trailing slash is also accepted). */
+  isValidUpgrade(request: IncomingMessage): boolean {
+    if (!this.enabled) return true;
+    const signature = request.headers['x-twilio-signature'];
+    if (typeof signature !== 'string' || signature.length === 0) return false;
+    const url = this.publicBase(request.headers, false).replace(/^http/, 'ws') + (request.url ?? '/');
+    const token = this.twilioSettings.authToken!;
+    return twilio.validateRequest(token, signature, url, {}) || twilio.validateRequest(token, signature, url + '/', {});
+  }
+
+  private publicBase(headers: IncomingHttpHeaders, encrypted: boolean): string {
+    return this.app.publicUrl ?? baseUrlFromHeaders(headers, encrypted);
+  }
+}
