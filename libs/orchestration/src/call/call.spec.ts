@@ -274,7 +274,7 @@ describe('Call', () => {
         { to: 'openai', kind: 'send', event: { type: 'response.cancel', response_id: 'resp_1' } },
       ]);
       expect(h.call.assistantSpeaking).toBe(false);
-      expect(h.events).toContainEqual(['bargeIn', [{ itemId: 'item_1', playedMs: 200 }]]);
+      expect(h.events).toContainEqual(['bargeIn', [{ itemId: 'item_1', playedMs: 200, sentMs: 500 }]]);
     });
 
     it('deletes an item the caller heard none of instead of truncating it', () => {

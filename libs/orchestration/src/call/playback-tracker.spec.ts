@@ -45,7 +45,7 @@ describe('PlaybackTracker', () => {
     expect(tracker.playedMs('item_a')).toBe(120);
     expect(tracker.isPlaying).toBe(true);
     // Only the fourth chunk is still unheard.
-    expect(tracker.interrupt()).toEqual([{ itemId: 'item_a', playedMs: 120 }]);
+    expect(tracker.interrupt()).toEqual([{ itemId: 'item_a', playedMs: 120, sentMs: 160 }]);
   });
 
   it('ignores unknown mark names', () => {
@@ -66,8 +66,8 @@ describe('PlaybackTracker', () => {
     tracker.markPlayed(a1);
 
     expect(tracker.interrupt()).toEqual([
-      { itemId: 'item_a', playedMs: 100 },
-      { itemId: 'item_b', playedMs: 0 },
+      { itemId: 'item_a', playedMs: 100, sentMs: 200 },
+      { itemId: 'item_b', playedMs: 0, sentMs: 200 },
     ]);
     expect(tracker.isPlaying).toBe(false);
     expect(tracker.interrupt()).toEqual([]);
@@ -102,7 +102,7 @@ describe('PlaybackTracker', () => {
 
     expect(tracker.playedMs('item_a')).toBe(125);
     const [cut] = tracker.interrupt();
-    expect(cut).toEqual({ itemId: 'item_a', playedMs: 125 });
+    expect(cut).toEqual({ itemId: 'item_a', playedMs: 125, sentMs: 126 });
     expect(Number.isInteger(cut!.playedMs)).toBe(true);
     expect(cut!.playedMs).toBeLessThanOrEqual((1001 + 13) / 8);
   });
@@ -122,7 +122,7 @@ describe('PlaybackTracker', () => {
     tracker.audioSent('item_2', ms(250));
     tracker.markPlayed(t2a);
     expect(tracker.playedMs('item_2')).toBe(250);
-    expect(tracker.interrupt()).toEqual([{ itemId: 'item_2', playedMs: 250 }]);
+    expect(tracker.interrupt()).toEqual([{ itemId: 'item_2', playedMs: 250, sentMs: 500 }]);
 
     // Turn 3: 400 ms sent, 160 ms heard. Not 300 + 250 + 160 (time since the first item).
     const t3a = tracker.audioSent('item_3', ms(80));
@@ -133,7 +133,7 @@ describe('PlaybackTracker', () => {
     expect(tracker.playedMs('item_3')).toBe(80);
     tracker.markPlayed(t3c);
     expect(tracker.playedMs('item_3')).toBe(240);
-    expect(tracker.interrupt()).toEqual([{ itemId: 'item_3', playedMs: 240 }]);
+    expect(tracker.interrupt()).toEqual([{ itemId: 'item_3', playedMs: 240, sentMs: 400 }]);
   });
 
   it('does not mix up items of the same turn that follow each other without an interrupt', () => {
@@ -147,6 +147,6 @@ describe('PlaybackTracker', () => {
 
     expect(tracker.playedMs('item_b')).toBe(200);
     // item_a is fully heard, so only item_b is cut.
-    expect(tracker.interrupt()).toEqual([{ itemId: 'item_b', playedMs: 200 }]);
+    expect(tracker.interrupt()).toEqual([{ itemId: 'item_b', playedMs: 200, sentMs: 300 }]);
   });
 });

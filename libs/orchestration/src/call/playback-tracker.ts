@@ -18,6 +18,8 @@ export interface PlaybackCut {
   itemId: string;
   /** Milliseconds of the item the caller actually heard (integer, never more than was sent). */
   playedMs: number;
+  /** Milliseconds of the item sent to Twilio so far. */
+  sentMs: number;
 }
 
 /**
@@ -79,7 +81,8 @@ export class PlaybackTracker {
     for (const mark of this.pending) {
       if (seen.has(mark.itemId)) continue;
       seen.add(mark.itemId);
-      cuts.push({ itemId: mark.itemId, playedMs: this.playedMs(mark.itemId) });
+      const item = this.items.get(mark.itemId);
+      cuts.push({ itemId: mark.itemId, playedMs: this.playedMs(mark.itemId), sentMs: Math.floor((item?.sentBytes ?? 0) / BYTES_PER_MS) });
     }
     this.pending = [];
     this.items.clear();
