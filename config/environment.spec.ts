@@ -1,5 +1,3 @@
-// class-transformer's @Type needs the Reflect metadata API; the app's main.ts loads it first.
-import 'reflect-metadata';
 import { describe, expect, it } from 'vitest';
 import { ENVIRONMENT_DEFAULTS } from './environment-defaults';
 import { InvalidEnvironmentError, readEnvironment } from './environment';
@@ -97,6 +95,11 @@ describe('readEnvironment', () => {
     ['PRE_READY_BUFFER_MS', 'lots'],
   ])('rejects %s=%s', (name, value) => {
     expect(offending(problemsOf({ [name]: value }))).toEqual([name]);
+  });
+
+  it('rejects blank numeric variables instead of reading them as 0', () => {
+    const error = problemsOf({ PORT: '', VAD_THRESHOLD: ' ' });
+    expect(offending(error)).toEqual(['PORT', 'VAD_THRESHOLD']);
   });
 
   it('rejects an unknown NODE_ENV, naming it', () => {

@@ -1,4 +1,4 @@
-import { plainToInstance, Type } from 'class-transformer';
+import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsIn,
   IsInt,
@@ -16,6 +16,12 @@ import {
 import { DEPLOYMENT_ENVIRONMENTS, ENVIRONMENT_DEFAULTS } from './environment-defaults';
 import type { DeploymentEnvironment } from './environment-defaults';
 
+/**
+ * Converts a numeric variable. A blank value is invalid (NaN) rather than 0: `Number('')` is 0,
+ * which would silently mean "any free port" for PORT or a hair-trigger VAD_THRESHOLD.
+ */
+const ToNumber = () => Transform(({ value }) => (typeof value === 'string' && value.trim() === '' ? Number.NaN : Number(value)));
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** Every environment variable the gateway reads, with its validation rules. */
@@ -23,7 +29,7 @@ export class EnvironmentVariables {
   @IsIn(DEPLOYMENT_ENVIRONMENTS)
   NODE_ENV: DeploymentEnvironment;
 
-  @Type(() => Number) @IsInt() @Min(0) @Max(65535)
+  @ToNumber() @IsInt() @Min(0) @Max(65535)
   PORT: number;
 
   @IsOptional()
@@ -56,13 +62,13 @@ export class EnvironmentVariables {
   @IsString()
   TWIML_WELCOME_MESSAGE: string;
 
-  @Type(() => Number) @IsNumber() @Min(0) @Max(1)
+  @ToNumber() @IsNumber() @Min(0) @Max(1)
   VAD_THRESHOLD: number;
 
-  @Type(() => Number) @IsInt() @Min(0) @Max(5000)
+  @ToNumber() @IsInt() @Min(0) @Max(5000)
   VAD_PREFIX_PADDING_MS: number;
 
-  @Type(() => Number) @IsInt() @Min(0) @Max(10000)
+  @ToNumber() @IsInt() @Min(0) @Max(10000)
   VAD_SILENCE_DURATION_MS: number;
 
   /** Model for caller-side transcription; empty turns transcription off. */
@@ -70,7 +76,7 @@ export class EnvironmentVariables {
   INPUT_TRANSCRIPTION_MODEL: string;
 
   /** How much caller audio is held while the OpenAI session is being configured. */
-  @Type(() => Number) @IsInt() @Min(0) @Max(60000)
+  @ToNumber() @IsInt() @Min(0) @Max(60000)
   PRE_READY_BUFFER_MS: number;
 
   @IsOptional() @Matches(/^AC[0-9a-fA-F]{32}$/, { message: 'TWILIO_ACCOUNT_SID must look like AC followed by 32 hex digits' })
