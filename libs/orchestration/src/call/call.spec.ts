@@ -423,6 +423,13 @@ describe('Call', () => {
       expect(h.events.filter(([name]) => name === 'callEnded')).toEqual([['callEnded', 'caller-hung-up']]);
     });
 
+    it('does not report the end of a stream that never started', () => {
+      h.call.onStreamClosed(1006);
+      expect(h.call.endReason).toBe('stream-closed');
+      expect(h.ended).toEqual([h.call]);
+      expect(h.events.filter(([name]) => name === 'callEnded')).toEqual([]);
+    });
+
     it('ends when Twilio closes the socket without a stop', () => {
       startedCall();
       h.call.onStreamClosed(1006);

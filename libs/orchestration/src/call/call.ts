@@ -103,7 +103,8 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
     const durationMs = this.endedAt - (this.startedAt ?? this.connectedAt);
     this.logger.info({ reason, durationMs, ...this.traffic }, 'call ended');
     this.deps.onEnded(this);
-    this.deps.events.emit('callEnded', this, reason);
+    // Observers saw callStarted only for calls that sent `start`; keep the pair symmetric.
+    if (this.startedAt !== undefined) this.deps.events.emit('callEnded', this, reason);
   }
 
   // ---- Twilio side ---------------------------------------------------------------------
