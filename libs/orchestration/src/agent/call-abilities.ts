@@ -59,7 +59,7 @@ export class CallAbilities implements CallAgent {
     if (!this.disposed) this.dtmf.press(digit);
   }
 
-  onResponseDone(): void {
+  onResponseDone(_responseId?: string): void {
     this.responseRequested = false;
     this.advance();
   }
