@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CallEvents } from '@app/orchestration';
 import { FakeTwilioRestApi, SimulatedSession } from '@app/simulators';
 import { GatewayHarness, startGateway } from '../support/gateway-harness';
 
@@ -7,9 +8,12 @@ const AUTH_TOKEN = 'twilio-auth-token-0123456789';
 const API_KEY = 'gateway-api-key-0123456789abcdef';
 const TRANSFER_NUMBER = '+15557654321';
 
-/** The simulated model: says a short goodbye when asked for last words, else a short answer. */
+/** The simulated model: reads a tool's result out, says a short goodbye when asked for last words, else a short answer. */
 const simulatorOptions = {
-  reply: ({ instructions }: { instructions?: string }) => (instructions?.toLowerCase().includes('goodbye') ? 'Goodbye, take care.' : 'Okay.'),
+  reply: ({ instructions, toolOutputs }: { instructions?: string; toolOutputs?: string[] }) => {
+    if (toolOutputs) return `The tool said ${toolOutputs.join(' ')}`;
+    return instructions?.toLowerCase().includes('goodbye') ? 'Goodbye, take care.' : 'Okay.';
+  },
 };
 
 describe('agent abilities (tools, call control, keypad, outbound calls, profiles)', () => {
@@ -61,6 +65,8 @@ describe('agent abilities (tools, call control, keypad, outbound calls, profiles
   describe('tools', () => {
     it('offers the registered tools in session.update and answers a call of the example tool with its result', async () => {
       await start();
+      const transcripts: string[] = [];
+      gateway!.app.get(CallEvents).subscribe({ assistantTranscript: (_call, _item, text) => void transcripts.push(text) });
       const { call, session, update } = await connectedCall();
       const names = (update.tools as Array<{ name: string }>).map((t) => t.name).sort();
       expect(names).toEqual(['end_call', 'get_current_time', 'transfer_call']);
@@ -73,6 +79,11 @@ describe('agent abilities (tools, call control, keypad, outbound calls, profiles
       const outputIndex = session.clientEvents.findIndex((e) => e.item?.call_id === callId);
       await session.waitForClientEvent('response.create');
       expect(session.clientEvents.findIndex((e) => e.type === 'response.create')).toBeGreaterThan(outputIndex);
+      // The model answers from the tool's result, and the caller hears it.
+      await call.waitUntil(() => transcripts.length > 0, 5000, 'the assistant to answer');
+      expect(transcripts[0]).toBe(`The tool said ${JSON.stringify(output)}`);
+      await call.waitForPlaybackEnd();
+      expect(call.receivedAudio().length).toBe(session.outputAudio().length);
       expect(session.sentErrors).toEqual([]);
       expect(call.isOpen).toBe(true);
     });
