@@ -25,6 +25,10 @@ const shared: Record<string, string> = {
   INPUT_TRANSCRIPTION_MODEL: 'gpt-4o-mini-transcribe',
   PRE_READY_BUFFER_MS: '5000',
   TWILIO_API_BASE_URL: 'https://api.twilio.com',
+  END_CALL_ENABLED: 'true',
+  TRANSFER_CALL_ENABLED: 'true',
+  TOOL_TIMEOUT_MS: '10000',
+  DTMF_WINDOW_MS: '1500',
 };
 
 export const ENVIRONMENT_DEFAULTS: Record<DeploymentEnvironment, Record<string, string>> = {

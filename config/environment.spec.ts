@@ -139,4 +139,19 @@ describe('readEnvironment', () => {
       expect(error.problems.join('\n')).not.toContain(value);
     }
   });
+
+  it('validates the agent variables and names each bad one', () => {
+    const env = readEnvironment({ TWILIO_PHONE_NUMBER: '+15550009999', TRANSFER_PHONE_NUMBER: '+15557654321, +15557654322' });
+    expect(env.END_CALL_ENABLED).toBe('true');
+    expect(env.TOOL_TIMEOUT_MS).toBe(10000);
+    expect(env.DTMF_WINDOW_MS).toBe(1500);
+    const error = problemsOf({
+      TWILIO_PHONE_NUMBER: '5550009999',
+      TRANSFER_PHONE_NUMBER: '+15557654321,nope',
+      END_CALL_ENABLED: 'yes',
+      TOOL_TIMEOUT_MS: '5',
+      DTMF_WINDOW_MS: '-1',
+    });
+    expect(offending(error)).toEqual(['DTMF_WINDOW_MS', 'END_CALL_ENABLED', 'TOOL_TIMEOUT_MS', 'TRANSFER_PHONE_NUMBER', 'TWILIO_PHONE_NUMBER']);
+  });
 });

@@ -89,6 +89,37 @@ export class EnvironmentVariables {
   @IsUrl({ protocols: ['https', 'http'], require_tld: false, require_protocol: true })
   TWILIO_API_BASE_URL: string;
 
+  /** Default `from` number for outbound calls (E.164). */
+  @IsOptional() @Matches(/^\+[1-9]\d{6,14}$/, { message: 'TWILIO_PHONE_NUMBER must be an E.164 number such as +15551234567' })
+  TWILIO_PHONE_NUMBER?: string;
+
+  /** Human number(s) transfer_call may dial (comma-separated E.164; the first is the default). */
+  @IsOptional()
+  @Matches(/^\s*\+[1-9]\d{6,14}\s*(,\s*\+[1-9]\d{6,14}\s*)*$/, { message: 'TRANSFER_PHONE_NUMBER must be one or more comma-separated E.164 numbers' })
+  TRANSFER_PHONE_NUMBER?: string;
+
+  @IsIn(['true', 'false'])
+  END_CALL_ENABLED: 'true' | 'false';
+
+  @IsIn(['true', 'false'])
+  TRANSFER_CALL_ENABLED: 'true' | 'false';
+
+  /** How long a tool may run before the model is told it failed. */
+  @Type(() => Number) @IsInt() @Min(100) @Max(120000)
+  TOOL_TIMEOUT_MS: number;
+
+  /** Keypad presses closer together than this are sent to the model as one entry. */
+  @Type(() => Number) @IsInt() @Min(0) @Max(10000)
+  DTMF_WINDOW_MS: number;
+
+  /** Tools of the default assistant (comma-separated names); empty or unset: every registered tool. */
+  @IsOptional() @IsString()
+  ASSISTANT_TOOLS?: string;
+
+  /** Extra assistant profiles: JSON text, or `@/path/to/profiles.json`. */
+  @IsOptional() @IsString()
+  ASSISTANT_PROFILES?: string;
+
   /** Comma-separated API keys for the gateway's own HTTP API (bearer tokens). */
   @IsOptional() @IsString()
   @Matches(/^\s*[^,\s]{16,}\s*(,\s*[^,\s]{16,}\s*)*$/, { message: 'API_KEYS must be a comma-separated list of keys of 16+ characters' })

@@ -5,7 +5,10 @@ export * from './openai.config';
 export * from './assistant.config';
 export * from './twilio.config';
 export * from './logging.config';
+export * from './agent.config';
+export * from './assistant-profiles';
 
+import { agentConfig } from './agent.config';
 import { appConfig } from './app.config';
 import { assistantConfig } from './assistant.config';
 import { loggingConfig } from './logging.config';
@@ -13,4 +16,4 @@ import { openAiConfig } from './openai.config';
 import { twilioConfig } from './twilio.config';
 
 /** Every configuration namespace, for `ConfigModule.forRoot({ load })`. */
-export const CONFIG_NAMESPACES = [appConfig, openAiConfig, assistantConfig, twilioConfig, loggingConfig];
+export const CONFIG_NAMESPACES = [appConfig, openAiConfig, assistantConfig, twilioConfig, loggingConfig, agentConfig];

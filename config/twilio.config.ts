@@ -9,6 +9,8 @@ export const twilioConfig = registerAs('twilio', () => {
     /** False only when TWILIO_VALIDATE_SIGNATURES=false; validation runs whenever a token is set. */
     validateSignatures: true as boolean,
     apiBaseUrl: env.TWILIO_API_BASE_URL.replace(/\/+$/, ''),
+    /** Default `from` for outbound calls. */
+    ...(env.TWILIO_PHONE_NUMBER ? { phoneNumber: env.TWILIO_PHONE_NUMBER } : {}),
   };
 });
 export type TwilioConfig = ConfigType<typeof twilioConfig>;

@@ -80,6 +80,8 @@ describe('a call through the gateway, end to end', () => {
         },
         output: { format: { type: 'audio/pcmu' }, voice: 'marin' },
       },
+      tools: expect.any(Array),
+      tool_choice: 'auto',
     });
     expect(gateway.simulator.sessions).toHaveLength(1);
   });

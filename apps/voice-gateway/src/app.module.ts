@@ -3,6 +3,7 @@ import { ConfigModule } from '@nestjs/config';
 import { CONFIG_NAMESPACES } from '@app/config';
 import { CallOrchestrator, OrchestrationModule } from '@app/orchestration';
 import { TwilioModule } from '@app/telephony';
+import { ExampleToolsModule } from './example-tools/example-tools.module';
 import { GatewayLoggerModule } from './logging';
 
 @Module({
@@ -11,6 +12,7 @@ import { GatewayLoggerModule } from './logging';
     GatewayLoggerModule,
     OrchestrationModule,
     TwilioModule.forRoot({ imports: [OrchestrationModule], handler: CallOrchestrator }),
+    ExampleToolsModule,
   ],
 })
 export class AppModule {}

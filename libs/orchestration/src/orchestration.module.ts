@@ -1,13 +1,29 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '@app/auth';
 import { OpenAIRealtimeModule } from '@app/realtime';
+import { TwilioApiModule } from '@app/telephony';
+import { ToolsModule } from '@app/tools';
+import { CallAbilitiesFactory } from './agent/call-abilities.factory';
 import { CallFactory } from './call/call.factory';
 import { CallOrchestrator } from './call-orchestrator.service';
 import { CallRegistry } from './call-registry.service';
 import { CallEvents } from './events/call-events';
+import { OutboundCallRegistry } from './outbound/outbound-call-registry.service';
+import { OutboundCallsController } from './outbound/outbound-calls.controller';
+import { AssistantProfiles } from './profiles/assistant-profiles.service';
 
 @Module({
-  imports: [OpenAIRealtimeModule],
-  providers: [CallFactory, CallRegistry, CallEvents, CallOrchestrator],
+  imports: [OpenAIRealtimeModule, TwilioApiModule, AuthModule, ToolsModule],
+  controllers: [OutboundCallsController],
+  providers: [
+    CallFactory,
+    CallRegistry,
+    CallEvents,
+    CallOrchestrator,
+    AssistantProfiles,
+    CallAbilitiesFactory,
+    OutboundCallRegistry,
+  ],
   exports: [CallOrchestrator, CallRegistry, CallEvents],
 })
 export class OrchestrationModule {}

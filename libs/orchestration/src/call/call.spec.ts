@@ -10,7 +10,7 @@ import type {
   RealtimeSessionConfig,
   RealtimeSessionListener,
 } from '@app/realtime';
-import { Call, CallDependencies, CallSettings } from './call';
+import { Call, CallAgent, CallDependencies, CallSettings } from './call';
 
 /** Everything the call did to either socket, in order. */
 type Action =
@@ -95,7 +95,7 @@ interface Harness {
   events: unknown[][];
 }
 
-function makeCall(greeting = 'Say hello.'): Harness {
+function makeCall(greeting = 'Say hello.', agent?: CallAgent, resolved: MediaStreamStart[] = []): Harness {
   const actions: Action[] = [];
   const logs: Array<Record<string, unknown>> = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line)) });
@@ -103,10 +103,13 @@ function makeCall(greeting = 'Say hello.'): Harness {
   const sessions: FakeRealtimeSession[] = [];
   const ended: Call[] = [];
   const events: unknown[][] = [];
-  const settings: CallSettings = { session: SESSION_CONFIG, greeting };
+  const settings: CallSettings = { session: SESSION_CONFIG, greeting, agent };
   const call = new Call({
     stream: stream as unknown as TwilioMediaStream,
-    settings,
+    resolveSettings: (start) => {
+      resolved.push(start);
+      return settings;
+    },
     logger,
     onEnded: (c) => void ended.push(c),
     events: { emit: (name: string, _call: Call, ...args: unknown[]) => void events.push([name, ...args]) } as CallDependencies['events'],
@@ -507,6 +510,72 @@ describe('Call', () => {
       const warnings = h.logs.filter((l) => l.level === 40);
       expect(warnings.map((l) => l.violation)).toEqual(['binary-frame', 'malformed-json']);
       expect(h.call.state).toBe('active');
+    });
+  });
+
+  describe('agent (tools, keypad, call control)', () => {
+    function withAgent() {
+      const calls: unknown[][] = [];
+      const agent: CallAgent = {
+        onFunctionCall: (c) => void calls.push(['function', c]),
+        onDtmf: (d) => void calls.push(['dtmf', d]),
+        onResponseDone: (id) => void calls.push(['done', id]),
+        onMarkPlayed: () => void calls.push(['mark']),
+        dispose: () => void calls.push(['dispose']),
+      };
+      const resolved: MediaStreamStart[] = [];
+      h = makeCall('Say hello.', agent, resolved);
+      return { calls, resolved };
+    }
+
+    it('resolves its settings from the start message, once', () => {
+      const { resolved } = withAgent();
+      expect(resolved).toEqual([]);
+      h.call.onStreamStart(START);
+      h.call.onStreamStart({ ...START, streamSid: 'MZ_other' });
+      expect(resolved).toEqual([START]);
+    });
+
+    it('hands function calls, keypad presses, response ends and marks to the agent, and disposes it on end', () => {
+      const { calls } = withAgent();
+      h.call.onStreamStart(START);
+      h.call.onSessionReady();
+      server(h.call, { type: 'response.function_call_arguments.done', response_id: 'r1', item_id: 'i1', call_id: 'c1', name: 'get_current_time', arguments: '{}' });
+      server(h.call, done('r1'));
+      h.call.onDtmf('5');
+      server(h.call, created('r2'));
+      server(h.call, delta('r2', 'i2', 100));
+      h.call.onMarkPlayed(markNames(h.actions)[0]!);
+      h.call.onStreamStop();
+
+      expect(calls).toEqual([
+        ['function', { callId: 'c1', name: 'get_current_time', arguments: '{}', responseId: 'r1' }],
+        ['done', 'r1'],
+        ['dtmf', '5'],
+        ['mark'],
+        ['dispose'],
+      ]);
+    });
+
+    it('tells the agent whether a response is running and whether it sent audio', () => {
+      withAgent();
+      h.call.onStreamStart(START);
+      server(h.call, created('r1'));
+      expect(h.call.responseActive).toBe(true);
+      expect(h.call.responseHadAudio('r1')).toBe(false);
+      server(h.call, delta('r1', 'i1', 20));
+      expect(h.call.responseHadAudio('r1')).toBe(true);
+      server(h.call, done('r1'));
+      expect(h.call.responseActive).toBe(false);
+    });
+
+    it('sends nothing to the model for the agent once the call ended', () => {
+      withAgent();
+      h.call.onStreamStart(START);
+      h.call.onStreamStop();
+      h.actions.length = 0;
+      h.call.sendToModel({ type: 'response.create' });
+      expect(sentToOpenAi(h.actions)).toEqual([]);
     });
   });
 });

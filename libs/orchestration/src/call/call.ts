@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { MediaStreamListener, MediaStreamStart, MediaStreamViolation, TwilioMediaStream } from '@app/telephony';
 import type {
+  RealtimeClientEvent,
   RealtimeCloseInfo,
   RealtimeServerEvent,
   RealtimeSession,
@@ -16,18 +17,32 @@ export type CallEndReason =
   | 'stream-closed'
   | 'openai-closed'
   | 'openai-failed'
-  | 'server-shutdown';
+  | 'server-shutdown'
+  | 'assistant-hung-up'
+  | 'transferred';
 
 /** Per-call settings, fixed when the call starts. */
 export interface CallSettings {
   session: RealtimeSessionConfig;
   /** Instructions for the assistant's first turn; empty: the caller speaks first. */
   greeting: string;
+  /** Runs tool calls, keypad input and call control; absent: the assistant only talks. */
+  agent?: CallAgent;
+}
+
+/** What the Call delegates tool calls, keypad presses and call control to (see ../agent). */
+export interface CallAgent {
+  onFunctionCall(call: { callId: string; name: string; arguments: string; responseId: string }): void;
+  onDtmf(digit: string): void;
+  onResponseDone(responseId: string): void;
+  onMarkPlayed(): void;
+  dispose(): void;
 }
 
 export interface CallDependencies {
   stream: TwilioMediaStream;
-  settings: CallSettings;
+  /** Chooses the call's settings (assistant profile, tools) once `start` says who called whom. */
+  resolveSettings: (start: MediaStreamStart, call: Call) => CallSettings;
   /** Opens the OpenAI side for this call. */
   openSession: (listener: RealtimeSessionListener, logger: Logger) => RealtimeSession;
   /** The connection's logger; the call derives a child carrying callSid and streamSid. */
@@ -60,6 +75,7 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
   endedAt?: number;
 
   private logger: Logger;
+  private settings?: CallSettings;
   private session?: RealtimeSession;
   private readonly playback = new PlaybackTracker();
   private activeResponseId?: string;
@@ -92,12 +108,33 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
     return this.playback.isPlaying;
   }
 
+  /** True between a response's `response.created` and its `response.done`. */
+  get responseActive(): boolean {
+    return this.activeResponseId !== undefined;
+  }
+
+  /** The call's logger (carries callSid and streamSid once started). */
+  get log(): Logger {
+    return this.logger;
+  }
+
+  /** True when audio of this response has been sent to the caller. */
+  responseHadAudio(responseId: string): boolean {
+    return this.audioStartedResponseId === responseId;
+  }
+
+  /** Sends a client event to the model (tool outputs, keypad input); dropped once the call ended. */
+  sendToModel(event: RealtimeClientEvent): void {
+    if (this.state === 'active') this.session?.send(event);
+  }
+
   /** Ends the call from our side (e.g. shutdown): closes both sockets. */
   end(reason: CallEndReason, twilioCloseCode = 1000): void {
     if (this.state === 'ended') return;
     this.state = 'ended';
     this.endReason = reason;
     this.endedAt = this.now();
+    this.settings?.agent?.dispose();
     this.session?.close();
     this.deps.stream.close(twilioCloseCode, reason);
     const durationMs = this.endedAt - (this.startedAt ?? this.connectedAt);
@@ -119,8 +156,9 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
     this.logger = this.deps.logger.child({ callSid: start.callSid, streamSid: start.streamSid });
     this.logger.info({ from: start.customParameters.From, to: start.customParameters.To }, 'call started');
     this.deps.events.emit('callStarted', this);
+    this.settings = this.deps.resolveSettings(start, this);
     this.session = this.deps.openSession(this, this.logger);
-    this.session.configure(this.deps.settings.session);
+    this.session.configure(this.settings.session);
     this.session.connect();
   }
 
@@ -132,11 +170,13 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
 
   onMarkPlayed(name: string): void {
     this.playback.markPlayed(name);
+    this.settings?.agent?.onMarkPlayed();
   }
 
   onDtmf(digit: string): void {
     this.logger.debug({ digit }, 'caller pressed a key');
     this.deps.events.emit('dtmf', this, digit);
+    this.settings?.agent?.onDtmf(digit);
   }
 
   onStreamStop(): void {
@@ -162,7 +202,7 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
     const setupMs = this.now() - (this.startedAt ?? this.connectedAt);
     this.logger.info({ setupMs }, 'OpenAI session ready');
     this.deps.events.emit('sessionReady', this, setupMs);
-    const greeting = this.deps.settings.greeting;
+    const greeting = this.settings?.greeting;
     if (greeting) this.session!.send({ type: 'response.create', response: { instructions: greeting } });
   }
 
@@ -183,6 +223,10 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
       case 'response.done':
         if (this.activeResponseId === event.response.id) this.activeResponseId = undefined;
         this.deps.events.emit('responseDone', this, event.response.id, event.response.status, event.response.usage ?? undefined);
+        this.settings?.agent?.onResponseDone(event.response.id);
+        return;
+      case 'response.function_call_arguments.done':
+        this.settings?.agent?.onFunctionCall({ callId: event.call_id, name: event.name, arguments: event.arguments, responseId: event.response_id });
         return;
       case 'conversation.item.input_audio_transcription.completed':
         this.logger.debug({ transcript: event.transcript }, 'caller said');

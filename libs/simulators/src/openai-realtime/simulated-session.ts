@@ -17,7 +17,8 @@ export interface SimulatedSessionBehaviour {
   /** What the caller "said", for input transcription. */
   transcribe: (audio: Buffer, turn: number) => string;
   /** The assistant's answer to a turn (or to a `response.create` with instructions). */
-  reply: (input: { transcript?: string; instructions?: string; turn: number }) => string;
+  /** `toolOutputs`: the function outputs added since the last response (what a tool returned). */
+  reply: (input: { transcript?: string; instructions?: string; toolOutputs?: string[]; turn: number }) => string;
   /** Renders the assistant's text as µ-law audio. */
   speak: (text: string) => Buffer;
   /** Delay before `session.updated` is sent (a slow session start). */
@@ -61,6 +62,8 @@ export interface ResponseScript {
   /** Exact µ-law bytes to send as audio deltas. */
   audio?: Buffer;
   instructions?: string;
+  /** Function outputs the response answers (passed to `reply`). */
+  toolOutputs?: string[];
 }
 
 let sessionCounter = 0;
@@ -98,6 +101,8 @@ export class SimulatedSession extends EventEmitter {
   private speechStartByte = 0;
   private silenceMs = 0;
   private mulawConfirmed = false;
+  /** Function outputs added since the last response started. */
+  private toolOutputs: string[] = [];
 
   constructor(
     private readonly socket: WebSocket,
@@ -211,7 +216,9 @@ export class SimulatedSession extends EventEmitter {
       throw new Error('a response is already active');
     }
     this.turn++;
-    const text = script.text ?? this.behaviour.reply({ instructions: script.instructions, turn: this.turn });
+    const toolOutputs = script.toolOutputs ?? this.toolOutputs;
+    this.toolOutputs = [];
+    const text = script.text ?? this.behaviour.reply({ instructions: script.instructions, toolOutputs: toolOutputs.length ? toolOutputs : undefined, turn: this.turn });
     const audio = script.audio ?? this.behaviour.speak(text);
     const response: ActiveResponse = { id: this.nextId('resp'), itemId: this.nextId('item'), audio, text, offset: 0 };
     this.active = response;
@@ -416,6 +423,7 @@ export class SimulatedSession extends EventEmitter {
     if (item.type === 'function_call_output') {
       const known = [...this.items.values()].some((i) => i.callId === item.call_id);
       if (!known) return this.sendError('invalid_request_error', 'invalid_value', `Tool call ID '${item.call_id}' not found in conversation.`);
+      if (typeof item.output === 'string') this.toolOutputs.push(item.output);
     }
     const id = item.id ?? this.nextId('item');
     this.items.set(id, { id, role: item.role === 'assistant' ? 'assistant' : 'user', type: item.type ?? 'message', audioBytes: 0, transcript: '' });

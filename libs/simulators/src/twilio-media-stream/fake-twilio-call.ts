@@ -26,6 +26,8 @@ export interface ReceivedMark {
   name: string;
   /** True when echoed because of a `clear` rather than because its audio finished playing. */
   cleared: boolean;
+  /** When it was echoed (Date.now()). */
+  at: number;
 }
 
 const sid = (prefix: string) => prefix + randomBytes(16).toString('hex');
@@ -278,7 +280,7 @@ export class FakeTwilioCall extends EventEmitter {
     const index = this.pendingMarks.indexOf(mark);
     if (index === -1) return;
     this.pendingMarks.splice(index, 1);
-    this.echoedMarks.push({ name: mark.name, cleared });
+    this.echoedMarks.push({ name: mark.name, cleared, at: Date.now() });
     this.sendJson({ event: 'mark', sequenceNumber: String(++this.sequence), streamSid: this.streamSid, mark: { name: mark.name } });
   }
 

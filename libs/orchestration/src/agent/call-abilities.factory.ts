@@ -1,0 +1,72 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { agentConfig } from '@app/config';
+import type { AgentConfig } from '@app/config';
+import type { RealtimeFunctionTool } from '@app/realtime';
+import { TwilioRestClient } from '@app/telephony';
+import { END_CALL_TOOL, RegisteredTool, ToolRegistry, ToolRunner, TRANSFER_CALL_TOOL } from '@app/tools';
+import { CallAbilities } from './call-abilities';
+import type { CallAgentHost } from './call-agent-host';
+import { CallController } from './call-controller';
+
+/** Longest wait for the assistant's last words before hanging up or transferring anyway. */
+const CONTROL_MAX_WAIT_MS = 20_000;
+
+export interface CallAbilitiesRequest {
+  profile: string;
+  /** Tool names the profile allows; undefined: every available tool. */
+  tools?: string[];
+  parameters: Readonly<Record<string, string>>;
+}
+
+/** Makes each call's CallAbilities, with the tools its profile allows and the configuration turns on. */
+@Injectable()
+export class CallAbilitiesFactory {
+  private readonly logger = new Logger(CallAbilitiesFactory.name);
+  private readonly warnedUnknown = new Set<string>();
+
+  constructor(
+    private readonly registry: ToolRegistry,
+    private readonly twilio: TwilioRestClient,
+    @Inject(agentConfig.KEY) private readonly config: AgentConfig,
+  ) {}
+
+  create(host: CallAgentHost, request: CallAbilitiesRequest): { agent: CallAbilities; tools: RealtimeFunctionTool[] } {
+    const tools = new Map<string, RegisteredTool>();
+    for (const name of request.tools ?? this.registry.names()) {
+      const tool = this.registry.get(name);
+      if (!tool) {
+        this.warnUnknown(name, request.profile);
+        continue;
+      }
+      if (this.isAvailable(name)) tools.set(name, tool);
+    }
+    const runner = new ToolRunner({ tools, defaultTimeoutMs: this.config.toolTimeoutMs, logger: host.log });
+    const controller = new CallController(host, this.twilio, {
+      endCallEnabled: this.config.endCallEnabled,
+      transferCallEnabled: this.config.transferCallEnabled && this.twilio.isConfigured,
+      transferNumbers: this.config.transferNumbers,
+      maxWaitMs: CONTROL_MAX_WAIT_MS,
+    });
+    const agent = new CallAbilities(host, {
+      runner,
+      controller,
+      dtmfWindowMs: this.config.dtmfWindowMs,
+      profile: request.profile,
+      parameters: request.parameters,
+    });
+    return { agent, tools: runner.definitions };
+  }
+
+  private isAvailable(name: string): boolean {
+    if (name === END_CALL_TOOL) return this.config.endCallEnabled;
+    if (name === TRANSFER_CALL_TOOL) return this.config.transferCallEnabled && this.twilio.isConfigured;
+    return true;
+  }
+
+  private warnUnknown(name: string, profile: string): void {
+    const key = `${profile}/${name}`;
+    if (this.warnedUnknown.has(key)) return;
+    this.warnedUnknown.add(key);
+    this.logger.warn(`assistant profile "${profile}" lists the unknown tool "${name}"; it is left out`);
+  }
+}

@@ -1,0 +1,183 @@
+import pino from 'pino';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Ajv } from 'ajv';
+import type { RealtimeClientEvent } from '@app/realtime';
+import type { TwilioRestClient } from '@app/telephony';
+import { EndCallTool, RegisteredTool, ToolRunner, TransferCallTool } from '@app/tools';
+import type { RealtimeToolHandler } from '@app/tools';
+import type { CallEndReason, CallState } from '../call/call';
+import { CallAbilities } from './call-abilities';
+import type { CallAgentHost } from './call-agent-host';
+import { CallController } from './call-controller';
+
+class FakeHost implements CallAgentHost {
+  state: CallState = 'active';
+  callSid = 'CA123';
+  from = '+15551110000';
+  to = '+15552220000';
+  assistantSpeaking = false;
+  responseActive = false;
+  readonly log = pino({ level: 'silent' });
+  readonly sent: RealtimeClientEvent[] = [];
+  readonly audioResponses = new Set<string>();
+  endedWith?: CallEndReason;
+  responseHadAudio(id: string) {
+    return this.audioResponses.has(id);
+  }
+  sendToModel(event: RealtimeClientEvent) {
+    this.sent.push(event);
+  }
+  end(reason: CallEndReason) {
+    this.endedWith = reason;
+    this.state = 'ended';
+  }
+}
+
+const ajv = new Ajv();
+const anyArgs = { type: 'object' };
+const registered = (name: string, handler: RealtimeToolHandler): [string, RegisteredTool] => [
+  name,
+  { definition: { type: 'function', name, description: name, parameters: anyArgs }, handler, validate: ajv.compile(anyArgs) },
+];
+
+function setUp(options: { failRedirect?: boolean } = {}) {
+  const host = new FakeHost();
+  const rest = {
+    isConfigured: true,
+    completed: [] as string[],
+    redirected: [] as Array<[string, string]>,
+    async completeCall(sid: string) {
+      this.completed.push(sid);
+    },
+    async redirectCall(sid: string, twiml: string) {
+      this.redirected.push([sid, twiml]);
+      if (options.failRedirect) throw new Error('Twilio says no');
+    },
+  };
+  const controller = new CallController(host, rest as unknown as TwilioRestClient, {
+    endCallEnabled: true,
+    transferCallEnabled: true,
+    transferNumbers: ['+15557654321'],
+    maxWaitMs: 10_000,
+  });
+  const runner = new ToolRunner({
+    tools: new Map([
+      registered('echo', { execute: (args) => args }),
+      registered('end_call', new EndCallTool()),
+      registered('transfer_call', new TransferCallTool()),
+    ]),
+    defaultTimeoutMs: 1000,
+    logger: host.log,
+  });
+  const agent = new CallAbilities(host, { runner, controller, dtmfWindowMs: 500, profile: 'default', parameters: {} });
+  return { host, rest, agent };
+}
+
+const flush = () => new Promise((resolve) => setImmediate(resolve));
+const types = (host: FakeHost) => host.sent.map((e) => e.type);
+
+describe('CallAbilities', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('answers a tool call with its output, and asks for a response only once the calling response is done', async () => {
+    const { host, agent } = setUp();
+    host.responseActive = true;
+    agent.onFunctionCall({ callId: 'c1', name: 'echo', arguments: '{"a":1}', responseId: 'r1' });
+    await flush();
+    expect(host.sent).toEqual([{ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: 'c1', output: '{"a":1}' } }]);
+    host.responseActive = false;
+    agent.onResponseDone('r1');
+    expect(host.sent.at(-1)).toEqual({ type: 'response.create' });
+  });
+
+  it('asks for one response after several tool calls of the same response', async () => {
+    const { host, agent } = setUp();
+    agent.onFunctionCall({ callId: 'c1', name: 'echo', arguments: '{}', responseId: 'r1' });
+    agent.onFunctionCall({ callId: 'c2', name: 'echo', arguments: '{}', responseId: 'r1' });
+    await flush();
+    expect(types(host)).toEqual(['conversation.item.create', 'conversation.item.create', 'response.create']);
+  });
+
+  it('ends the call after the goodbye it asked for has been heard, not before', async () => {
+    const { host, rest, agent } = setUp();
+    agent.onFunctionCall({ callId: 'c1', name: 'end_call', arguments: '{}', responseId: 'r1' });
+    await flush();
+    expect(host.sent.at(-1)).toEqual({ type: 'response.create', response: { instructions: expect.stringMatching(/goodbye/) } });
+    expect(rest.completed).toEqual([]);
+    // The goodbye is spoken and played.
+    host.responseActive = true;
+    host.assistantSpeaking = true;
+    host.responseActive = false;
+    agent.onResponseDone('r2');
+    agent.onMarkPlayed();
+    await flush();
+    expect(rest.completed).toEqual([]);
+    host.assistantSpeaking = false;
+    agent.onMarkPlayed();
+    await flush();
+    expect(rest.completed).toEqual(['CA123']);
+    expect(host.endedWith).toBe('assistant-hung-up');
+  });
+
+  it('does not ask for more words when the goodbye came with the end_call, and waits for its last mark', async () => {
+    const { host, rest, agent } = setUp();
+    host.audioResponses.add('r1');
+    host.responseActive = true;
+    host.assistantSpeaking = true;
+    agent.onFunctionCall({ callId: 'c1', name: 'end_call', arguments: '{}', responseId: 'r1' });
+    await flush();
+    host.responseActive = false;
+    agent.onResponseDone('r1');
+    await flush();
+    expect(types(host)).toEqual(['conversation.item.create']);
+    expect(rest.completed).toEqual([]);
+    host.assistantSpeaking = false;
+    agent.onMarkPlayed();
+    await flush();
+    expect(rest.completed).toEqual(['CA123']);
+  });
+
+  it('transfers once with <Dial>; after a failed transfer it tells the model and refuses to retry', async () => {
+    const { host, rest, agent } = setUp({ failRedirect: true });
+    host.audioResponses.add('r1');
+    agent.onFunctionCall({ callId: 'c1', name: 'transfer_call', arguments: '{"reason":"human"}', responseId: 'r1' });
+    await flush();
+    await flush();
+    expect(rest.redirected).toEqual([['CA123', '<?xml version="1.0" encoding="UTF-8"?><Response><Dial>+15557654321</Dial></Response>']]);
+    expect(host.endedWith).toBeUndefined();
+    expect(host.sent.at(-2)).toMatchObject({ type: 'conversation.item.create', item: { role: 'system' } });
+    agent.onFunctionCall({ callId: 'c2', name: 'transfer_call', arguments: '{}', responseId: 'r3' });
+    await flush();
+    const output = host.sent.find((e) => e.type === 'conversation.item.create' && e.item.call_id === 'c2');
+    expect(output).toMatchObject({ item: { output: expect.stringContaining('cannot be retried') } });
+    expect(rest.redirected).toHaveLength(1);
+  });
+
+  it('gathers keypad presses within the window into one entry; # ends an entry at once', () => {
+    vi.useFakeTimers();
+    const { host, agent } = setUp();
+    agent.onDtmf('1');
+    vi.advanceTimersByTime(300);
+    agent.onDtmf('2');
+    vi.advanceTimersByTime(499);
+    expect(host.sent).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(host.sent).toEqual([
+      { type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: '[The caller pressed on the phone keypad: 1 2]' }] } },
+      { type: 'response.create' },
+    ]);
+    agent.onDtmf('9');
+    agent.onDtmf('#');
+    expect(host.sent.at(-2)).toMatchObject({ item: { content: [{ text: '[The caller pressed on the phone keypad: 9 #]' }] } });
+  });
+
+  it('does nothing after it was disposed (call ended)', async () => {
+    vi.useFakeTimers();
+    const { host, agent } = setUp();
+    agent.onDtmf('1');
+    agent.dispose();
+    vi.advanceTimersByTime(1000);
+    agent.onFunctionCall({ callId: 'c1', name: 'echo', arguments: '{}', responseId: 'r1' });
+    expect(host.sent).toEqual([]);
+  });
+});

@@ -1,0 +1,96 @@
+import type { ToolCallContext, ToolRunner } from '@app/tools';
+import type { CallAgent } from '../call/call';
+import type { CallAgentHost } from './call-agent-host';
+import type { CallController } from './call-controller';
+import { DtmfCollector } from './dtmf-collector';
+
+export interface CallAbilitiesOptions {
+  runner: ToolRunner;
+  controller: CallController;
+  dtmfWindowMs: number;
+  profile: string;
+  parameters: Readonly<Record<string, string>>;
+}
+
+/**
+ * Everything one call's assistant can do besides talking: runs its tool calls (answering each with
+ * a `function_call_output`, then one `response.create` once the calling response is done), turns
+ * keypad presses into conversation input, and lets end/transfer wait for the last words.
+ */
+export class CallAbilities implements CallAgent {
+  private readonly dtmf: DtmfCollector;
+  private toolsRunning = 0;
+  private responseWanted = false;
+  /** A response we asked for has not finished yet (its words are still to come). */
+  private responseRequested = false;
+  private disposed = false;
+
+  constructor(
+    private readonly host: CallAgentHost,
+    private readonly options: CallAbilitiesOptions,
+  ) {
+    this.dtmf = new DtmfCollector(options.dtmfWindowMs, (digits) => this.sendKeypadEntry(digits));
+  }
+
+  onFunctionCall(call: { callId: string; name: string; arguments: string; responseId: string }): void {
+    if (this.disposed) return;
+    this.toolsRunning++;
+    const controlWasPending = this.options.controller.isPending;
+    const context: Omit<ToolCallContext, 'signal'> = {
+      callSid: this.host.callSid,
+      from: this.host.from,
+      to: this.host.to,
+      parameters: this.options.parameters,
+      profile: this.options.profile,
+      control: this.options.controller,
+    };
+    void this.options.runner.run(call.name, call.arguments, context).then((result) => {
+      this.toolsRunning--;
+      if (this.disposed) return;
+      this.host.sendToModel({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: call.callId, output: result.output } });
+      const startedControl = !controlWasPending && this.options.controller.isPending;
+      // The model already spoke its last words in the response that called end/transfer: say nothing more.
+      if (!startedControl || !this.host.responseHadAudio(call.responseId)) this.responseWanted = true;
+      this.advance();
+    });
+  }
+
+  onDtmf(digit: string): void {
+    if (!this.disposed) this.dtmf.press(digit);
+  }
+
+  onResponseDone(_responseId?: string): void {
+    this.responseRequested = false;
+    this.advance();
+  }
+
+  onMarkPlayed(): void {
+    if (this.options.controller.isPending) this.options.controller.check(this.responseRequested || this.responseWanted || this.toolsRunning > 0);
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.dtmf.dispose();
+    this.options.runner.dispose();
+    this.options.controller.dispose();
+  }
+
+  private sendKeypadEntry(digits: string): void {
+    this.host.log.info({ digits: digits.length }, 'caller keypad entry');
+    const text = `[The caller pressed on the phone keypad: ${digits.split('').join(' ')}]`;
+    this.host.sendToModel({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text }] } });
+    this.responseWanted = true;
+    this.advance();
+  }
+
+  /** Asks for a response when nothing is running, then lets a pending end/transfer act if it can. */
+  private advance(): void {
+    if (this.responseWanted && this.toolsRunning === 0 && !this.host.responseActive) {
+      this.responseWanted = false;
+      this.responseRequested = true;
+      const lastWords = this.options.controller.lastWords;
+      this.host.sendToModel(lastWords ? { type: 'response.create', response: { instructions: lastWords } } : { type: 'response.create' });
+    }
+    this.options.controller.check(this.responseRequested || this.responseWanted || this.toolsRunning > 0);
+  }
+}

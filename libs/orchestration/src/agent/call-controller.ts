@@ -1,0 +1,125 @@
+import type { TwilioRestClient } from '@app/telephony';
+import type { CallControlApi, ToolControlOutcome } from '@app/tools';
+import twilio from 'twilio';
+import type { CallAgentHost } from './call-agent-host';
+
+export interface CallControllerOptions {
+  endCallEnabled: boolean;
+  transferCallEnabled: boolean;
+  /** Allowed transfer destinations; the first is the default. */
+  transferNumbers: string[];
+  /** Longest wait for the last words to be heard before acting anyway. */
+  maxWaitMs: number;
+}
+
+interface PendingAction {
+  kind: 'end' | 'transfer';
+  destination?: string;
+  reason?: string;
+  /** Instructions for the last words, used when the model has not said them yet. */
+  lastWords: string;
+}
+
+/**
+ * Hang-up and transfer for one call. An accepted action waits until the assistant's last words
+ * have been heard (no response running, every mark echoed), then uses Twilio's REST API.
+ * One action per call: a second end or transfer is refused.
+ */
+export class CallController implements CallControlApi {
+  private pending?: PendingAction;
+  private acted = false;
+  private transferAttempted = false;
+  private waitTimer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly host: CallAgentHost,
+    private readonly twilio: TwilioRestClient,
+    private readonly options: CallControllerOptions,
+  ) {}
+
+  /** True once an action was accepted: the conversation is winding down. */
+  get isPending(): boolean {
+    return this.pending !== undefined;
+  }
+
+  get lastWords(): string | undefined {
+    return this.pending?.lastWords;
+  }
+
+  endCall(reason?: string): ToolControlOutcome {
+    if (!this.options.endCallEnabled) return { accepted: false, error: 'Ending calls is turned off.' };
+    if (this.pending) return { accepted: false, error: `The call is already being ${this.pending.kind === 'end' ? 'ended' : 'transferred'}.` };
+    this.accept({ kind: 'end', reason, lastWords: 'Say a short, friendly goodbye to the caller.' });
+    return { accepted: true, detail: 'The call will end once your goodbye has been heard. Do not say anything else.' };
+  }
+
+  transferCall(destination?: string, reason?: string): ToolControlOutcome {
+    if (!this.options.transferCallEnabled || this.options.transferNumbers.length === 0) {
+      return { accepted: false, error: 'Transfers are not available on this line.' };
+    }
+    if (this.pending) return { accepted: false, error: `The call is already being ${this.pending.kind === 'end' ? 'ended' : 'transferred'}.` };
+    if (this.transferAttempted) return { accepted: false, error: 'A transfer was already attempted on this call; it cannot be retried.' };
+    const target = destination ?? this.options.transferNumbers[0];
+    if (!this.options.transferNumbers.includes(target)) {
+      return { accepted: false, error: `${target} is not an allowed transfer number. Allowed: ${this.options.transferNumbers.join(', ')}.` };
+    }
+    this.accept({ kind: 'transfer', destination: target, reason, lastWords: 'Tell the caller in one short sentence that you are transferring them to a colleague now.' });
+    return { accepted: true, detail: 'The caller will be transferred once your last sentence has been heard. Do not say anything else.' };
+  }
+
+  /**
+   * Acts if the last words have been heard. `responseExpected`: a response was requested and has
+   * not finished yet, so its words are still to come.
+   */
+  check(responseExpected: boolean): void {
+    if (!this.pending || this.acted || this.host.state !== 'active') return;
+    if (responseExpected || this.host.responseActive || this.host.assistantSpeaking) return;
+    void this.act();
+  }
+
+  dispose(): void {
+    if (this.waitTimer) clearTimeout(this.waitTimer);
+  }
+
+  private accept(action: PendingAction): void {
+    this.pending = action;
+    this.host.log.info({ action: action.kind, reason: action.reason }, 'assistant asked to end or transfer the call');
+    this.waitTimer = setTimeout(() => void this.act(), this.options.maxWaitMs);
+  }
+
+  private async act(): Promise<void> {
+    const action = this.pending;
+    if (!action || this.acted) return;
+    this.acted = true;
+    if (this.waitTimer) clearTimeout(this.waitTimer);
+    const callSid = this.host.callSid;
+    if (action.kind === 'end') {
+      try {
+        if (callSid && this.twilio.isConfigured) await this.twilio.completeCall(callSid);
+      } catch (error) {
+        // Closing the stream still ends a <Connect><Stream> call: Twilio runs out of TwiML and hangs up.
+        this.host.log.warn({ err: { message: (error as Error).message } }, 'Twilio could not complete the call; closing the stream instead');
+      }
+      this.host.end('assistant-hung-up');
+      return;
+    }
+    this.transferAttempted = true;
+    try {
+      if (!callSid) throw new Error('the call has no CallSid');
+      const response = new twilio.twiml.VoiceResponse();
+      response.dial(action.destination!);
+      await this.twilio.redirectCall(callSid, response.toString());
+      this.host.log.info({ destination: action.destination }, 'call transferred');
+      this.host.end('transferred');
+    } catch (error) {
+      this.host.log.error({ err: { message: (error as Error).message } }, 'transfer failed');
+      this.pending = undefined;
+      this.acted = false;
+      this.host.sendToModel({
+        type: 'conversation.item.create',
+        item: { type: 'message', role: 'system', content: [{ type: 'input_text', text: 'The transfer failed. Apologise to the caller and offer to help another way.' }] },
+      });
+      this.host.sendToModel({ type: 'response.create' });
+    }
+  }
+}

@@ -1,0 +1,77 @@
+import {
+  BadGatewayException,
+  BadRequestException,
+  Body,
+  Controller,
+  HttpCode,
+  Inject,
+  Post,
+  Req,
+  ServiceUnavailableException,
+  UseGuards,
+  ValidationPipe,
+} from '@nestjs/common';
+import { ApiKeyGuard } from '@app/auth';
+import { appConfig, twilioConfig } from '@app/config';
+import type { AppConfig, TwilioConfig } from '@app/config';
+import { baseUrlFromHeaders, TwilioRestClient } from '@app/telephony';
+import type { Request } from 'express';
+import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
+import { AssistantProfiles } from '../profiles/assistant-profiles.service';
+import { CreateOutboundCallDto } from './create-outbound-call.dto';
+import { OutboundCallRegistry } from './outbound-call-registry.service';
+
+const VARIABLE_NAME = /^[A-Za-z0-9_]{1,64}$/;
+const MAX_VARIABLES = 32;
+const MAX_VARIABLE_LENGTH = 1000;
+
+/** `POST /calls`: places a call through Twilio; when it is answered, the assistant runs as for an inbound call. */
+@Controller('calls')
+@UseGuards(ApiKeyGuard)
+export class OutboundCallsController {
+  constructor(
+    private readonly twilio: TwilioRestClient,
+    private readonly profiles: AssistantProfiles,
+    private readonly outbound: OutboundCallRegistry,
+    @Inject(appConfig.KEY) private readonly app: AppConfig,
+    @Inject(twilioConfig.KEY) private readonly twilioSettings: TwilioConfig,
+    @InjectPinoLogger(OutboundCallsController.name) private readonly logger: PinoLogger,
+  ) {}
+
+  @Post()
+  @HttpCode(201)
+  async create(
+    @Body(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true })) body: CreateOutboundCallDto,
+    @Req() request: Request,
+  ): Promise<{ callSid: string; status: string; profile: string }> {
+    const from = body.from ?? this.twilioSettings.phoneNumber;
+    if (!from) throw new BadRequestException('from is required when TWILIO_PHONE_NUMBER is not set');
+    const profile = body.profile ?? 'default';
+    if (!this.profiles.has(profile)) throw new BadRequestException(`unknown profile "${profile}"; known: ${this.profiles.names().join(', ')}`);
+    const variables = checkVariables(body.variables ?? {});
+    if (!this.twilio.isConfigured) throw new ServiceUnavailableException('Twilio is not configured (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN)');
+    const base = this.app.publicUrl ?? baseUrlFromHeaders(request.headers, request.secure);
+    let placed: { sid: string; status: string };
+    try {
+      placed = await this.twilio.createCall({ to: body.to, from, url: `${base}/incoming-call`, machineDetection: body.machineDetection });
+    } catch (error) {
+      this.logger.warn({ err: { message: (error as Error).message } }, 'Twilio refused the outbound call');
+      throw new BadGatewayException(`Twilio refused the call: ${(error as Error).message}`);
+    }
+    this.outbound.remember(placed.sid, { profile, variables });
+    this.logger.info({ callSid: placed.sid, profile }, 'outbound call placed');
+    return { callSid: placed.sid, status: placed.status, profile };
+  }
+}
+
+function checkVariables(variables: Record<string, unknown>): Record<string, string> {
+  const entries = Object.entries(variables);
+  if (entries.length > MAX_VARIABLES) throw new BadRequestException(`variables: at most ${MAX_VARIABLES} entries`);
+  for (const [name, value] of entries) {
+    if (!VARIABLE_NAME.test(name)) throw new BadRequestException(`variables: name "${name.slice(0, 80)}" must match ${VARIABLE_NAME}`);
+    if (typeof value !== 'string' || value.length > MAX_VARIABLE_LENGTH) {
+      throw new BadRequestException(`variables.${name} must be a string of at most ${MAX_VARIABLE_LENGTH} characters`);
+    }
+  }
+  return variables as Record<string, string>;
+}

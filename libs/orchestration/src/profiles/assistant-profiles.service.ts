@@ -1,0 +1,73 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { agentConfig, assistantConfig } from '@app/config';
+import type { AgentConfig, AssistantConfig, AssistantProfileDefinition } from '@app/config';
+import type { MediaStreamStart } from '@app/telephony';
+import { OutboundCallRegistry } from '../outbound/outbound-call-registry.service';
+import { interpolate } from './interpolate';
+
+export const DEFAULT_PROFILE = 'default';
+
+/** A profile with every field filled in and the call's variables interpolated. */
+export interface ResolvedProfile {
+  name: string;
+  voice: string;
+  instructions: string;
+  greeting: string;
+  /** undefined: every available tool. */
+  tools?: string[];
+  turnDetection: AssistantConfig['turnDetection'];
+  /** Stream `<Parameter>`s and outbound context variables, for tools. */
+  parameters: Record<string, string>;
+}
+
+/**
+ * The assistants this gateway runs: the default one from the environment, plus ASSISTANT_PROFILES.
+ * An outbound call gets the profile it was placed with; an inbound call the one mapped to the dialled number.
+ */
+@Injectable()
+export class AssistantProfiles {
+  private readonly byNumber = new Map<string, string>();
+
+  constructor(
+    @Inject(assistantConfig.KEY) private readonly assistant: AssistantConfig,
+    @Inject(agentConfig.KEY) private readonly agent: AgentConfig,
+    private readonly outbound: OutboundCallRegistry,
+  ) {
+    for (const [name, profile] of Object.entries(agent.profiles)) {
+      for (const number of profile.numbers ?? []) this.byNumber.set(number, name);
+    }
+  }
+
+  has(name: string): boolean {
+    return name === DEFAULT_PROFILE || name in this.agent.profiles;
+  }
+
+  names(): string[] {
+    return [...new Set([DEFAULT_PROFILE, ...Object.keys(this.agent.profiles)])];
+  }
+
+  resolve(start: MediaStreamStart): ResolvedProfile {
+    const params = start.customParameters;
+    const outbound = this.outbound.take(start.callSid);
+    const wanted = outbound?.profile ?? (params.To ? this.byNumber.get(params.To) : undefined) ?? DEFAULT_PROFILE;
+    const name = this.has(wanted) ? wanted : DEFAULT_PROFILE;
+    const profile: AssistantProfileDefinition = this.agent.profiles[name] ?? {};
+    const parameters = { ...params, ...outbound?.variables };
+    const variables: Record<string, string> = { ...parameters, from: params.From ?? '', to: params.To ?? '', callSid: start.callSid };
+    let instructions = interpolate(profile.instructions ?? this.assistant.instructions, variables);
+    if (profile.language) instructions += `\n\nAlways speak ${profile.language}, whatever language the caller uses, unless they ask you to switch.`;
+    return {
+      name,
+      voice: profile.voice ?? this.assistant.voice,
+      instructions,
+      greeting: interpolate(profile.greeting ?? this.assistant.greeting, variables),
+      tools: profile.tools ?? this.agent.defaultTools,
+      turnDetection: { ...this.assistant.turnDetection, ...stripUndefined(profile.turnDetection ?? {}) },
+      parameters,
+    };
+  }
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,28 @@
+import { Injectable } from '@nestjs/common';
+import { RealtimeTool, RealtimeToolHandler, ToolCallContext, ToolError } from '../realtime-tool';
+
+export const TRANSFER_CALL_TOOL = 'transfer_call';
+
+/** Built-in: hands the caller to a human at a configured number (TRANSFER_CALL_ENABLED, TRANSFER_PHONE_NUMBER). */
+@RealtimeTool({
+  name: TRANSFER_CALL_TOOL,
+  description:
+    'Transfer the caller to a human colleague. Use it when the caller asks for a person or you cannot help. ' +
+    'Tell the caller briefly that you are transferring them and why; the transfer starts once that has been heard.',
+  parameters: {
+    type: 'object',
+    properties: {
+      reason: { type: 'string', description: 'Why the caller is being transferred.' },
+      destination: { type: 'string', description: 'Optional: one of the configured transfer numbers (E.164). Omit for the default.' },
+    },
+    additionalProperties: false,
+  },
+})
+@Injectable()
+export class TransferCallTool implements RealtimeToolHandler<{ reason?: string; destination?: string }> {
+  execute(args: { reason?: string; destination?: string }, context: ToolCallContext) {
+    const outcome = context.control.transferCall(args.destination, args.reason);
+    if (!outcome.accepted) throw new ToolError(outcome.error);
+    return { ok: true, detail: outcome.detail };
+  }
+}
