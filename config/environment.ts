@@ -105,11 +105,11 @@ export class EnvironmentVariables {
   TRANSFER_CALL_ENABLED: 'true' | 'false';
 
   /** How long a tool may run before the model is told it failed. */
-  @Type(() => Number) @IsInt() @Min(100) @Max(120000)
+  @ToNumber() @IsInt() @Min(100) @Max(120000)
   TOOL_TIMEOUT_MS: number;
 
   /** Keypad presses closer together than this are sent to the model as one entry. */
-  @Type(() => Number) @IsInt() @Min(0) @Max(10000)
+  @ToNumber() @IsInt() @Min(0) @Max(10000)
   DTMF_WINDOW_MS: number;
 
   /** Tools of the default assistant (comma-separated names); empty or unset: every registered tool. */
