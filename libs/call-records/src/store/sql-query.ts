@@ -8,16 +8,22 @@ export function listConditions(query: CallRecordQuery, placeholder: (n: number) 
     params.push(value);
     conditions.push(sql(placeholder(params.length)));
   };
-  if (query.startedAfter) add((p) => `started_at >= ${p}`, query.startedAfter);
-  if (query.startedBefore) add((p) => `started_at < ${p}`, query.startedBefore);
+  if (query.startedAfter) add((p) => `started_at >= ${p}`, canonicalTime(query.startedAfter));
+  if (query.startedBefore) add((p) => `started_at < ${p}`, canonicalTime(query.startedBefore));
   if (query.from) add((p) => `from_number = ${p}`, query.from);
   if (query.to) add((p) => `to_number = ${p}`, query.to);
   if (query.endReason) add((p) => `end_reason = ${p}`, query.endReason);
   if (query.status) add((p) => `status = ${p}`, query.status);
   if (query.number) {
-    params.push(query.number);
-    const p = placeholder(params.length);
-    conditions.push(`(from_number = ${p} OR to_number = ${p})`);
+    params.push(query.number, query.number);
+    conditions.push(`(from_number = ${placeholder(params.length - 1)} OR to_number = ${placeholder(params.length)})`);
   }
   return { where: conditions.join(' AND '), params };
+}
+
+/** Stored times are `toISOString()` text in SQLite, so bounds must use the very same form to compare. */
+function canonicalTime(value: string): string {
+  const time = Date.parse(value);
+  if (Number.isNaN(time)) throw new RangeError(`not a time: ${value}`);
+  return new Date(time).toISOString();
 }
