@@ -15,6 +15,7 @@ import {
 } from 'class-validator';
 import { DEPLOYMENT_ENVIRONMENTS, ENVIRONMENT_DEFAULTS } from './environment-defaults';
 import type { DeploymentEnvironment } from './environment-defaults';
+import { parseTokenPrices } from './token-prices';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -158,10 +159,14 @@ export function readEnvironment(source: NodeJS.ProcessEnv = process.env): Enviro
   }
   const env = plainToInstance(EnvironmentVariables, merged, { excludeExtraneousValues: false });
   const errors = validateSync(env, { skipMissingProperties: false, forbidUnknownValues: false });
-  if (errors.length > 0) {
-    throw new InvalidEnvironmentError(
-      errors.map((e) => `${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`),
-    );
+  const problems = errors.map((e) => `${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`);
+  if (!errors.some((e) => e.property === 'TOKEN_PRICES_USD_PER_MILLION')) {
+    try {
+      parseTokenPrices(env.TOKEN_PRICES_USD_PER_MILLION);
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
   }
+  if (problems.length > 0) throw new InvalidEnvironmentError(problems);
   return env;
 }

@@ -6,6 +6,7 @@ export * from './assistant.config';
 export * from './twilio.config';
 export * from './logging.config';
 export * from './call-records.config';
+export * from './token-prices';
 
 import { appConfig } from './app.config';
 import { callRecordsConfig } from './call-records.config';

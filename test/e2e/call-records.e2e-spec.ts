@@ -267,4 +267,32 @@ describe('call records without DATABASE_URL (embedded SQLite)', () => {
     expect(openapi.paths['/calls'].get.security).toEqual([{ bearer: [] }]);
     expect(openapi.paths['/twilio/call-status']).toBeUndefined();
   });
+
+  it('writes the record of a call that was live at shutdown before the process exits, readable after a restart', async () => {
+    const shared = mkdtempSync(join(tmpdir(), 'gateway-restart-'));
+    try {
+      const first = await startGateway({ ASSISTANT_GREETING: 'Greet.', API_KEYS: API_KEY, DATA_DIR: shared }, { speak: () => mulawTone(300, 300) });
+      const callSid = 'CA' + 'e2e4'.padEnd(32, '0');
+      const call = first.newCall({ callSid });
+      await call.connect();
+      await call.waitForAudio(8 * 300, 5000);
+      await call.waitForPlaybackEnd(5000);
+      await first.app.close(); // the process shuts down with the call still on (the harness would drop it first)
+      await call.waitForClose();
+      await first.close();
+
+      const second = await startGateway({ API_KEYS: API_KEY, DATA_DIR: shared });
+      try {
+        const record = await completedRecord(second, callSid);
+        // Nest's WebSocket adapter terminates the media streams during close, before the orchestrator's own
+        // shutdown hook, so the call ends as stream-closed; either reason means the record was finished.
+        expect(['server-shutdown', 'stream-closed']).toContain(record.endReason);
+        expect(record.transcript.map((turn) => turn.role)).toEqual(['assistant']);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(shared, { recursive: true, force: true });
+    }
+  });
 });

@@ -32,9 +32,15 @@ export class CallRecorder implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  onApplicationShutdown(): void {
+  /**
+   * Calls still live at shutdown are recorded as ended by it (whichever of this and the
+   * orchestrator's own shutdown runs first), then the writer and webhook get a last chance.
+   */
+  async onApplicationShutdown(): Promise<void> {
     this.unsubscribe?.();
     clearInterval(this.checkpointTimer);
+    for (const [call, builder] of this.live) this.finish(call, builder, call.endReason ?? 'server-shutdown');
+    await Promise.all([this.writer.shutdown(), this.webhook.shutdown()]);
   }
 
   /** Hands a snapshot of every live call that changed since the last one to the writer. */
@@ -65,13 +71,16 @@ export class CallRecorder implements OnModuleInit, OnApplicationShutdown {
       openAiError: (call, code, message) => builderOf(call)?.openAiError(code, message),
       callEnded: (call, reason) => {
         const builder = builderOf(call);
-        if (!builder) return;
-        this.live.delete(call);
-        builder.ended(reason, call.endedAt ?? Date.now());
-        const record = builder.snapshot();
-        this.writer.submit(record);
-        this.webhook.deliver(record);
+        if (builder) this.finish(call, builder, reason);
       },
     };
+  }
+
+  private finish(call: Call, builder: CallRecordBuilder, reason: string): void {
+    this.live.delete(call);
+    builder.ended(reason, call.endedAt ?? Date.now());
+    const record = builder.snapshot();
+    this.writer.submit(record);
+    this.webhook.deliver(record);
   }
 }

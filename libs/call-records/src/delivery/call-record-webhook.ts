@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { callRecordsConfig } from '@app/config';
 import type { CallRecordsConfig } from '@app/config';
 import { createHmac } from 'node:crypto';
@@ -19,9 +19,10 @@ export function signWebhook(secret: string, timestamp: string, body: string): st
  * errors, 5xx, 408 and 429 up to CALL_RECORD_WEBHOOK_MAX_ATTEMPTS. Independent of the database.
  */
 @Injectable()
-export class CallRecordWebhook implements OnApplicationShutdown {
+export class CallRecordWebhook {
   private readonly logger = new Logger(CallRecordWebhook.name);
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly inFlight = new Set<Promise<void>>();
   private closed = false;
 
   constructor(@Inject(callRecordsConfig.KEY) private readonly config: CallRecordsConfig) {}
@@ -32,12 +33,17 @@ export class CallRecordWebhook implements OnApplicationShutdown {
 
   deliver(record: CallRecord): void {
     if (!this.enabled || this.closed) return;
-    const body = JSON.stringify(record);
-    this.schedule(record.callSid, body, 1, 0);
+    this.track(this.attempt(record.callSid, JSON.stringify(record), 1));
   }
 
-  onApplicationShutdown(): void {
+  /** Lets requests under way finish (up to 5 s) and abandons scheduled retries (called by CallRecorder at shutdown). */
+  async shutdown(): Promise<void> {
     this.closed = true;
+    if (this.inFlight.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((resolve) => (timer = setTimeout(resolve, 5000)))]);
+      clearTimeout(timer);
+    }
     for (const timer of this.timers) clearTimeout(timer);
     if (this.timers.size > 0) this.logger.warn(`${this.timers.size} call record webhook delivery(ies) abandoned at shutdown`);
     this.timers.clear();
@@ -46,9 +52,14 @@ export class CallRecordWebhook implements OnApplicationShutdown {
   private schedule(callSid: string, body: string, attempt: number, delayMs: number): void {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      void this.attempt(callSid, body, attempt);
+      this.track(this.attempt(callSid, body, attempt));
     }, delayMs);
     this.timers.add(timer);
+  }
+
+  private track(delivery: Promise<void>): void {
+    this.inFlight.add(delivery);
+    void delivery.finally(() => this.inFlight.delete(delivery));
   }
 
   private async attempt(callSid: string, body: string, attempt: number): Promise<void> {

@@ -32,7 +32,7 @@ const config = { retryInitialMs: 20 } as CallRecordsConfig;
 describe('CallRecordWriter', () => {
   let writer: CallRecordWriter | undefined;
   afterEach(async () => {
-    await writer?.onApplicationShutdown();
+    await writer?.shutdown();
     writer = undefined;
   });
 

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { callRecordsConfig } from '@app/config';
 import type { CallRecordsConfig } from '@app/config';
 import type { CallRecord } from '../record/call-record';
@@ -14,7 +14,7 @@ const MAX_PENDING = 10_000;
  * retries with exponential backoff. Nothing here ever throws into a call.
  */
 @Injectable()
-export class CallRecordWriter implements OnApplicationShutdown {
+export class CallRecordWriter {
   private readonly logger = new Logger(CallRecordWriter.name);
   private readonly pending = new Map<string, CallRecord>();
   private flushing?: Promise<void>;
@@ -47,14 +47,18 @@ export class CallRecordWriter implements OnApplicationShutdown {
     return this.flushing;
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Last attempt at what is pending, then closes the store (called by CallRecorder at shutdown). */
+  async shutdown(): Promise<void> {
     this.closed = true;
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
-    if (this.pending.size > 0) {
+    // A pass already under way may leave newer snapshots behind: a few more passes, unless failing.
+    for (let pass = 0; pass < 3 && this.pending.size > 0; pass++) {
+      const failuresBefore = this.failures;
       await this.flush();
-      if (this.pending.size > 0) this.logger.error(`${this.pending.size} call record(s) could not be written before shutdown`);
+      if (this.failures > failuresBefore) break;
     }
+    if (this.pending.size > 0) this.logger.error(`${this.pending.size} call record(s) could not be written before shutdown`);
     await this.store.close().catch(() => undefined);
   }
 
