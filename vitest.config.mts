@@ -16,6 +16,7 @@ export default defineConfig({
       '@app/orchestration': here('./libs/orchestration/src/index.ts'),
       '@app/auth': here('./libs/auth/src/index.ts'),
       '@app/tools': here('./libs/tools/src/index.ts'),
+      '@app/call-records': here('./libs/call-records/src/index.ts'),
     },
   },
   test: {

@@ -29,6 +29,13 @@ const shared: Record<string, string> = {
   TRANSFER_CALL_ENABLED: 'true',
   TOOL_TIMEOUT_MS: '10000',
   DTMF_WINDOW_MS: '1500',
+  DATABASE_SCHEMA: 'public',
+  DATA_DIR: 'data',
+  CALL_RECORD_CHECKPOINT_MS: '30000',
+  CALL_RECORD_RETRY_INITIAL_MS: '1000',
+  CALL_RECORD_WEBHOOK_MAX_ATTEMPTS: '8',
+  // gpt-realtime list prices (USD per 1M tokens).
+  TOKEN_PRICES_USD_PER_MILLION: '{"inputText":4,"inputAudio":32,"cachedInput":0.4,"outputText":16,"outputAudio":64}',
 };
 
 export const ENVIRONMENT_DEFAULTS: Record<DeploymentEnvironment, Record<string, string>> = {

@@ -15,6 +15,7 @@ import {
 } from 'class-validator';
 import { DEPLOYMENT_ENVIRONMENTS, ENVIRONMENT_DEFAULTS } from './environment-defaults';
 import type { DeploymentEnvironment } from './environment-defaults';
+import { parseTokenPrices } from './token-prices';
 
 /**
  * Converts a numeric variable. A blank value is invalid (NaN) rather than 0: `Number('')` is 0,
@@ -125,6 +126,47 @@ export class EnvironmentVariables {
   @Matches(/^\s*[^,\s]{16,}\s*(,\s*[^,\s]{16,}\s*)*$/, { message: 'API_KEYS must be a comma-separated list of keys of 16+ characters' })
   API_KEYS?: string;
 
+  /** PostgreSQL connection string for call records; unset: embedded SQLite under DATA_DIR. */
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// or postgresql:// connection string' })
+  DATABASE_URL?: string;
+
+  /** PostgreSQL schema holding the call-record tables (created by the migrations). */
+  @Matches(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'DATABASE_SCHEMA must be a lower-case SQL identifier' })
+  DATABASE_SCHEMA: string;
+
+  /** Directory of the embedded SQLite database used when DATABASE_URL is unset. */
+  @IsString() @MinLength(1)
+  DATA_DIR: string;
+
+  /** How often records of live calls are checkpointed to the database (0: only at call end). */
+  @ToNumber() @IsInt() @Min(0) @Max(3600000)
+  CALL_RECORD_CHECKPOINT_MS: number;
+
+  /** First delay before a failed record write or webhook delivery is retried (doubles up to 60 s). */
+  @ToNumber() @IsInt() @Min(1) @Max(60000)
+  CALL_RECORD_RETRY_INITIAL_MS: number;
+
+  /** Optional receiver of finished call records (POSTed as JSON, HMAC-signed). */
+  @IsOptional()
+  @IsUrl({ protocols: ['https', 'http'], require_tld: false, require_protocol: true })
+  CALL_RECORD_WEBHOOK_URL?: string;
+
+  /** HMAC-SHA256 key for the webhook signature; required when CALL_RECORD_WEBHOOK_URL is set. */
+  @ValidateIf((env: EnvironmentVariables) => env.CALL_RECORD_WEBHOOK_URL !== undefined || env.CALL_RECORD_WEBHOOK_SECRET !== undefined)
+  @IsString()
+  @MinLength(16, { message: 'CALL_RECORD_WEBHOOK_SECRET is required with CALL_RECORD_WEBHOOK_URL (16+ characters)' })
+  CALL_RECORD_WEBHOOK_SECRET?: string;
+
+  /** Webhook delivery attempts before a record is given up on. */
+  @ToNumber() @IsInt() @Min(1) @Max(100)
+  CALL_RECORD_WEBHOOK_MAX_ATTEMPTS: number;
+
+  /** Token prices in USD per million tokens, for the estimated cost: JSON with any of inputText, inputAudio, cachedInput, outputText, outputAudio. */
+  @IsString()
+  @Matches(/^\s*\{.*\}\s*$/s, { message: 'TOKEN_PRICES_USD_PER_MILLION must be a JSON object' })
+  TOKEN_PRICES_USD_PER_MILLION: string;
+
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: (typeof LOG_LEVELS)[number];
 
@@ -149,15 +191,19 @@ export function readEnvironment(source: NodeJS.ProcessEnv = process.env): Enviro
   const merged: Record<string, string | undefined> = { ...defaults, NODE_ENV: nodeEnv };
   for (const [key, value] of Object.entries(source)) {
     // An empty PUBLIC_URL / key means "unset"; empty texts (greeting, welcome) are meaningful.
-    if (value === '' && (key === 'PUBLIC_URL' || key.endsWith('_KEY') || key.endsWith('_KEYS') || key.endsWith('_SID') || key.endsWith('_TOKEN'))) continue;
+    if (value === '' && (key === 'PUBLIC_URL' || key.endsWith('_KEY') || key.endsWith('_KEYS') || key.endsWith('_SID') || key.endsWith('_TOKEN') || key === 'DATABASE_URL' || key.startsWith('CALL_RECORD_WEBHOOK_'))) continue;
     if (value !== undefined) merged[key] = value;
   }
   const env = plainToInstance(EnvironmentVariables, merged, { excludeExtraneousValues: false });
   const errors = validateSync(env, { skipMissingProperties: false, forbidUnknownValues: false });
-  if (errors.length > 0) {
-    throw new InvalidEnvironmentError(
-      errors.map((e) => `${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`),
-    );
+  const problems = errors.map((e) => `${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`);
+  if (!errors.some((e) => e.property === 'TOKEN_PRICES_USD_PER_MILLION')) {
+    try {
+      parseTokenPrices(env.TOKEN_PRICES_USD_PER_MILLION);
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
   }
+  if (problems.length > 0) throw new InvalidEnvironmentError(problems);
   return env;
 }

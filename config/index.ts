@@ -7,13 +7,24 @@ export * from './twilio.config';
 export * from './logging.config';
 export * from './agent.config';
 export * from './assistant-profiles';
+export * from './call-records.config';
+export * from './token-prices';
 
 import { agentConfig } from './agent.config';
 import { appConfig } from './app.config';
+import { callRecordsConfig } from './call-records.config';
 import { assistantConfig } from './assistant.config';
 import { loggingConfig } from './logging.config';
 import { openAiConfig } from './openai.config';
 import { twilioConfig } from './twilio.config';
 
 /** Every configuration namespace, for `ConfigModule.forRoot({ load })`. */
-export const CONFIG_NAMESPACES = [appConfig, openAiConfig, assistantConfig, twilioConfig, loggingConfig, agentConfig];
+export const CONFIG_NAMESPACES = [
+  appConfig,
+  openAiConfig,
+  assistantConfig,
+  twilioConfig,
+  loggingConfig,
+  agentConfig,
+  callRecordsConfig,
+];

@@ -1,5 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { FakeTwilioCall, FakeTwilioCallOptions, RealtimeSimulator, RealtimeSimulatorOptions } from '@app/simulators';
 import { createGatewayApp } from '../../apps/voice-gateway/src/create-gateway-app';
 
@@ -25,11 +28,15 @@ export async function startGateway(
   simulatorOptions: RealtimeSimulatorOptions = {},
 ): Promise<GatewayHarness> {
   const simulator = await RealtimeSimulator.start({ apiKey: TEST_OPENAI_KEY, ...simulatorOptions });
+  // Each gateway gets its own data directory (embedded call-record database), removed on close.
+  const dataDir = mkdtempSync(join(tmpdir(), 'voice-gateway-test-'));
   const overrides: Record<string, string | undefined> = {
     NODE_ENV: 'test',
     OPENAI_API_KEY: TEST_OPENAI_KEY,
     OPENAI_REALTIME_URL: simulator.url,
     PUBLIC_URL: undefined,
+    DATABASE_URL: undefined,
+    DATA_DIR: dataDir,
     ...env,
   };
   const saved: Record<string, string | undefined> = {};
@@ -51,6 +58,7 @@ export async function startGateway(
   } catch (error) {
     restoreEnv();
     await simulator.close();
+    rmSync(dataDir, { recursive: true, force: true });
     throw error;
   }
   const port = (app.getHttpServer().address() as AddressInfo).port;
@@ -71,6 +79,7 @@ export async function startGateway(
       await app.close();
       await simulator.close();
       restoreEnv();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

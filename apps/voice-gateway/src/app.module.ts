@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { CONFIG_NAMESPACES } from '@app/config';
+import { CallRecordsModule } from '@app/call-records';
 import { CallOrchestrator, OrchestrationModule } from '@app/orchestration';
 import { TwilioModule } from '@app/telephony';
 import { ExampleToolsModule } from './example-tools/example-tools.module';
@@ -13,6 +14,7 @@ import { GatewayLoggerModule } from './logging';
     OrchestrationModule,
     TwilioModule.forRoot({ imports: [OrchestrationModule], handler: CallOrchestrator }),
     ExampleToolsModule,
+    CallRecordsModule,
   ],
 })
 export class AppModule {}

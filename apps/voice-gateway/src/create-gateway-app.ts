@@ -4,6 +4,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { TwilioWsAdapter } from '@app/telephony';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { setupOpenApi } from './openapi';
 
 /** Builds the gateway application (used by main.ts and by the end-to-end tests). */
 export async function createGatewayApp(): Promise<INestApplication> {
@@ -11,5 +12,6 @@ export async function createGatewayApp(): Promise<INestApplication> {
   app.useLogger(app.get(Logger));
   app.useWebSocketAdapter(new TwilioWsAdapter(app));
   app.disable('x-powered-by');
+  setupOpenApi(app);
   return app;
 }

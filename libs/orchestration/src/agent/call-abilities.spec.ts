@@ -7,6 +7,7 @@ import { EndCallTool, RegisteredTool, ToolRunner, TransferCallTool } from '@app/
 import type { RealtimeToolHandler } from '@app/tools';
 import type { CallEndReason, CallState } from '../call/call';
 import { CallAbilities } from './call-abilities';
+import type { ToolCallEvent } from '../events/call-events';
 import type { CallAgentHost } from './call-agent-host';
 import { CallController } from './call-controller';
 
@@ -19,6 +20,7 @@ class FakeHost implements CallAgentHost {
   responseActive = false;
   readonly log = pino({ level: 'silent' });
   readonly sent: RealtimeClientEvent[] = [];
+  readonly toolCalls: ToolCallEvent[] = [];
   readonly audioResponses = new Set<string>();
   endedWith?: CallEndReason;
   responseHadAudio(id: string) {
@@ -26,6 +28,9 @@ class FakeHost implements CallAgentHost {
   }
   sendToModel(event: RealtimeClientEvent) {
     this.sent.push(event);
+  }
+  reportToolCall(toolCall: ToolCallEvent) {
+    this.toolCalls.push(toolCall);
   }
   end(reason: CallEndReason) {
     this.endedWith = reason;
@@ -88,6 +93,22 @@ describe('CallAbilities', () => {
     host.responseActive = false;
     agent.onResponseDone('r1');
     expect(host.sent.at(-1)).toEqual({ type: 'response.create' });
+  });
+
+  it('reports every tool call to the observers, with its result or error and timing', async () => {
+    const { host, agent } = setUp();
+    agent.onFunctionCall({ callId: 'c1', name: 'echo', arguments: '{"a":1}', responseId: 'r1' });
+    agent.onFunctionCall({ callId: 'c2', name: 'nope', arguments: '{}', responseId: 'r1' });
+    await flush();
+    expect(host.toolCalls).toHaveLength(2);
+    const echo = host.toolCalls.find((t) => t.name === 'echo');
+    expect(echo).toMatchObject({ arguments: '{"a":1}', result: { a: 1 } });
+    expect(echo!.error).toBeUndefined();
+    expect(host.toolCalls.find((t) => t.name === 'nope')).toMatchObject({ error: expect.stringContaining('Unknown tool') });
+    for (const toolCall of host.toolCalls) {
+      expect(toolCall.durationMs).toBeGreaterThanOrEqual(0);
+      expect(toolCall.startedAt).toBeGreaterThan(0);
+    }
   });
 
   it('asks for one response after several tool calls of the same response', async () => {

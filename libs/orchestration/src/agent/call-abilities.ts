@@ -44,8 +44,16 @@ export class CallAbilities implements CallAgent {
       profile: this.options.profile,
       control: this.options.controller,
     };
+    const startedAt = Date.now();
     void this.options.runner.run(call.name, call.arguments, context).then((result) => {
       this.toolsRunning--;
+      this.host.reportToolCall({
+        name: call.name,
+        arguments: call.arguments,
+        ...(result.ok ? { result: JSON.parse(result.output) } : { error: (JSON.parse(result.output) as { error: string }).error }),
+        startedAt,
+        durationMs: Date.now() - startedAt,
+      });
       if (this.disposed) return;
       this.host.sendToModel({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: call.callId, output: result.output } });
       const startedControl = !controlWasPending && this.options.controller.isPending;

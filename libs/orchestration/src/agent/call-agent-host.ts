@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { RealtimeClientEvent } from '@app/realtime';
 import type { CallEndReason, CallState } from '../call/call';
+import type { ToolCallEvent } from '../events/call-events';
 
 /** The part of a Call its agent collaborators use (implemented by Call). */
 export interface CallAgentHost {
@@ -13,5 +14,7 @@ export interface CallAgentHost {
   readonly log: Logger;
   responseHadAudio(responseId: string): boolean;
   sendToModel(event: RealtimeClientEvent): void;
+  /** Tells the call's observers (records, consoles) that a tool ran. */
+  reportToolCall(toolCall: ToolCallEvent): void;
   end(reason: CallEndReason, twilioCloseCode?: number): void;
 }

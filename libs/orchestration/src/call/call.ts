@@ -8,7 +8,7 @@ import type {
   RealtimeSessionConfig,
   RealtimeSessionListener,
 } from '@app/realtime';
-import type { CallEvents } from '../events/call-events';
+import type { CallEvents, ToolCallEvent } from '../events/call-events';
 import { PlaybackTracker } from './playback-tracker';
 
 export type CallState = 'connecting' | 'active' | 'ended';
@@ -126,6 +126,10 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
   /** Sends a client event to the model (tool outputs, keypad input); dropped once the call ended. */
   sendToModel(event: RealtimeClientEvent): void {
     if (this.state === 'active') this.session?.send(event);
+  }
+
+  reportToolCall(toolCall: ToolCallEvent): void {
+    this.deps.events.emit('toolCalled', this, toolCall);
   }
 
   /** Ends the call from our side (e.g. shutdown): closes both sockets. */

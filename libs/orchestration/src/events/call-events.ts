@@ -8,6 +8,19 @@ import type { Call, CallEndReason } from '../call/call';
  * Every method is optional. Observers run synchronously on the call's path: keep them cheap,
  * and never do I/O inline. A throwing observer is logged and never affects the call.
  */
+/** One function call the assistant made during a call, once its result is known. */
+export interface ToolCallEvent {
+  name: string;
+  /** The arguments as the model sent them (a JSON string, possibly invalid). */
+  arguments: string;
+  result?: unknown;
+  /** Set when the tool failed or was refused. */
+  error?: string;
+  /** Epoch milliseconds when the tool started. */
+  startedAt: number;
+  durationMs: number;
+}
+
 export interface CallObserver {
   callStarted?(call: Call): void;
   /** The OpenAI session accepted the configuration; `setupMs` is from the stream's `start`. */
@@ -26,6 +39,8 @@ export interface CallObserver {
   responseDone?(call: Call, responseId: string, status: string, usage: RealtimeUsage | undefined): void;
   openAiError?(call: Call, code: string, message: string | undefined): void;
   dtmf?(call: Call, digit: string): void;
+  /** The assistant called a tool and the call finished (successfully or not). */
+  toolCalled?(call: Call, toolCall: ToolCallEvent): void;
   callEnded?(call: Call, reason: CallEndReason): void;
 }
 

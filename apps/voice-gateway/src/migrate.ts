@@ -1,0 +1,28 @@
+import 'reflect-metadata';
+import { callRecordsConfig, InvalidEnvironmentError, readEnvironment } from '@app/config';
+import { createCallRecordStore } from '@app/call-records';
+
+/** Applies the call-record migrations and exits (e.g. a Kubernetes Job before a rollout). */
+async function main(): Promise<void> {
+  try {
+    readEnvironment();
+  } catch (error) {
+    if (error instanceof InvalidEnvironmentError) {
+      process.stderr.write(`cannot migrate. ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const store = createCallRecordStore(callRecordsConfig());
+  try {
+    await store.migrate();
+    process.stdout.write(`call-record migrations applied (${store.kind})\n`);
+  } finally {
+    await store.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`call-record migrations failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

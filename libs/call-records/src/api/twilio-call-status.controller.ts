@@ -1,0 +1,53 @@
+import { Body, Controller, HttpCode, Logger, Post, ServiceUnavailableException, UseGuards } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { TwilioSignatureGuard } from '@app/telephony';
+import type { TwilioCallStatus } from '../record/call-record';
+import { CallRecordStore } from '../store/call-record.store';
+
+const FINAL_STATUSES = new Set(['completed', 'busy', 'failed', 'no-answer', 'canceled']);
+
+/**
+ * Twilio's call status callback (form-encoded, signed). Folds Twilio's answer time, end time and
+ * billed duration into the call's record, whether the record has been written yet or not.
+ */
+@ApiExcludeController()
+@UseGuards(TwilioSignatureGuard)
+@Controller('twilio')
+export class TwilioCallStatusController {
+  private readonly logger = new Logger(TwilioCallStatusController.name);
+
+  constructor(private readonly store: CallRecordStore) {}
+
+  @Post('call-status')
+  @HttpCode(204)
+  async callStatus(@Body() body: Record<string, string | undefined>): Promise<void> {
+    const callSid = body.CallSid;
+    const status = body.CallStatus;
+    if (!callSid || !/^CA[0-9a-zA-Z]{1,64}$/.test(callSid) || !status) return;
+    const update = statusUpdate(status, body);
+    if (!update) return;
+    try {
+      await this.store.saveTwilioStatus(callSid, update);
+    } catch (error) {
+      this.logger.warn(`cannot store Twilio status ${status} for ${callSid}: ${error instanceof Error ? error.message : String(error)}`);
+      // Twilio retries a failed callback only if configured to; a 503 says so honestly.
+      throw new ServiceUnavailableException();
+    }
+  }
+}
+
+/** Answer callbacks set only the answer time, so a late one never hides the final status. */
+function statusUpdate(status: string, body: Record<string, string | undefined>): TwilioCallStatus | undefined {
+  const at = parseTimestamp(body.Timestamp) ?? new Date().toISOString();
+  if (status === 'in-progress' || status === 'answered') return { answeredAt: at };
+  if (!FINAL_STATUSES.has(status)) return undefined;
+  const duration = body.CallDuration !== undefined ? Number(body.CallDuration) : NaN;
+  return { status, endedAt: at, ...(Number.isInteger(duration) && duration >= 0 ? { durationSec: duration } : {}) };
+}
+
+/** Twilio sends RFC 2822 dates ("Tue, 24 Nov 2026 14:00:00 +0000"). */
+function parseTimestamp(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  const time = Date.parse(value);
+  return Number.isNaN(time) ? undefined : new Date(time).toISOString();
+}

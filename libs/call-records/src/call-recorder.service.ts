@@ -1,0 +1,86 @@
+import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { callRecordsConfig } from '@app/config';
+import type { CallRecordsConfig } from '@app/config';
+import { CallEvents } from '@app/orchestration';
+import type { Call, CallObserver } from '@app/orchestration';
+import { CallRecordWebhook } from './delivery/call-record-webhook';
+import { CallRecordWriter } from './delivery/call-record.writer';
+import { CallRecordBuilder } from './record/call-record.builder';
+
+/**
+ * Builds a record for every call from CallEvents, in memory; hands snapshots to the writer at the
+ * end of the call and, for long calls, every CALL_RECORD_CHECKPOINT_MS.
+ */
+@Injectable()
+export class CallRecorder implements OnModuleInit, OnApplicationShutdown {
+  private readonly live = new Map<Call, CallRecordBuilder>();
+  private unsubscribe?: () => void;
+  private checkpointTimer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly events: CallEvents,
+    private readonly writer: CallRecordWriter,
+    private readonly webhook: CallRecordWebhook,
+    @Inject(callRecordsConfig.KEY) private readonly config: CallRecordsConfig,
+  ) {}
+
+  onModuleInit(): void {
+    this.unsubscribe = this.events.subscribe(this.observer());
+    if (this.config.checkpointMs > 0) {
+      this.checkpointTimer = setInterval(() => this.checkpoint(), this.config.checkpointMs);
+      this.checkpointTimer.unref();
+    }
+  }
+
+  /**
+   * Calls still live at shutdown are recorded as ended by it (whichever of this and the
+   * orchestrator's own shutdown runs first), then the writer and webhook get a last chance.
+   */
+  async onApplicationShutdown(): Promise<void> {
+    this.unsubscribe?.();
+    clearInterval(this.checkpointTimer);
+    for (const [call, builder] of this.live) this.finish(call, builder, call.endReason ?? 'server-shutdown');
+    await Promise.all([this.writer.shutdown(), this.webhook.shutdown()]);
+  }
+
+  /** Hands a snapshot of every live call that changed since the last one to the writer. */
+  checkpoint(): void {
+    for (const builder of this.live.values()) {
+      if (builder.dirty) this.writer.submit(builder.snapshot());
+    }
+  }
+
+  private observer(): CallObserver {
+    const builderOf = (call: Call) => this.live.get(call);
+    return {
+      callStarted: (call) => {
+        if (!call.callSid) return;
+        const builder = new CallRecordBuilder(
+          { callSid: call.callSid, streamSid: call.streamSid, customParameters: { ...call.customParameters }, startedAt: call.startedAt ?? Date.now() },
+          this.config.tokenPrices,
+        );
+        this.live.set(call, builder);
+      },
+      callerSpeechStarted: (call) => builderOf(call)?.callerSpeechStarted(Date.now()),
+      callerTranscript: (call, itemId, text) => builderOf(call)?.callerTranscript(itemId, text, Date.now()),
+      assistantAudioStarted: (call) => builderOf(call)?.assistantAudioStarted(Date.now()),
+      assistantTranscript: (call, itemId, text) => builderOf(call)?.assistantTranscript(itemId, text, Date.now()),
+      bargeIn: (call, cuts) => builderOf(call)?.bargeIn(cuts),
+      responseDone: (call, _responseId, _status, usage) => builderOf(call)?.responseDone(usage),
+      toolCalled: (call, toolCall) => builderOf(call)?.toolCalled(toolCall),
+      openAiError: (call, code, message) => builderOf(call)?.openAiError(code, message),
+      callEnded: (call, reason) => {
+        const builder = builderOf(call);
+        if (builder) this.finish(call, builder, reason);
+      },
+    };
+  }
+
+  private finish(call: Call, builder: CallRecordBuilder, reason: string): void {
+    this.live.delete(call);
+    builder.ended(reason, call.endedAt ?? Date.now());
+    const record = builder.snapshot();
+    this.writer.submit(record);
+    this.webhook.deliver(record);
+  }
+}

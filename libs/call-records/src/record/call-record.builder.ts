@@ -1,0 +1,185 @@
+import type { TokenPrices } from '@app/config';
+import type { RealtimeUsage } from '@app/realtime';
+import type { PlaybackCut, ToolCallEvent } from '@app/orchestration';
+import type { CallRecord, ToolCallRecord, TranscriptTurn } from './call-record';
+import { emptyUsage, estimateCost } from './cost';
+
+export interface CallIdentity {
+  callSid: string;
+  streamSid?: string;
+  customParameters: Record<string, string>;
+  startedAt: number;
+}
+
+/** Turn-taking races OpenAI reports as errors; never the reason a call failed. */
+const BENIGN_OPENAI_ERRORS = new Set(['response_cancel_not_active', 'conversation_already_has_active_response']);
+
+interface AssistantTurn {
+  turn: TranscriptTurn;
+  fullText: string;
+}
+
+/**
+ * Builds one call's record in memory from its events (cheap, synchronous, no I/O); `snapshot()`
+ * returns a self-contained copy for the writer.
+ *
+ * An interrupted assistant turn is cut in proportion to the audio heard (`playedMs / sentMs` of its
+ * transcript, rounded down to a whole word): OpenAI's transcript is not time-aligned to the audio,
+ * so this is an estimate of what the caller heard; the full text is kept beside it.
+ */
+export class CallRecordBuilder {
+  private readonly turns: TranscriptTurn[] = [];
+  private readonly assistantTurns = new Map<string, AssistantTurn>();
+  private readonly cuts = new Map<string, PlaybackCut>();
+  private readonly toolCalls: ToolCallRecord[] = [];
+  private readonly usage = emptyUsage();
+  private readonly callerSpeechStarts: number[] = [];
+  private assistantAudioStartedAt?: number;
+  private endedAt?: number;
+  private endReason?: string;
+  private lastError?: { code: string; message?: string };
+  private revision = 0;
+  /** True when something changed since the last snapshot. */
+  dirty = true;
+
+  constructor(
+    private readonly identity: CallIdentity,
+    private readonly prices: TokenPrices,
+  ) {}
+
+  get callSid(): string {
+    return this.identity.callSid;
+  }
+
+  callerSpeechStarted(at: number): void {
+    this.callerSpeechStarts.push(at);
+  }
+
+  callerTranscript(itemId: string, text: string, at: number): void {
+    const startedAt = this.callerSpeechStarts.shift() ?? at;
+    if (!text.trim()) return;
+    this.turns.push({ role: 'caller', itemId, at: iso(startedAt), text: text.trim() });
+    this.dirty = true;
+  }
+
+  assistantAudioStarted(at: number): void {
+    this.assistantAudioStartedAt = at;
+  }
+
+  assistantTranscript(itemId: string, text: string, at: number): void {
+    const startedAt = this.assistantAudioStartedAt ?? at;
+    this.assistantAudioStartedAt = undefined;
+    if (!text.trim()) return;
+    const entry: AssistantTurn = { turn: { role: 'assistant', itemId, at: iso(startedAt), text: text.trim() }, fullText: text.trim() };
+    this.assistantTurns.set(itemId, entry);
+    this.turns.push(entry.turn);
+    const cut = this.cuts.get(itemId);
+    if (cut) this.applyCut(entry, cut);
+    this.dirty = true;
+  }
+
+  /** The cut may come before or after the item's transcript; it is applied whichever is second. */
+  bargeIn(cuts: PlaybackCut[]): void {
+    for (const cut of cuts) {
+      this.cuts.set(cut.itemId, cut);
+      const entry = this.assistantTurns.get(cut.itemId);
+      if (entry) this.applyCut(entry, cut);
+    }
+    this.dirty = true;
+  }
+
+  responseDone(usage: RealtimeUsage | undefined): void {
+    if (!usage) return;
+    const u = this.usage;
+    u.responses++;
+    u.inputTokens += usage.input_tokens ?? 0;
+    u.outputTokens += usage.output_tokens ?? 0;
+    u.totalTokens += usage.total_tokens ?? 0;
+    u.inputTextTokens += usage.input_token_details?.text_tokens ?? 0;
+    u.inputAudioTokens += usage.input_token_details?.audio_tokens ?? 0;
+    u.cachedInputTokens += usage.input_token_details?.cached_tokens ?? 0;
+    u.outputTextTokens += usage.output_token_details?.text_tokens ?? 0;
+    u.outputAudioTokens += usage.output_token_details?.audio_tokens ?? 0;
+    this.dirty = true;
+  }
+
+  toolCalled(event: ToolCallEvent): void {
+    this.toolCalls.push({
+      name: event.name,
+      arguments: parseArguments(event.arguments),
+      ...(event.result !== undefined ? { result: event.result } : {}),
+      ...(event.error !== undefined ? { error: event.error } : {}),
+      startedAt: iso(event.startedAt),
+      durationMs: event.durationMs,
+    });
+    this.dirty = true;
+  }
+
+  openAiError(code: string, message: string | undefined): void {
+    if (BENIGN_OPENAI_ERRORS.has(code)) return;
+    this.lastError = { code, ...(message ? { message } : {}) };
+  }
+
+  ended(reason: string, at: number): void {
+    this.endReason = reason;
+    this.endedAt = at;
+    this.dirty = true;
+  }
+
+  snapshot(): CallRecord {
+    this.dirty = false;
+    const { identity } = this;
+    const params = identity.customParameters;
+    const ended = this.endedAt !== undefined;
+    const transcript = [...this.turns].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0)).map((turn) => ({
+      ...turn,
+      ...(turn.interrupted ? { interrupted: { ...turn.interrupted } } : {}),
+    }));
+    const usage = { ...this.usage };
+    return {
+      callSid: identity.callSid,
+      ...(identity.streamSid ? { streamSid: identity.streamSid } : {}),
+      direction: /^outbound/i.test(params.Direction ?? '') ? 'outbound' : 'inbound',
+      ...(params.From ? { from: params.From } : {}),
+      ...(params.To ? { to: params.To } : {}),
+      assistantProfile: params.Profile || 'default',
+      status: ended ? 'completed' : 'in-progress',
+      startedAt: iso(identity.startedAt),
+      ...(ended ? { endedAt: iso(this.endedAt!), durationMs: this.endedAt! - identity.startedAt, endReason: this.endReason } : {}),
+      ...(ended && this.lastError && this.endReason?.startsWith('openai') ? { endError: { ...this.lastError } } : {}),
+      transcript,
+      toolCalls: this.toolCalls.map((call) => ({ ...call })),
+      usage,
+      cost: estimateCost(usage, this.prices),
+      revision: ++this.revision,
+    };
+  }
+
+  private applyCut(entry: AssistantTurn, cut: PlaybackCut): void {
+    const fraction = cut.sentMs > 0 ? Math.min(1, cut.playedMs / cut.sentMs) : 0;
+    entry.turn.text = cutAtWord(entry.fullText, fraction);
+    entry.turn.interrupted = { heardMs: cut.playedMs, sentMs: cut.sentMs, fullText: entry.fullText };
+  }
+}
+
+/** The first `fraction` of `text`, ending at a whole word. */
+export function cutAtWord(text: string, fraction: number): string {
+  if (fraction >= 1) return text;
+  const end = Math.floor(text.length * fraction);
+  if (end <= 0) return '';
+  if (end >= text.length || /\s/.test(text[end])) return text.slice(0, end).trimEnd();
+  const lastSpace = text.lastIndexOf(' ', end);
+  return lastSpace <= 0 ? '' : text.slice(0, lastSpace).trimEnd();
+}
+
+function parseArguments(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+function iso(epochMs: number): string {
+  return new Date(epochMs).toISOString();
+}

@@ -1,0 +1,86 @@
+/** The stored record of one call (also the JSON served by the API and POSTed to the webhook). */
+export interface CallRecord {
+  callSid: string;
+  streamSid?: string;
+  direction: 'inbound' | 'outbound';
+  from?: string;
+  to?: string;
+  /** Assistant profile the call ran with (the stream's `Profile` parameter, else "default"). */
+  assistantProfile: string;
+  /** `in-progress` for a checkpoint of a live call, `completed` once the call has ended. */
+  status: 'in-progress' | 'completed';
+  /** ISO-8601 UTC times. `startedAt`: the media stream started; `answeredAt`: Twilio's answer time when known. */
+  startedAt: string;
+  answeredAt?: string;
+  endedAt?: string;
+  /** Call length in ms: from the stream start to the end (Twilio's CallDuration × 1000 once reconciled). */
+  durationMs?: number;
+  endReason?: string;
+  /** The OpenAI error behind an `openai-failed` end (or the last non-benign one seen). */
+  endError?: { code: string; message?: string };
+  transcript: TranscriptTurn[];
+  toolCalls: ToolCallRecord[];
+  usage: TokenUsage;
+  cost: CostEstimate;
+  /** What Twilio's status callbacks said, when they came. */
+  twilio?: TwilioCallStatus;
+  /** Increases with every snapshot of the call; a store never overwrites a newer revision. */
+  revision: number;
+}
+
+export interface TranscriptTurn {
+  role: 'caller' | 'assistant';
+  /** OpenAI conversation item id. */
+  itemId: string;
+  /** When the turn began: caller speech start, or the assistant's first audio. */
+  at: string;
+  /** What was said (for an interrupted assistant turn: what the caller heard). */
+  text: string;
+  /** Present when the caller barged in on this assistant turn. */
+  interrupted?: { heardMs: number; sentMs: number; fullText: string };
+}
+
+export interface ToolCallRecord {
+  name: string;
+  arguments: unknown;
+  result?: unknown;
+  error?: string;
+  startedAt: string;
+  durationMs: number;
+}
+
+export interface TokenUsage {
+  responses: number;
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+  inputTextTokens: number;
+  inputAudioTokens: number;
+  cachedInputTokens: number;
+  outputTextTokens: number;
+  outputAudioTokens: number;
+}
+
+export interface CostEstimate {
+  currency: 'USD';
+  total: number;
+  breakdown: { inputText: number; inputAudio: number; cachedInput: number; outputText: number; outputAudio: number };
+}
+
+export interface TwilioCallStatus {
+  status?: string;
+  answeredAt?: string;
+  endedAt?: string;
+  /** Twilio's CallDuration (whole seconds, billed). */
+  durationSec?: number;
+}
+
+/** Folds Twilio's status callbacks into the record: Twilio's answer/end times and duration win. */
+export function reconcileWithTwilio(record: CallRecord, twilio: TwilioCallStatus | undefined): CallRecord {
+  if (!twilio || Object.keys(twilio).length === 0) return record;
+  const merged: CallRecord = { ...record, twilio };
+  if (twilio.answeredAt) merged.answeredAt = twilio.answeredAt;
+  if (twilio.endedAt) merged.endedAt = twilio.endedAt;
+  if (twilio.durationSec !== undefined) merged.durationMs = twilio.durationSec * 1000;
+  return merged;
+}

@@ -1,0 +1,29 @@
+/**
+ * Schema migrations, applied in order and recorded in `call_record_migrations`. Never edit a
+ * released migration: add a new one. `{json}` and `{time}` are the dialect's column types.
+ */
+export const MIGRATIONS: { version: number; name: string; sql: string[] }[] = [
+  {
+    version: 1,
+    name: 'call_records',
+    sql: [
+      `CREATE TABLE IF NOT EXISTS call_records (
+        call_sid text PRIMARY KEY,
+        revision integer NOT NULL DEFAULT 0,
+        started_at {time},
+        ended_at {time},
+        from_number text,
+        to_number text,
+        end_reason text,
+        status text,
+        record {json},
+        twilio_status {json},
+        updated_at {time} NOT NULL
+      )`,
+      'CREATE INDEX IF NOT EXISTS call_records_started_at ON call_records (started_at DESC, call_sid DESC)',
+      'CREATE INDEX IF NOT EXISTS call_records_from_number ON call_records (from_number)',
+      'CREATE INDEX IF NOT EXISTS call_records_to_number ON call_records (to_number)',
+      'CREATE INDEX IF NOT EXISTS call_records_end_reason ON call_records (end_reason)',
+    ],
+  },
+];

@@ -1,0 +1,134 @@
+import { Pool, PoolClient } from 'pg';
+import type { CallRecord, TwilioCallStatus } from '../record/call-record';
+import { reconcileWithTwilio } from '../record/call-record';
+import { CallRecordPage, CallRecordQuery, CallRecordStore, summarize } from './call-record.store';
+import { MIGRATIONS } from './migrations';
+import { listConditions } from './sql-query';
+
+export interface PostgresStoreOptions {
+  connectionString: string;
+  schema: string;
+  onError?: (error: Error) => void;
+}
+
+/** Call records in PostgreSQL (`pg`): parameterised queries only, schema from MIGRATIONS. */
+export class PostgresCallRecordStore extends CallRecordStore {
+  readonly kind = 'postgresql';
+  private readonly pool: Pool;
+  private migrated?: Promise<void>;
+
+  constructor(private readonly options: PostgresStoreOptions) {
+    super();
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(options.schema)) throw new Error(`invalid schema name ${options.schema}`);
+    this.pool = new Pool({
+      connectionString: options.connectionString,
+      options: `-c search_path=${options.schema}`,
+      max: 4,
+      connectionTimeoutMillis: 5000,
+      query_timeout: 10000,
+      idleTimeoutMillis: 10000,
+      application_name: 'voice-gateway',
+    });
+    // An idle client losing its server must not become an uncaught error.
+    this.pool.on('error', (error) => options.onError?.(error));
+  }
+
+  migrate(): Promise<void> {
+    if (!this.migrated) {
+      this.migrated = this.runMigrations();
+      this.migrated.catch(() => (this.migrated = undefined));
+    }
+    return this.migrated;
+  }
+
+  async save(record: CallRecord): Promise<void> {
+    await this.migrate();
+    await this.pool.query(
+      `INSERT INTO call_records (call_sid, revision, started_at, ended_at, from_number, to_number, end_reason, status, record, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
+       ON CONFLICT (call_sid) DO UPDATE SET revision = EXCLUDED.revision, started_at = EXCLUDED.started_at,
+         ended_at = EXCLUDED.ended_at, from_number = EXCLUDED.from_number, to_number = EXCLUDED.to_number,
+         end_reason = EXCLUDED.end_reason, status = EXCLUDED.status, record = EXCLUDED.record, updated_at = now()
+       WHERE call_records.revision < EXCLUDED.revision OR call_records.record IS NULL`,
+      [
+        record.callSid,
+        record.revision,
+        record.startedAt,
+        record.endedAt ?? null,
+        record.from ?? null,
+        record.to ?? null,
+        record.endReason ?? null,
+        record.status,
+        JSON.stringify(record),
+      ],
+    );
+  }
+
+  async saveTwilioStatus(callSid: string, status: TwilioCallStatus): Promise<void> {
+    await this.migrate();
+    await this.pool.query(
+      `INSERT INTO call_records (call_sid, twilio_status, updated_at) VALUES ($1, $2, now())
+       ON CONFLICT (call_sid) DO UPDATE SET twilio_status = COALESCE(call_records.twilio_status, '{}'::jsonb) || EXCLUDED.twilio_status, updated_at = now()`,
+      [callSid, JSON.stringify(status)],
+    );
+  }
+
+  async get(callSid: string): Promise<CallRecord | undefined> {
+    await this.migrate();
+    const { rows } = await this.pool.query<{ record: CallRecord; twilio_status: TwilioCallStatus | null }>(
+      'SELECT record, twilio_status FROM call_records WHERE call_sid = $1 AND record IS NOT NULL',
+      [callSid],
+    );
+    return rows[0] ? reconcileWithTwilio(rows[0].record, rows[0].twilio_status ?? undefined) : undefined;
+  }
+
+  async list(query: CallRecordQuery): Promise<CallRecordPage> {
+    await this.migrate();
+    const { where, params } = listConditions(query, (n) => `$${n}`);
+    const count = await this.pool.query<{ total: string }>(`SELECT count(*) AS total FROM call_records WHERE ${where}`, params);
+    const { rows } = await this.pool.query<{ record: CallRecord; twilio_status: TwilioCallStatus | null }>(
+      `SELECT record, twilio_status FROM call_records WHERE ${where}
+       ORDER BY started_at DESC, call_sid DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, query.limit, query.offset],
+    );
+    return {
+      total: Number(count.rows[0].total),
+      limit: query.limit,
+      offset: query.offset,
+      items: rows.map((row) => summarize(reconcileWithTwilio(row.record, row.twilio_status ?? undefined))),
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  private async runMigrations(): Promise<void> {
+    const client: PoolClient = await this.pool.connect();
+    let failure: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      // One migrator at a time across replicas.
+      await client.query("SELECT pg_advisory_xact_lock(hashtext('voice_gateway_call_record_migrations'))");
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${this.options.schema}`);
+      await client.query(
+        'CREATE TABLE IF NOT EXISTS call_record_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
+      );
+      const { rows } = await client.query<{ version: number }>('SELECT version FROM call_record_migrations');
+      const applied = new Set(rows.map((row) => row.version));
+      for (const migration of MIGRATIONS) {
+        if (applied.has(migration.version)) continue;
+        for (const sql of migration.sql) await client.query(sql.replaceAll('{json}', 'jsonb').replaceAll('{time}', 'timestamptz'));
+        await client.query('INSERT INTO call_record_migrations (version, name) VALUES ($1, $2)', [migration.version, migration.name]);
+      }
+      await client.query('COMMIT');
+    } catch (error) {
+      failure = error as Error;
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      // A client that failed is destroyed rather than returned to the pool.
+      client.release(failure);
+    }
+  }
+}

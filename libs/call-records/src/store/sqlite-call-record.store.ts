@@ -1,0 +1,84 @@
+import type { CallRecord, TwilioCallStatus } from '../record/call-record';
+import { reconcileWithTwilio } from '../record/call-record';
+import { CallRecordPage, CallRecordQuery, CallRecordStore, summarize } from './call-record.store';
+import { MIGRATIONS } from './migrations';
+import { listConditions } from './sql-query';
+import { SqliteWorkerClient } from './sqlite-worker';
+
+interface Row {
+  record: string;
+  twilio_status: string | null;
+}
+
+const SAVE = `INSERT INTO call_records (call_sid, revision, started_at, ended_at, from_number, to_number, end_reason, status, record, updated_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (call_sid) DO UPDATE SET revision = excluded.revision, started_at = excluded.started_at,
+    ended_at = excluded.ended_at, from_number = excluded.from_number, to_number = excluded.to_number,
+    end_reason = excluded.end_reason, status = excluded.status, record = excluded.record, updated_at = excluded.updated_at
+  WHERE call_records.revision < excluded.revision OR call_records.record IS NULL`;
+
+const SAVE_TWILIO = `INSERT INTO call_records (call_sid, twilio_status, updated_at) VALUES (?, ?, ?)
+  ON CONFLICT (call_sid) DO UPDATE SET twilio_status = json_patch(COALESCE(call_records.twilio_status, '{}'), excluded.twilio_status),
+    updated_at = excluded.updated_at`;
+
+/**
+ * Call records in an embedded SQLite file (Node's built-in `node:sqlite`), the default when
+ * DATABASE_URL is unset. The database runs in a worker thread (see SqliteWorkerClient); the file
+ * is created and migrated on first use.
+ */
+export class SqliteCallRecordStore extends CallRecordStore {
+  readonly kind = 'sqlite';
+  private readonly db: SqliteWorkerClient;
+
+  constructor(readonly file: string) {
+    super();
+    const migrations = MIGRATIONS.map((m) => ({ ...m, sql: m.sql.map((sql) => sql.replaceAll('{json}', 'text').replaceAll('{time}', 'text')) }));
+    this.db = new SqliteWorkerClient(file, migrations);
+  }
+
+  async migrate(): Promise<void> {
+    await this.db.get('SELECT 1');
+  }
+
+  async save(record: CallRecord): Promise<void> {
+    await this.db.run(SAVE, [
+      record.callSid,
+      record.revision,
+      record.startedAt,
+      record.endedAt ?? null,
+      record.from ?? null,
+      record.to ?? null,
+      record.endReason ?? null,
+      record.status,
+      JSON.stringify(record),
+      new Date().toISOString(),
+    ]);
+  }
+
+  async saveTwilioStatus(callSid: string, status: TwilioCallStatus): Promise<void> {
+    await this.db.run(SAVE_TWILIO, [callSid, JSON.stringify(status), new Date().toISOString()]);
+  }
+
+  async get(callSid: string): Promise<CallRecord | undefined> {
+    const row = await this.db.get<Row>('SELECT record, twilio_status FROM call_records WHERE call_sid = ? AND record IS NOT NULL', [callSid]);
+    return row ? toRecord(row) : undefined;
+  }
+
+  async list(query: CallRecordQuery): Promise<CallRecordPage> {
+    const { where, params } = listConditions(query, () => '?');
+    const count = await this.db.get<{ total: number }>(`SELECT count(*) AS total FROM call_records WHERE ${where}`, params);
+    const rows = await this.db.all<Row>(
+      `SELECT record, twilio_status FROM call_records WHERE ${where} ORDER BY started_at DESC, call_sid DESC LIMIT ? OFFSET ?`,
+      [...params, query.limit, query.offset],
+    );
+    return { total: Number(count?.total ?? 0), limit: query.limit, offset: query.offset, items: rows.map((row) => summarize(toRecord(row))) };
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+}
+
+function toRecord(row: Row): CallRecord {
+  return reconcileWithTwilio(JSON.parse(row.record) as CallRecord, row.twilio_status ? (JSON.parse(row.twilio_status) as TwilioCallStatus) : undefined);
+}
