@@ -25,6 +25,11 @@ const shared: Record<string, string> = {
   INPUT_TRANSCRIPTION_MODEL: 'gpt-4o-mini-transcribe',
   PRE_READY_BUFFER_MS: '5000',
   TWILIO_API_BASE_URL: 'https://api.twilio.com',
+  MEDIA_STREAM_START_TIMEOUT_MS: '10000',
+  OPENAI_CONNECT_TIMEOUT_MS: '5000',
+  OPENAI_CONNECT_ATTEMPTS: '3',
+  OPENAI_MAX_RECONNECTS_PER_CALL: '5',
+  FALLBACK_MESSAGE: 'Sorry, our assistant is having trouble right now.',
 };
 
 export const ENVIRONMENT_DEFAULTS: Record<DeploymentEnvironment, Record<string, string>> = {

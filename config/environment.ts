@@ -79,6 +79,35 @@ export class EnvironmentVariables {
   @IsOptional() @IsString() @MinLength(16)
   TWILIO_AUTH_TOKEN?: string;
 
+  /** `false` turns Twilio signature validation off; in production without a token it must be set explicitly. */
+  @IsOptional()
+  @IsIn(['true', 'false'], { message: 'TWILIO_VALIDATE_SIGNATURES must be true or false' })
+  TWILIO_VALIDATE_SIGNATURES?: 'true' | 'false';
+
+  /** How long a media-stream socket may stay open without sending `start`. */
+  @Type(() => Number) @IsInt() @Min(100) @Max(60000)
+  MEDIA_STREAM_START_TIMEOUT_MS: number;
+
+  /** Time from opening an OpenAI socket to the session being configured before the attempt is abandoned. */
+  @Type(() => Number) @IsInt() @Min(100) @Max(60000)
+  OPENAI_CONNECT_TIMEOUT_MS: number;
+
+  /** Tries per connect or reconnect of a call's OpenAI session before giving up. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(10)
+  OPENAI_CONNECT_ATTEMPTS: number;
+
+  /** Reconnects (drops, expiries) one call may go through before it falls back. */
+  @Type(() => Number) @IsInt() @Min(0) @Max(100)
+  OPENAI_MAX_RECONNECTS_PER_CALL: number;
+
+  /** E.164 number the caller is transferred to when OpenAI cannot be recovered; unset: apologise and hang up. */
+  @IsOptional() @Matches(/^\+[1-9][0-9]{6,14}$/, { message: 'FALLBACK_PHONE_NUMBER must be an E.164 number such as +15551234567' })
+  FALLBACK_PHONE_NUMBER?: string;
+
+  /** Spoken (<Say>) to the caller when OpenAI cannot be recovered. */
+  @IsString() @MinLength(1)
+  FALLBACK_MESSAGE: string;
+
   /** Twilio REST base URL; point it at a fake in tests. */
   @IsUrl({ protocols: ['https', 'http'], require_tld: false, require_protocol: true })
   TWILIO_API_BASE_URL: string;
@@ -112,15 +141,17 @@ export function readEnvironment(source: NodeJS.ProcessEnv = process.env): Enviro
   const merged: Record<string, string | undefined> = { ...defaults, NODE_ENV: nodeEnv };
   for (const [key, value] of Object.entries(source)) {
     // An empty PUBLIC_URL / key means "unset"; empty texts (greeting, welcome) are meaningful.
-    if (value === '' && (key === 'PUBLIC_URL' || key.endsWith('_KEY') || key.endsWith('_KEYS') || key.endsWith('_SID') || key.endsWith('_TOKEN'))) continue;
+    if (value === '' && (key === 'PUBLIC_URL' || key === 'FALLBACK_PHONE_NUMBER' || key === 'TWILIO_VALIDATE_SIGNATURES' || key.endsWith('_KEY') || key.endsWith('_KEYS') || key.endsWith('_SID') || key.endsWith('_TOKEN'))) continue;
     if (value !== undefined) merged[key] = value;
   }
   const env = plainToInstance(EnvironmentVariables, merged, { excludeExtraneousValues: false });
   const errors = validateSync(env, { skipMissingProperties: false, forbidUnknownValues: false });
-  if (errors.length > 0) {
-    throw new InvalidEnvironmentError(
-      errors.map((e) => `${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`),
+  const problems = errors.map((e) => `${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`);
+  if (env.NODE_ENV === 'production' && !env.TWILIO_AUTH_TOKEN && env.TWILIO_VALIDATE_SIGNATURES !== 'false' && !errors.some((e) => e.property === 'TWILIO_VALIDATE_SIGNATURES')) {
+    problems.push(
+      'TWILIO_AUTH_TOKEN: is required in production to validate Twilio signatures; to run without validation set TWILIO_VALIDATE_SIGNATURES=false explicitly',
     );
   }
+  if (problems.length > 0) throw new InvalidEnvironmentError(problems);
   return env;
 }

@@ -5,3 +5,4 @@ export * from './call/call';
 export * from './call/call.factory';
 export * from './call/playback-tracker';
 export * from './events/call-events';
+export * from './fallback/call-fallback.service';

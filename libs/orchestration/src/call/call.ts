@@ -2,8 +2,8 @@ import type { Logger } from 'pino';
 import type { MediaStreamListener, MediaStreamStart, MediaStreamViolation, TwilioMediaStream } from '@app/telephony';
 import type {
   RealtimeCloseInfo,
+  RealtimeConversation,
   RealtimeServerEvent,
-  RealtimeSession,
   RealtimeSessionConfig,
   RealtimeSessionListener,
 } from '@app/realtime';
@@ -29,7 +29,7 @@ export interface CallDependencies {
   stream: TwilioMediaStream;
   settings: CallSettings;
   /** Opens the OpenAI side for this call. */
-  openSession: (listener: RealtimeSessionListener, logger: Logger) => RealtimeSession;
+  openSession: (listener: RealtimeSessionListener, logger: Logger) => RealtimeConversation;
   /** The connection's logger; the call derives a child carrying callSid and streamSid. */
   logger: Logger;
   events: Pick<CallEvents, 'emit'>;
@@ -60,7 +60,7 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
   endedAt?: number;
 
   private logger: Logger;
-  private session?: RealtimeSession;
+  private session?: RealtimeConversation;
   private readonly playback = new PlaybackTracker();
   private activeResponseId?: string;
   /** Responses interrupted by the caller: their late audio is dropped. */
