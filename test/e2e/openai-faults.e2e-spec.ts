@@ -153,6 +153,10 @@ describe('calls that survive OpenAI failures', () => {
     await responseFinished(call, session, 0);
     await call.waitForAudio(session.outputAudio().length);
     expect(rest.requests).toEqual([]);
+    // Caller audio from the refused tries was held and reached OpenAI in order, from the first frame.
+    const received = session.inputAudio();
+    expect(received.length).toBeGreaterThan(8 * 200);
+    expect(received.equals(call.sentAudio().subarray(0, received.length))).toBe(true);
   });
 
   it('redirects the caller to an apology and the fallback number when OpenAI keeps refusing', async () => {
