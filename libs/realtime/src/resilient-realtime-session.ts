@@ -19,7 +19,7 @@ export interface ResilienceOptions {
   connectAttempts: number;
   /** Session losses (drops, expiries) one call may recover from. */
   maxReconnects: number;
-  /** Caller audio held while no session is connected, in ms of µ-law (each new session holds the same amount until ready). */
+  /** Caller audio held while no session is ready (first connect, reconnects), in ms of µ-law; oldest dropped first. */
   holdAudioMs: number;
   /** Base of the exponential back-off between tries of one (re)connect. */
   retryDelayMs?: number;
@@ -77,6 +77,7 @@ export class ResilientRealtimeSession implements RealtimeConversation {
   private liveItems = new Set<string>();
   private liveResponses = new Set<string>();
   private lastDeltaItemId?: string;
+  private reportedOverflowBytes = 0;
 
   constructor(
     private readonly options: ResilienceOptions,
@@ -103,9 +104,10 @@ export class ResilientRealtimeSession implements RealtimeConversation {
     this.startAttempt();
   }
 
+  /** Hot path: one check, then straight to the socket. Held here (not in the raw session) so an abandoned try loses nothing. */
   appendAudio(base64Audio: string): void {
     const inner = this.inner;
-    if (inner) inner.appendAudio(base64Audio);
+    if (inner !== undefined && inner.isReady) inner.appendAudio(base64Audio);
     else if (!this.closed && !this.gaveUp) this.held.push(base64Audio);
   }
 
@@ -148,7 +150,6 @@ export class ResilientRealtimeSession implements RealtimeConversation {
     });
     this.inner = inner;
     if (this.config) inner.configure(this.config);
-    for (const frame of this.held.drain()) inner.appendAudio(frame);
     this.connectTimer = setTimeout(() => this.handleConnectTimeout(inner), this.options.connectTimeoutMs);
     inner.connect();
   }
@@ -164,6 +165,12 @@ export class ResilientRealtimeSession implements RealtimeConversation {
     if (this.connectTimer) clearTimeout(this.connectTimer);
     this.connectTimer = undefined;
     this.attempt = 0;
+    const droppedBytes = this.held.overflowBytes - this.reportedOverflowBytes;
+    if (droppedBytes > 0) {
+      this.reportedOverflowBytes = this.held.overflowBytes;
+      this.logger.warn({ droppedMs: droppedBytes / 8 }, 'OpenAI took too long; the oldest held caller audio was dropped');
+    }
+    for (const frame of this.held.drain()) inner.appendAudio(frame);
     if (!this.everReady) {
       this.everReady = true;
       this.listener.onSessionReady();
