@@ -111,6 +111,10 @@ export class ResilientRealtimeSession implements RealtimeConversation {
     else if (!this.closed && !this.gaveUp) this.held.push(base64Audio);
   }
 
+  /**
+   * Sends to the current session once it is ready. While reconnecting, events are dropped (the fresh
+   * session gets the replayed conversation instead), as are barge-in events naming a dead session's items.
+   */
   send(event: RealtimeClientEvent): void {
     const inner = this.inner;
     if (!inner || !inner.isReady) return;
