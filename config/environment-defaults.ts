@@ -36,6 +36,11 @@ const shared: Record<string, string> = {
   CALL_RECORD_WEBHOOK_MAX_ATTEMPTS: '8',
   // gpt-realtime list prices (USD per 1M tokens).
   TOKEN_PRICES_USD_PER_MILLION: '{"inputText":4,"inputAudio":32,"cachedInput":0.4,"outputText":16,"outputAudio":64}',
+  MEDIA_STREAM_START_TIMEOUT_MS: '10000',
+  OPENAI_CONNECT_TIMEOUT_MS: '5000',
+  OPENAI_CONNECT_ATTEMPTS: '3',
+  OPENAI_MAX_RECONNECTS_PER_CALL: '5',
+  FALLBACK_MESSAGE: 'Sorry, our assistant is having trouble right now.',
 };
 
 export const ENVIRONMENT_DEFAULTS: Record<DeploymentEnvironment, Record<string, string>> = {

@@ -3,6 +3,7 @@ import { ENVIRONMENT_DEFAULTS } from './environment-defaults';
 import { InvalidEnvironmentError, readEnvironment } from './environment';
 
 const REAL_LOOKING_KEY = 'sk-proj-0123456789abcdefghijklmnop';
+const REAL_LOOKING_TOKEN = '0123456789abcdef0123456789abcdef';
 
 /** Runs readEnvironment and returns the InvalidEnvironmentError it throws. */
 function problemsOf(source: NodeJS.ProcessEnv): InvalidEnvironmentError {
@@ -40,7 +41,7 @@ describe('readEnvironment', () => {
     ['test', 'silent', 'json'],
     ['production', 'info', 'json'],
   ] as const)('applies the %s defaults', (nodeEnv, level, format) => {
-    const env = readEnvironment({ NODE_ENV: nodeEnv, OPENAI_API_KEY: REAL_LOOKING_KEY });
+    const env = readEnvironment({ NODE_ENV: nodeEnv, OPENAI_API_KEY: REAL_LOOKING_KEY, TWILIO_AUTH_TOKEN: REAL_LOOKING_TOKEN });
     expect(env.NODE_ENV).toBe(nodeEnv);
     expect(env.LOG_LEVEL).toBe(level);
     expect(env.LOG_FORMAT).toBe(format);
@@ -107,17 +108,17 @@ describe('readEnvironment', () => {
   });
 
   it('requires OPENAI_API_KEY in production', () => {
-    const error = problemsOf({ NODE_ENV: 'production' });
+    const error = problemsOf({ NODE_ENV: 'production', TWILIO_AUTH_TOKEN: REAL_LOOKING_TOKEN });
     expect(offending(error)).toEqual(['OPENAI_API_KEY']);
     expect(error.message).toContain('OPENAI_API_KEY');
   });
 
   it('treats an empty OPENAI_API_KEY as missing in production', () => {
-    expect(offending(problemsOf({ NODE_ENV: 'production', OPENAI_API_KEY: '' }))).toEqual(['OPENAI_API_KEY']);
+    expect(offending(problemsOf({ NODE_ENV: 'production', OPENAI_API_KEY: '', TWILIO_AUTH_TOKEN: REAL_LOOKING_TOKEN }))).toEqual(['OPENAI_API_KEY']);
   });
 
   it('accepts production with a real-looking key', () => {
-    expect(readEnvironment({ NODE_ENV: 'production', OPENAI_API_KEY: REAL_LOOKING_KEY }).OPENAI_API_KEY).toBe(REAL_LOOKING_KEY);
+    expect(readEnvironment({ NODE_ENV: 'production', OPENAI_API_KEY: REAL_LOOKING_KEY, TWILIO_AUTH_TOKEN: REAL_LOOKING_TOKEN }).OPENAI_API_KEY).toBe(REAL_LOOKING_KEY);
   });
 
   it('runs locally without a key (the embedded simulator needs none)', () => {
@@ -153,5 +154,20 @@ describe('readEnvironment', () => {
       DTMF_WINDOW_MS: '-1',
     });
     expect(offending(error)).toEqual(['DTMF_WINDOW_MS', 'END_CALL_ENABLED', 'TOOL_TIMEOUT_MS', 'TRANSFER_PHONE_NUMBER', 'TWILIO_PHONE_NUMBER']);
+  });
+
+  it('refuses production without TWILIO_AUTH_TOKEN unless validation is switched off explicitly', () => {
+    const error = problemsOf({ NODE_ENV: 'production', OPENAI_API_KEY: REAL_LOOKING_KEY });
+    expect(offending(error)).toEqual(['TWILIO_AUTH_TOKEN']);
+    expect(error.message).toContain('TWILIO_VALIDATE_SIGNATURES=false');
+    expect(offending(problemsOf({ NODE_ENV: 'production', OPENAI_API_KEY: REAL_LOOKING_KEY, TWILIO_VALIDATE_SIGNATURES: 'true' }))).toEqual(['TWILIO_AUTH_TOKEN']);
+    const off = readEnvironment({ NODE_ENV: 'production', OPENAI_API_KEY: REAL_LOOKING_KEY, TWILIO_VALIDATE_SIGNATURES: 'false' });
+    expect(off.TWILIO_VALIDATE_SIGNATURES).toBe('false');
+  });
+
+  it('rejects a TWILIO_VALIDATE_SIGNATURES that is not true or false, and a FALLBACK_PHONE_NUMBER that is not E.164', () => {
+    expect(offending(problemsOf({ TWILIO_VALIDATE_SIGNATURES: 'no' }))).toEqual(['TWILIO_VALIDATE_SIGNATURES']);
+    expect(offending(problemsOf({ FALLBACK_PHONE_NUMBER: '555-1234' }))).toEqual(['FALLBACK_PHONE_NUMBER']);
+    expect(readEnvironment({ FALLBACK_PHONE_NUMBER: '+15551234567' }).FALLBACK_PHONE_NUMBER).toBe('+15551234567');
   });
 });

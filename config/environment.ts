@@ -86,6 +86,35 @@ export class EnvironmentVariables {
   @IsOptional() @IsString() @MinLength(16)
   TWILIO_AUTH_TOKEN?: string;
 
+  /** `false` turns Twilio signature validation off; in production without a token it must be set explicitly. */
+  @IsOptional()
+  @IsIn(['true', 'false'], { message: 'TWILIO_VALIDATE_SIGNATURES must be true or false' })
+  TWILIO_VALIDATE_SIGNATURES?: 'true' | 'false';
+
+  /** How long a media-stream socket may stay open without sending `start`. */
+  @ToNumber() @IsInt() @Min(100) @Max(60000)
+  MEDIA_STREAM_START_TIMEOUT_MS: number;
+
+  /** Time from opening an OpenAI socket to the session being configured before the attempt is abandoned. */
+  @ToNumber() @IsInt() @Min(100) @Max(60000)
+  OPENAI_CONNECT_TIMEOUT_MS: number;
+
+  /** Tries per connect or reconnect of a call's OpenAI session before giving up. */
+  @ToNumber() @IsInt() @Min(1) @Max(10)
+  OPENAI_CONNECT_ATTEMPTS: number;
+
+  /** Reconnects (drops, expiries) one call may go through before it falls back. */
+  @ToNumber() @IsInt() @Min(0) @Max(100)
+  OPENAI_MAX_RECONNECTS_PER_CALL: number;
+
+  /** E.164 number the caller is transferred to when OpenAI cannot be recovered; unset: apologise and hang up. */
+  @IsOptional() @Matches(/^\+[1-9][0-9]{6,14}$/, { message: 'FALLBACK_PHONE_NUMBER must be an E.164 number such as +15551234567' })
+  FALLBACK_PHONE_NUMBER?: string;
+
+  /** Spoken (<Say>) to the caller when OpenAI cannot be recovered. */
+  @IsString() @MinLength(1)
+  FALLBACK_MESSAGE: string;
+
   /** Twilio REST base URL; point it at a fake in tests. */
   @IsUrl({ protocols: ['https', 'http'], require_tld: false, require_protocol: true })
   TWILIO_API_BASE_URL: string;
@@ -185,13 +214,24 @@ export class InvalidEnvironmentError extends Error {
  * Merges the chosen environment's defaults under the real environment, validates every
  * variable and throws one error that names each offending variable.
  */
+/** Variables whose empty value means "unset" (empty texts such as the greeting are meaningful). */
+function isUnsetWhenEmpty(key: string): boolean {
+  return (
+    key === 'PUBLIC_URL' ||
+    key === 'DATABASE_URL' ||
+    key === 'FALLBACK_PHONE_NUMBER' ||
+    key === 'TWILIO_VALIDATE_SIGNATURES' ||
+    key.startsWith('CALL_RECORD_WEBHOOK_') ||
+    /_(KEY|KEYS|SID|TOKEN)$/.test(key)
+  );
+}
+
 export function readEnvironment(source: NodeJS.ProcessEnv = process.env): EnvironmentVariables {
   const nodeEnv = (source.NODE_ENV || 'local') as DeploymentEnvironment;
   const defaults = ENVIRONMENT_DEFAULTS[nodeEnv] ?? {};
   const merged: Record<string, string | undefined> = { ...defaults, NODE_ENV: nodeEnv };
   for (const [key, value] of Object.entries(source)) {
-    // An empty PUBLIC_URL / key means "unset"; empty texts (greeting, welcome) are meaningful.
-    if (value === '' && (key === 'PUBLIC_URL' || key.endsWith('_KEY') || key.endsWith('_KEYS') || key.endsWith('_SID') || key.endsWith('_TOKEN') || key === 'DATABASE_URL' || key.startsWith('CALL_RECORD_WEBHOOK_'))) continue;
+    if (value === '' && isUnsetWhenEmpty(key)) continue;
     if (value !== undefined) merged[key] = value;
   }
   const env = plainToInstance(EnvironmentVariables, merged, { excludeExtraneousValues: false });
@@ -203,6 +243,11 @@ export function readEnvironment(source: NodeJS.ProcessEnv = process.env): Enviro
     } catch (error) {
       problems.push((error as Error).message);
     }
+  }
+  if (env.NODE_ENV === 'production' && !env.TWILIO_AUTH_TOKEN && env.TWILIO_VALIDATE_SIGNATURES !== 'false' && !errors.some((e) => e.property === 'TWILIO_VALIDATE_SIGNATURES')) {
+    problems.push(
+      'TWILIO_AUTH_TOKEN: is required in production to validate Twilio signatures; to run without validation set TWILIO_VALIDATE_SIGNATURES=false explicitly',
+    );
   }
   if (problems.length > 0) throw new InvalidEnvironmentError(problems);
   return env;

@@ -9,6 +9,7 @@ export * from './agent.config';
 export * from './assistant-profiles';
 export * from './call-records.config';
 export * from './token-prices';
+export * from './resilience.config';
 
 import { agentConfig } from './agent.config';
 import { appConfig } from './app.config';
@@ -16,6 +17,7 @@ import { callRecordsConfig } from './call-records.config';
 import { assistantConfig } from './assistant.config';
 import { loggingConfig } from './logging.config';
 import { openAiConfig } from './openai.config';
+import { resilienceConfig } from './resilience.config';
 import { twilioConfig } from './twilio.config';
 
 /** Every configuration namespace, for `ConfigModule.forRoot({ load })`. */
@@ -27,4 +29,5 @@ export const CONFIG_NAMESPACES = [
   loggingConfig,
   agentConfig,
   callRecordsConfig,
+  resilienceConfig,
 ];

@@ -7,7 +7,7 @@ export const twilioConfig = registerAs('twilio', () => {
     accountSid: env.TWILIO_ACCOUNT_SID,
     authToken: env.TWILIO_AUTH_TOKEN,
     /** False only when TWILIO_VALIDATE_SIGNATURES=false; validation runs whenever a token is set. */
-    validateSignatures: true as boolean,
+    validateSignatures: env.TWILIO_VALIDATE_SIGNATURES !== 'false',
     apiBaseUrl: env.TWILIO_API_BASE_URL.replace(/\/+$/, ''),
     /** Default `from` for outbound calls. */
     ...(env.TWILIO_PHONE_NUMBER ? { phoneNumber: env.TWILIO_PHONE_NUMBER } : {}),

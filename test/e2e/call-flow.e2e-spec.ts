@@ -251,8 +251,8 @@ describe('a call through the gateway, end to end', () => {
     await session.waitForClose(1000);
   });
 
-  it('ends the call cleanly when OpenAI closes the session', async () => {
-    gateway = await startGateway({ ASSISTANT_GREETING: '' }, { autoRespond: false });
+  it('ends the call when OpenAI closes the session and reconnects are switched off', async () => {
+    gateway = await startGateway({ ASSISTANT_GREETING: '', OPENAI_MAX_RECONNECTS_PER_CALL: '0' }, { autoRespond: false });
     const call = gateway.newCall();
     await call.connect();
     const session = await gateway.simulator.nextSession(0);

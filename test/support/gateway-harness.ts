@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeTwilioCall, FakeTwilioCallOptions, RealtimeSimulator, RealtimeSimulatorOptions } from '@app/simulators';
+import twilio from 'twilio';
 import { createGatewayApp } from '../../apps/voice-gateway/src/create-gateway-app';
 
 export const TEST_OPENAI_KEY = 'sk-test-0123456789abcdefghijklmnop';
@@ -14,7 +15,10 @@ export interface GatewayHarness {
   port: number;
   httpUrl: string;
   mediaStreamUrl: string;
-  /** A fake Twilio call aimed at this gateway (not yet connected). */
+  /**
+   * A fake Twilio call aimed at this gateway (not yet connected). Like Twilio, it signs the
+   * upgrade when the gateway has an auth token, unless the test passes its own headers.
+   */
   newCall(options?: Partial<FakeTwilioCallOptions>): FakeTwilioCall;
   close(): Promise<void>;
 }
@@ -70,7 +74,11 @@ export async function startGateway(
     httpUrl: `http://127.0.0.1:${port}`,
     mediaStreamUrl: `ws://127.0.0.1:${port}/media-stream`,
     newCall(options = {}) {
-      const call = new FakeTwilioCall({ url: `ws://127.0.0.1:${port}/media-stream`, ...options });
+      const url = `ws://127.0.0.1:${port}/media-stream`;
+      const token = overrides.TWILIO_AUTH_TOKEN;
+      const signedUrl = (overrides.PUBLIC_URL?.replace(/^http/, 'ws') ?? `ws://127.0.0.1:${port}`) + '/media-stream';
+      const headers = options.headers ?? (token ? { 'x-twilio-signature': twilio.getExpectedTwilioSignature(token, signedUrl, {}) } : undefined);
+      const call = new FakeTwilioCall({ url, ...options, headers });
       calls.push(call);
       return call;
     },

@@ -13,3 +13,4 @@ export * from './agent/dtmf-collector';
 export * from './profiles/assistant-profiles.service';
 export * from './profiles/interpolate';
 export * from './outbound/outbound-call-registry.service';
+export * from './fallback/call-fallback.service';

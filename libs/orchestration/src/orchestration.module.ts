@@ -11,6 +11,7 @@ import { CallEvents } from './events/call-events';
 import { OutboundCallRegistry } from './outbound/outbound-call-registry.service';
 import { OutboundCallsController } from './outbound/outbound-calls.controller';
 import { AssistantProfiles } from './profiles/assistant-profiles.service';
+import { CallFallback } from './fallback/call-fallback.service';
 
 @Module({
   imports: [OpenAIRealtimeModule, TwilioApiModule, AuthModule, ToolsModule],
@@ -23,6 +24,7 @@ import { AssistantProfiles } from './profiles/assistant-profiles.service';
     AssistantProfiles,
     CallAbilitiesFactory,
     OutboundCallRegistry,
+    CallFallback,
   ],
   exports: [CallOrchestrator, CallRegistry, CallEvents],
 })

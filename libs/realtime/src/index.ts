@@ -5,3 +5,4 @@ export * from './realtime-session';
 export * from './realtime-session.factory';
 export * from './session-config';
 export * from './pre-ready-audio-buffer';
+export * from './resilient-realtime-session';

@@ -1,15 +1,20 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { assistantConfig, openAiConfig } from '@app/config';
-import type { AssistantConfig, OpenAiConfig } from '@app/config';
-import { buildSessionConfig, RealtimeSessionFactory } from '@app/realtime';
+import { assistantConfig, openAiConfig, resilienceConfig } from '@app/config';
+import type { AssistantConfig, OpenAiConfig, ResilienceConfig } from '@app/config';
+import { buildSessionConfig, RealtimeSessionFactory, ResilientRealtimeSession } from '@app/realtime';
 import type { MediaStreamStart, TwilioMediaStream } from '@app/telephony';
 import type { Logger } from 'pino';
 import { CallAbilitiesFactory } from '../agent/call-abilities.factory';
 import { CallEvents } from '../events/call-events';
+import { CallFallback } from '../fallback/call-fallback.service';
 import { AssistantProfiles } from '../profiles/assistant-profiles.service';
 import { Call, CallSettings } from './call';
 
-/** Makes a Call for each media stream; its settings come from the assistant profile chosen at `start`. */
+/**
+ * Makes a Call for each media stream: its settings come from the assistant profile chosen at
+ * `start`, and its OpenAI side is a session that survives drops and expiry, falling back to
+ * Twilio TwiML when it cannot.
+ */
 @Injectable()
 export class CallFactory {
   constructor(
@@ -17,20 +22,39 @@ export class CallFactory {
     private readonly events: CallEvents,
     private readonly profiles: AssistantProfiles,
     private readonly abilities: CallAbilitiesFactory,
+    private readonly fallback: CallFallback,
     @Inject(openAiConfig.KEY) private readonly openAi: OpenAiConfig,
     @Inject(assistantConfig.KEY) private readonly assistant: AssistantConfig,
+    @Inject(resilienceConfig.KEY) private readonly resilience: ResilienceConfig,
   ) {}
 
   create(stream: TwilioMediaStream, logger: Logger, onEnded: (call: Call) => void): Call {
-    return new Call({
+    const sessionOptions = { model: this.openAi.model, preReadyBufferMs: this.assistant.preReadyBufferMs };
+    const call: Call = new Call({
       stream,
-      resolveSettings: (start, call) => this.resolveSettings(start, call),
+      resolveSettings: (start, started) => this.resolveSettings(start, started),
       logger,
       events: this.events,
       onEnded,
       openSession: (listener, callLogger) =>
-        this.sessions.create({ model: this.openAi.model, preReadyBufferMs: this.assistant.preReadyBufferMs }, listener, callLogger),
+        new ResilientRealtimeSession(
+          {
+            connectTimeoutMs: this.resilience.openAiConnectTimeoutMs,
+            connectAttempts: this.resilience.openAiConnectAttempts,
+            maxReconnects: this.resilience.openAiMaxReconnectsPerCall,
+            holdAudioMs: this.assistant.preReadyBufferMs,
+          },
+          {
+            open: (sessionListener) => this.sessions.create(sessionOptions, sessionListener, callLogger),
+            giveUp: async () => {
+              if (call.state === 'active') await this.fallback.takeOver(call.callSid, callLogger);
+            },
+          },
+          listener,
+          callLogger,
+        ),
     });
+    return call;
   }
 
   private resolveSettings(start: MediaStreamStart, call: Call): CallSettings {

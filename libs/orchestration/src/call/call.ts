@@ -3,8 +3,8 @@ import type { MediaStreamListener, MediaStreamStart, MediaStreamViolation, Twili
 import type {
   RealtimeClientEvent,
   RealtimeCloseInfo,
+  RealtimeConversation,
   RealtimeServerEvent,
-  RealtimeSession,
   RealtimeSessionConfig,
   RealtimeSessionListener,
 } from '@app/realtime';
@@ -44,7 +44,7 @@ export interface CallDependencies {
   /** Chooses the call's settings (assistant profile, tools) once `start` says who called whom. */
   resolveSettings: (start: MediaStreamStart, call: Call) => CallSettings;
   /** Opens the OpenAI side for this call. */
-  openSession: (listener: RealtimeSessionListener, logger: Logger) => RealtimeSession;
+  openSession: (listener: RealtimeSessionListener, logger: Logger) => RealtimeConversation;
   /** The connection's logger; the call derives a child carrying callSid and streamSid. */
   logger: Logger;
   events: Pick<CallEvents, 'emit'>;
@@ -76,7 +76,7 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
 
   private logger: Logger;
   private settings?: CallSettings;
-  private session?: RealtimeSession;
+  private session?: RealtimeConversation;
   private readonly playback = new PlaybackTracker();
   private activeResponseId?: string;
   /** Responses interrupted by the caller: their late audio is dropped. */

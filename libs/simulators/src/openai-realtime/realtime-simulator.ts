@@ -22,6 +22,8 @@ export interface RealtimeSimulatorOptions extends Partial<SimulatedSessionBehavi
  */
 export class RealtimeSimulator extends EventEmitter {
   readonly sessions: SimulatedSession[] = [];
+  /** Handshakes refused because of `refuseConnections` / `refuseWithStatus`. */
+  refusedHandshakes = 0;
   private refuseStatus?: number;
 
   private constructor(
@@ -90,7 +92,10 @@ export class RealtimeSimulator extends EventEmitter {
     const reject = (status: number, message: string) => {
       socket.end(`HTTP/1.1 ${status} ${message}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n`);
     };
-    if (this.refuseStatus) return reject(this.refuseStatus, 'Service Unavailable');
+    if (this.refuseStatus) {
+      this.refusedHandshakes++;
+      return reject(this.refuseStatus, 'Service Unavailable');
+    }
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== '/v1/realtime') return reject(404, 'Not Found');
     if (this.options.apiKey && req.headers.authorization !== `Bearer ${this.options.apiKey}`) {

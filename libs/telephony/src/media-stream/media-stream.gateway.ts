@@ -1,4 +1,7 @@
+import { Inject } from '@nestjs/common';
 import { OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
+import { resilienceConfig } from '@app/config';
+import type { ResilienceConfig } from '@app/config';
 import type { IncomingMessage } from 'node:http';
 import type WebSocket from 'ws';
 import { MediaStreamHandler } from './media-stream-handler';
@@ -9,10 +12,13 @@ export const MEDIA_STREAM_PATH = '/media-stream';
 /** Accepts Twilio Media Stream sockets on the HTTP port and hands each to the call orchestration. */
 @WebSocketGateway({ path: MEDIA_STREAM_PATH })
 export class MediaStreamGateway implements OnGatewayConnection {
-  constructor(private readonly handler: MediaStreamHandler) {}
+  constructor(
+    private readonly handler: MediaStreamHandler,
+    @Inject(resilienceConfig.KEY) private readonly limits: ResilienceConfig,
+  ) {}
 
   // Synchronous on purpose: Nest does not await it and Twilio sends `connected`/`start` at once.
   handleConnection(socket: WebSocket, request: IncomingMessage): void {
-    this.handler.acceptMediaStream(new TwilioMediaStream(socket), request);
+    this.handler.acceptMediaStream(new TwilioMediaStream(socket, { startTimeoutMs: this.limits.mediaStreamStartTimeoutMs }), request);
   }
 }

@@ -9,7 +9,17 @@ export type MediaStreamViolation =
   | 'missing-field'
   | 'media-before-start'
   | 'duplicate-start'
-  | 'wrong-stream-sid';
+  | 'wrong-stream-sid'
+  | 'bad-base64'
+  | 'start-timeout';
+
+/** Standard base64 as Twilio sends it; checked on every media frame, so kept to one anchored regex. */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+export interface TwilioMediaStreamOptions {
+  /** Closes (1008) a socket that has not sent a valid `start` within this time. */
+  startTimeoutMs?: number;
+}
 
 /** What a media stream reports to the call that owns it. Implementations must not throw. */
 export interface MediaStreamListener {
@@ -34,10 +44,19 @@ export class TwilioMediaStream {
   private mediaPrefix = '';
   private markPrefix = '';
   private clearMessage = '';
+  private startTimer?: NodeJS.Timeout;
+  private terminateTimer?: NodeJS.Timeout;
 
-  constructor(private readonly socket: WebSocket) {
+  constructor(private readonly socket: WebSocket, options: TwilioMediaStreamOptions = {}) {
     socket.on('message', (data: RawData, isBinary: boolean) => this.handleMessage(data, isBinary));
-    socket.once('close', (code: number) => this.listener?.onStreamClosed(code));
+    socket.once('close', (code: number) => {
+      this.cancelStartTimer();
+      if (this.terminateTimer) clearTimeout(this.terminateTimer);
+      this.listener?.onStreamClosed(code);
+    });
+    if (options.startTimeoutMs) {
+      this.startTimer = setTimeout(() => this.handleStartTimeout(options.startTimeoutMs!), options.startTimeoutMs);
+    }
     // Errors are followed by 'close'; without a listener ws would throw them.
     socket.on('error', () => undefined);
   }
@@ -77,6 +96,19 @@ export class TwilioMediaStream {
     this.socket.terminate();
   }
 
+  private handleStartTimeout(timeoutMs: number): void {
+    this.startTimer = undefined;
+    this.listener?.onViolation('start-timeout', `no start frame within ${timeoutMs} ms`);
+    this.close(1008, 'no start frame');
+    // A peer that ignores the close handshake must not keep the socket.
+    this.terminateTimer = setTimeout(() => this.terminate(), 2000);
+  }
+
+  private cancelStartTimer(): void {
+    if (this.startTimer) clearTimeout(this.startTimer);
+    this.startTimer = undefined;
+  }
+
   private handleMessage(data: RawData, isBinary: boolean): void {
     const listener = this.listener;
     if (!listener) return;
@@ -94,6 +126,7 @@ export class TwilioMediaStream {
         if (typeof payload !== 'string') return listener.onViolation('missing-field', 'media frame without media.payload');
         if (!this.streamSid) return listener.onViolation('media-before-start', 'media frame before start');
         if (frame.streamSid !== this.streamSid) return listener.onViolation('wrong-stream-sid', 'media frame for another stream');
+        if (payload.length === 0 || !BASE64.test(payload)) return listener.onViolation('bad-base64', 'media payload is not valid base64');
         return listener.onCallerAudio(payload);
       }
       case 'mark': {
@@ -128,6 +161,7 @@ export class TwilioMediaStream {
       return listener.onViolation('missing-field', 'start frame without a valid streamSid and callSid');
     }
     this.streamSid = streamSid;
+    this.cancelStartTimer();
     this.mediaPrefix = '{"event":"media","streamSid":"' + streamSid + '","media":{"payload":"';
     this.markPrefix = '{"event":"mark","streamSid":"' + streamSid + '","mark":{"name":"';
     this.clearMessage = '{"event":"clear","streamSid":"' + streamSid + '"}';

@@ -1,6 +1,7 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { WsAdapter } from '@nestjs/platform-ws';
 import type { IncomingMessage } from 'node:http';
+import { MEDIA_STREAM_PATH } from './media-stream.gateway';
 
 /** Twilio frames are a few hundred bytes; anything far larger is abuse. */
 export const MEDIA_STREAM_MAX_PAYLOAD_BYTES = 64 * 1024;
@@ -10,7 +11,8 @@ export type UpgradeVerifier = (request: IncomingMessage) => boolean;
 /**
  * The WebSocket adapter for the media stream. Frames are handled on raw `ws` listeners, never
  * through Nest's message pipeline (half the CPU per frame), so the adapter parses nothing and
- * binds no message handlers. An optional verifier can refuse an upgrade with 403 before it happens.
+ * binds no message handlers. An optional verifier can refuse a media-stream upgrade with 403 before
+ * it happens (other WebSocket gateways on the same adapter are not Twilio's and are left alone).
  */
 export class TwilioWsAdapter extends WsAdapter {
   constructor(app: INestApplicationContext, private readonly verifyUpgrade?: UpgradeVerifier) {
@@ -18,7 +20,7 @@ export class TwilioWsAdapter extends WsAdapter {
   }
 
   override create(port: number, options: Record<string, any> = {}): any {
-    const verifyUpgrade = this.verifyUpgrade;
+    const verifyUpgrade = options.path === MEDIA_STREAM_PATH ? this.verifyUpgrade : undefined;
     return super.create(port, {
       ...options,
       maxPayload: MEDIA_STREAM_MAX_PAYLOAD_BYTES,

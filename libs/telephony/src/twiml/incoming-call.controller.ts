@@ -1,9 +1,10 @@
-import { Controller, Get, Header, HttpCode, Inject, Post, Req } from '@nestjs/common';
+import { Controller, Get, Header, HttpCode, Inject, Post, Req, UseGuards } from '@nestjs/common';
 import { appConfig, assistantConfig } from '@app/config';
 import type { AppConfig, AssistantConfig } from '@app/config';
 import type { Request } from 'express';
 import twilio from 'twilio';
 import { MEDIA_STREAM_PATH } from '../media-stream/media-stream.gateway';
+import { TwilioSignatureGuard } from '../signature/twilio-signature.guard';
 import { buildStreamUrl } from './stream-url';
 
 /** Call details forwarded to the media stream as `<Parameter>`s (they arrive in `start.customParameters`). */
@@ -13,6 +14,7 @@ const MAX_PARAMETER_LENGTH = 400;
 
 /** Twilio's voice webhook: answers an incoming call with TwiML that connects it to our media stream. */
 @Controller()
+@UseGuards(TwilioSignatureGuard)
 export class IncomingCallController {
   constructor(
     @Inject(appConfig.KEY) private readonly app: AppConfig,

@@ -1,0 +1,48 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { resilienceConfig } from '@app/config';
+import type { ResilienceConfig } from '@app/config';
+import { TwilioRestClient } from '@app/telephony';
+import type { Logger } from 'pino';
+import twilio from 'twilio';
+
+/**
+ * What a caller gets when the OpenAI side cannot be recovered: the live call is redirected through
+ * the Twilio REST API to TwiML that apologises and then transfers to FALLBACK_PHONE_NUMBER, or hangs
+ * up politely when none is set. The new TwiML replaces the running `<Connect><Stream>`, so closing
+ * the media stream afterwards no longer affects the call.
+ */
+@Injectable()
+export class CallFallback {
+  constructor(
+    private readonly rest: TwilioRestClient,
+    @Inject(resilienceConfig.KEY) private readonly resilience: ResilienceConfig,
+  ) {}
+
+  twiml(): string {
+    const { message, phoneNumber } = this.resilience.fallback;
+    const response = new twilio.twiml.VoiceResponse();
+    response.say(message);
+    if (phoneNumber) response.dial(phoneNumber);
+    else response.hangup();
+    return response.toString();
+  }
+
+  /** Redirects the call; never throws. Returns whether Twilio accepted the redirect. */
+  async takeOver(callSid: string | undefined, logger: Logger): Promise<boolean> {
+    if (!callSid) return false;
+    if (!this.rest.isConfigured) {
+      logger.error('cannot redirect the caller to the fallback: TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are not set; the call will end');
+      return false;
+    }
+    try {
+      await this.rest.redirectCall(callSid, this.twiml());
+      logger.warn({ transfer: Boolean(this.resilience.fallback.phoneNumber) }, 'caller redirected to the fallback');
+      return true;
+    } catch (error) {
+      // twilio-node errors carry status, code and message; never the credentials.
+      const { status, code, message } = error as { status?: number; code?: number; message?: string };
+      logger.error({ status, code, message }, 'Twilio refused the fallback redirect; the call will end');
+      return false;
+    }
+  }
+}
