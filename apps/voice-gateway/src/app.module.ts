@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { CONFIG_NAMESPACES } from '@app/config';
+import { ConsoleModule } from '@app/console';
 import { CallOrchestrator, OrchestrationModule } from '@app/orchestration';
 import { TwilioModule } from '@app/telephony';
 import { GatewayLoggerModule } from './logging';
@@ -11,6 +12,7 @@ import { GatewayLoggerModule } from './logging';
     GatewayLoggerModule,
     OrchestrationModule,
     TwilioModule.forRoot({ imports: [OrchestrationModule], handler: CallOrchestrator }),
+    ConsoleModule,
   ],
 })
 export class AppModule {}
