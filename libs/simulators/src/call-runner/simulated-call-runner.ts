@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import twilio from 'twilio';
 import { randomBytes } from 'node:crypto';
-import { MULAW_BYTES_PER_MS } from '../audio/mulaw';
+import { MULAW_BYTES_PER_MS, mulawLevel } from '../audio/mulaw';
 import { FakeTwilioCall } from '../twilio-media-stream/fake-twilio-call';
 
 export interface SimulatedCallOptions {
@@ -21,8 +21,10 @@ export interface SimulatedCallOptions {
   bargeInAtMs?: number;
   /** Keys to press, in ms after the stream started. */
   dtmf?: Array<{ digit: string; atMs: number }>;
-  /** Give up on a step (greeting, reply, playback) after this long. */
+  /** Give up on a step (reply, playback) after this long. */
   stepTimeoutMs?: number;
+  /** How long to wait for the assistant to speak first before the caller talks anyway. */
+  greetingTimeoutMs?: number;
   /** Progress lines, as they happen. */
   progress?: (line: string) => void;
 }
@@ -44,7 +46,7 @@ export interface SimulatedCallResult {
     streamConnectMs: number;
     /** `start` sent until the first assistant audio (the greeting). */
     firstAudioMs?: number;
-    /** End of each caller turn until the assistant's answer started arriving. */
+    /** End of the caller's speech (its last loud frame) until the assistant's answer started arriving. */
     replyLatencyMs: number[];
     /** Caller started talking over the assistant until the gateway sent `clear`. */
     bargeInReactionMs?: number;
@@ -110,8 +112,14 @@ export async function runSimulatedCall(options: SimulatedCallOptions): Promise<S
   let firstAudioAt: number | undefined;
   let lastAudioAt = 0;
   let clearAt: number | undefined;
+  let awaitingReplyAfter: number | undefined;
+  let replyAt: number | undefined;
   call.on('media', () => {
     lastAudioAt = Date.now();
+    if (awaitingReplyAfter !== undefined && lastAudioAt >= awaitingReplyAfter) {
+      replyAt = lastAudioAt;
+      awaitingReplyAfter = undefined;
+    }
     if (firstAudioAt === undefined) {
       firstAudioAt = lastAudioAt;
       progress(`assistant audio started ${firstAudioAt - startedAt} ms after start`);
@@ -141,9 +149,10 @@ export async function runSimulatedCall(options: SimulatedCallOptions): Promise<S
   );
 
   const replyLatencyMs: number[] = [];
+  const speechEndMs = speechEndOffsetMs(options.utterance);
   let bargeInReactionMs: number | undefined;
   try {
-    await call.waitUntil(() => firstAudioAt !== undefined || !call.isOpen, stepTimeoutMs, 'the assistant to speak first').catch(() => progress('no greeting; the caller speaks first'));
+    await call.waitUntil(() => firstAudioAt !== undefined || !call.isOpen, options.greetingTimeoutMs ?? 5000, 'the assistant to speak first').catch(() => progress('no greeting; the caller speaks first'));
     for (let turn = 0; turn < (options.turns ?? 1) && call.isOpen; turn++) {
       if (turn === 0 && options.bargeInAtMs !== undefined && firstAudioAt !== undefined) {
         await sleep(Math.max(0, firstAudioAt + options.bargeInAtMs - Date.now()));
@@ -152,15 +161,17 @@ export async function runSimulatedCall(options: SimulatedCallOptions): Promise<S
         await sleep(300);
       }
       const speakingAt = Date.now();
+      const speechEndsAt = speakingAt + speechEndMs;
+      replyAt = undefined;
+      awaitingReplyAfter = speechEndsAt;
       const interrupting = call.isPlaying;
       progress(`caller speaks (${(options.utterance.length / MULAW_BYTES_PER_MS / 1000).toFixed(1)} s)${interrupting ? ' over the assistant' : ''}`);
       const clearsBefore = call.clearCount;
       await call.say(options.utterance);
-      const saidAt = Date.now();
       if (interrupting && call.clearCount > clearsBefore && clearAt !== undefined) bargeInReactionMs ??= clearAt - speakingAt;
-      await call.waitUntil(() => lastAudioAt > saidAt || !call.isOpen, stepTimeoutMs, 'the assistant to answer');
-      replyLatencyMs.push(lastAudioAt - saidAt);
-      progress(`assistant answered ${lastAudioAt - saidAt} ms after the caller stopped`);
+      await call.waitUntil(() => replyAt !== undefined || !call.isOpen, stepTimeoutMs, 'the assistant to answer');
+      replyLatencyMs.push(replyAt! - speechEndsAt);
+      progress(`assistant answered ${replyAt! - speechEndsAt} ms after the caller stopped speaking`);
     }
     await call.waitForPlaybackEnd(stepTimeoutMs * 3);
     progress('assistant finished; hanging up');
@@ -195,6 +206,15 @@ export async function runSimulatedCall(options: SimulatedCallOptions): Promise<S
     transcriptNote,
     assistantAudio,
   };
+}
+
+/** Where the last loud 20 ms frame of an utterance ends (trailing silence is not speech). */
+export function speechEndOffsetMs(mulaw: Buffer, level = 400): number {
+  const frame = 20 * MULAW_BYTES_PER_MS;
+  for (let end = Math.ceil(mulaw.length / frame) * frame; end > 0; end -= frame) {
+    if (mulawLevel(mulaw.subarray(end - frame, end)) > level) return Math.min(end, mulaw.length) / MULAW_BYTES_PER_MS;
+  }
+  return mulaw.length / MULAW_BYTES_PER_MS;
 }
 
 /** The `<Stream url>` and its `<Parameter>`s from the gateway's `<Connect>` TwiML. */

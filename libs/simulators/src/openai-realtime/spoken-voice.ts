@@ -37,13 +37,20 @@ export function loadVoiceAsset(file: string): Buffer {
  * Simulator behaviour that answers with recognisable speech: the greeting, then the replies in
  * turn. Text it has no recording for (scripted replies) falls back to the tone voice. Loaded once.
  */
-export function spokenVoiceBehaviour(): Pick<SimulatedSessionBehaviour, 'reply' | 'speak'> {
+export function spokenVoiceBehaviour(): Pick<SimulatedSessionBehaviour, 'reply' | 'speak' | 'transcribe'> {
   const audioByText = new Map<string, Buffer>();
   for (const phrase of [SPOKEN_PHRASES.greeting, ...SPOKEN_PHRASES.replies]) {
     if (voiceAssetPath(phrase.file)) audioByText.set(phrase.text, loadVoiceAsset(phrase.file));
   }
   const replies = SPOKEN_PHRASES.replies;
+  // Audio reaches the simulator byte for byte, so the shipped utterance is "recognised" exactly.
+  const utterance = voiceAssetPath(CALLER_UTTERANCE.file) ? loadVoiceAsset(CALLER_UTTERANCE.file) : undefined;
+  const fingerprint = utterance?.subarray(Math.floor(utterance.length / 2), Math.floor(utterance.length / 2) + 800);
   return {
+    transcribe: (audio) =>
+      fingerprint && audio.includes(fingerprint)
+        ? CALLER_UTTERANCE.text
+        : `(${(audio.length / 8000).toFixed(1)} s of caller speech; the simulator does not transcribe)`,
     // Turn 1 is normally the greeting, so the caller's first turn (turn 2) gets the first reply.
     reply: ({ instructions, turn }) =>
       instructions ? SPOKEN_PHRASES.greeting.text : replies[(turn + replies.length - 2) % replies.length].text,
