@@ -33,6 +33,8 @@ interface CallView {
 }
 
 const MAX_ENTRIES_PER_CALL = 200;
+/** Errors OpenAI sends during normal turn-taking races (the call treats them as benign too). */
+const BENIGN_OPENAI_ERRORS = new Set(['response_cancel_not_active', 'conversation_already_has_active_response']);
 const RECENT_ENDED_CALLS = 20;
 const SUMMARY_INTERVAL_MS = 1000;
 
@@ -123,6 +125,7 @@ export class ConsoleFeed implements CallObserver, OnModuleInit, OnApplicationShu
   }
 
   openAiError(call: Call, code: string, message: string | undefined): void {
+    if (BENIGN_OPENAI_ERRORS.has(code)) return;
     this.addFor(call, 'error', `${code}${message ? `: ${message}` : ''}`);
   }
 

@@ -126,7 +126,7 @@ const softphone = new Softphone({
   getToken,
   onStatus: (text, stats) => {
     $('softphone-status').textContent = text;
-    $('call-button').textContent = stats.state === 'idle' ? '📞 Call' : 'Hang up';
+    $('call-button').textContent = stats.state === 'idle' ? 'Call' : 'Hang up';
     $('call-button').className = stats.state === 'idle' ? '' : 'hangup';
     if (stats.callSid && stats.state !== 'idle') selected = stats.callSid;
     showStats(stats);
@@ -141,7 +141,7 @@ function showStats(stats) {
   statsFrame = requestAnimationFrame(() => {
     statsFrame = 0;
     $('sent-ms').textContent = `${stats.sentMs} ms`;
-    $('received-ms').textContent = `${stats.receivedMs} ms`;
+    $('received-ms').textContent = `${Math.round(stats.receivedMs)} ms`;
     $('marks').textContent = String(stats.marksEchoed);
     $('clears').textContent = String(stats.clears);
     $('mic-level').style.width = `${Math.round(stats.micLevel * 100)}%`;

@@ -54,7 +54,7 @@ export class Softphone {
     this.getToken = getToken;
     this.onStatus = onStatus;
     this.onStats = onStats;
-    this.stats = { sentMs: 0, receivedMs: 0, marksEchoed: 0, clears: 0, micLevel: 0, outLevel: 0, state: 'idle', callSid: '' };
+    this.stats = { sentMs: 0, receivedMs: 0, marksEchoed: 0, clears: 0, micLevel: 0, micPeak: 0, outLevel: 0, state: 'idle', callSid: '' };
   }
 
   get active() {
@@ -81,6 +81,7 @@ export class Softphone {
     this.playhead = 0;
     this.sources = new Set();
     this.marks = [];
+    this.generation = 0;
     this.stats.callSid = this.callSid;
     const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/media-stream?console_token=${encodeURIComponent(token)}`;
     const socket = new WebSocket(url);
@@ -153,6 +154,7 @@ export class Softphone {
     this.carry = Array.from(input.subarray(keepFrom));
     this.position = pos - keepFrom;
     this.stats.micLevel = Math.min(1, Math.sqrt(sumSquares / Math.max(1, samples.length / ratio)) * 4);
+    this.stats.micPeak = Math.max(this.stats.micPeak, this.stats.micLevel);
   }
 
   sendFrame() {
@@ -196,7 +198,14 @@ export class Softphone {
     this.sources.add(source);
     source.onended = () => this.sources.delete(source);
     this.stats.receivedMs += mulaw.length / 8;
-    this.stats.outLevel = Math.min(1, Math.sqrt(sumSquares / mulaw.length) * 4);
+    // Audio arrives faster than real time: show its level when it actually plays.
+    const level = Math.min(1, Math.sqrt(sumSquares / mulaw.length) * 4);
+    const generation = this.generation;
+    setTimeout(() => {
+      if (generation !== this.generation || !this.socket) return;
+      this.stats.outLevel = level;
+      this.onStats?.(this.stats);
+    }, Math.max(0, (at - this.context.currentTime) * 1000));
     this.onStats?.(this.stats);
   }
 
@@ -212,13 +221,14 @@ export class Softphone {
     if (index === -1) return;
     this.marks.splice(index, 1);
     this.stats.marksEchoed++;
-    if (this.marks.length === 0 && this.sources.size === 0) this.stats.outLevel = 0;
+    if (this.marks.length === 0) this.stats.outLevel = 0;
     this.send({ event: 'mark', sequenceNumber: String(++this.sequence), streamSid: this.streamSid, mark: { name: mark.name } });
     this.onStats?.(this.stats);
   }
 
   clear() {
     this.stats.clears++;
+    this.generation++;
     for (const source of this.sources) source.stop();
     this.sources.clear();
     this.playhead = this.context.currentTime;
