@@ -136,4 +136,23 @@ describe('readEnvironment', () => {
       expect(error.problems.join('\n')).not.toContain(value);
     }
   });
+  describe('CONSOLE_ENABLED', () => {
+    it('is on in local and off in production by default', () => {
+      expect(readEnvironment({}).CONSOLE_ENABLED).toBe('true');
+      expect(readEnvironment({ NODE_ENV: 'production', OPENAI_API_KEY: REAL_LOOKING_KEY }).CONSOLE_ENABLED).toBe('false');
+    });
+
+    it('needs API_KEYS when enabled in production, and only then', () => {
+      const production = { NODE_ENV: 'production', OPENAI_API_KEY: REAL_LOOKING_KEY, CONSOLE_ENABLED: 'true' };
+      const error = problemsOf(production);
+      expect(offending(error)).toEqual(['API_KEYS']);
+      expect(error.message).toContain('API_KEYS is required in production when CONSOLE_ENABLED=true');
+      expect(readEnvironment({ ...production, API_KEYS: 'console-key-0123456789' }).CONSOLE_ENABLED).toBe('true');
+      expect(readEnvironment({ CONSOLE_ENABLED: 'true' }).API_KEYS).toBeUndefined();
+    });
+
+    it('accepts only true or false', () => {
+      expect(offending(problemsOf({ CONSOLE_ENABLED: 'yes' }))).toEqual(['CONSOLE_ENABLED']);
+    });
+  });
 });

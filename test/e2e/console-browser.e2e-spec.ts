@@ -92,12 +92,12 @@ describe.skipIf(!haveChromium)('the console in a real browser', () => {
     const row = page.locator('#calls tr.call', { hasText: 'browser softphone' });
     await row.waitFor({ timeout: 10_000 });
     // The greeting plays back and its marks are echoed as they finish playing.
-    await expect.poll(() => page.evaluate(() => (window as any).softphone.stats.receivedMs), { timeout: 15_000 }).toBeGreaterThan(2000);
-    await expect.poll(() => page.evaluate(() => (window as any).softphone.stats.marksEchoed), { timeout: 15_000 }).toBeGreaterThan(0);
+    await expect.poll(() => page.evaluate(() => (globalThis as any).softphone.stats.receivedMs), { timeout: 15_000 }).toBeGreaterThan(2000);
+    await expect.poll(() => page.evaluate(() => (globalThis as any).softphone.stats.marksEchoed), { timeout: 15_000 }).toBeGreaterThan(0);
     // The fake microphone's speech reaches the simulator's VAD as a caller turn, and the assistant answers it.
     await page.locator('#transcript li.caller').first().waitFor({ timeout: 30_000 });
     await page.locator('#transcript li.assistant', { hasText: SPOKEN_PHRASES.replies[0].text }).waitFor({ timeout: 20_000 });
-    const stats = await page.evaluate(() => (window as any).softphone.stats);
+    const stats = await page.evaluate(() => (globalThis as any).softphone.stats);
     expect(stats.sentMs).toBeGreaterThan(5000);
     expect(stats.micPeak).toBeGreaterThan(0.05);
     await page.screenshot({ path: join(SCREENSHOTS, 'console-softphone.png') });

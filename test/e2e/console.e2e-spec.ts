@@ -47,7 +47,7 @@ describe('the web console', () => {
     }
     const issued = await token(gateway);
     expect(issued.status).toBe(200);
-    const body = await issued.json();
+    const body = (await issued.json()) as { token: string; expiresAt: number };
     expect(body.expiresAt - Date.now()).toBeGreaterThan(30_000);
     expect(body.expiresAt - Date.now()).toBeLessThanOrEqual(60_000);
     const feed = await openFeed(gateway, body.token);
@@ -77,7 +77,7 @@ describe('the web console', () => {
 
   it('hands out tokens only for the API key when API_KEYS is set', async () => {
     gateway = await startGateway({ API_KEYS: API_KEY });
-    expect((await fetch(`${gateway.httpUrl}/console/settings`).then((r) => r.json())).requireApiKey).toBe(true);
+    expect(((await fetch(`${gateway.httpUrl}/console/settings`).then((r) => r.json())) as { requireApiKey: boolean }).requireApiKey).toBe(true);
     expect((await token(gateway)).status).toBe(401);
     expect((await token(gateway, 'wrong-key-0123456789abc')).status).toBe(401);
     expect((await token(gateway, API_KEY)).status).toBe(200);
@@ -85,7 +85,7 @@ describe('the web console', () => {
 
   it('streams a live call: the call list with caller and state, both sides of the transcript, barge-ins and keys', async () => {
     gateway = await startGateway({ ASSISTANT_GREETING: '' });
-    const feed = await openFeed(gateway, (await (await token(gateway)).json()).token);
+    const feed = await openFeed(gateway, ((await (await token(gateway)).json()) as { token: string }).token);
     sockets.push(feed.socket);
     const call = gateway.newCall({ customParameters: { From: '+15557654321', To: '+15550000000', Profile: 'support' } });
     await call.connect();
@@ -115,7 +115,7 @@ describe('the web console', () => {
     expect([...times].sort((a, b) => a - b)).toEqual(times);
 
     // A console opened later gets the ended call's history in its snapshot.
-    const late = await openFeed(gateway, (await (await token(gateway)).json()).token);
+    const late = await openFeed(gateway, ((await (await token(gateway)).json()) as { token: string }).token);
     sockets.push(late.socket);
     await waitFor(() => late.messages.some((m) => m.type === 'hello'), 'the late hello');
     const history = late.messages.find((m) => m.type === 'hello')!.calls.find((c: any) => c.callSid === call.callSid);
