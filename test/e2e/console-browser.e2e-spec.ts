@@ -61,7 +61,7 @@ describe.skipIf(!haveChromium)('the console in a real browser', () => {
         '--autoplay-policy=no-user-gesture-required',
       ],
     });
-    page = await browser.newPage({ viewport: { width: 1280, height: 640 } });
+    page = await browser.newPage({ viewport: { width: 1280, height: 470 } });
     await page.goto(`${gateway.httpUrl}/console`);
     await page.locator('#connection', { hasText: 'live' }).waitFor({ timeout: 10_000 });
   }, 60_000);
@@ -102,6 +102,10 @@ describe.skipIf(!haveChromium)('the console in a real browser', () => {
     expect(stats.micPeak).toBeGreaterThan(0.05);
     await page.screenshot({ path: join(SCREENSHOTS, 'console-softphone.png') });
     await expect(page.locator('#transcript li.error').count()).resolves.toBe(0);
+    // Selecting the earlier (ended) call shows its transcript, barge-in included, while the softphone talks.
+    await page.locator('#calls tr.call', { hasText: '+15557654321' }).click();
+    await page.locator('#transcript li.barge-in').waitFor({ timeout: 5_000 });
+    await page.screenshot({ path: join(SCREENSHOTS, 'console.png') });
 
     const session = gateway.simulator.sessions.at(-1)!;
     expect(session.appendsBeforeConfigured).toBe(0);

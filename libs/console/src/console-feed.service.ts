@@ -37,6 +37,8 @@ const MAX_ENTRIES_PER_CALL = 200;
 const BENIGN_OPENAI_ERRORS = new Set(['response_cancel_not_active', 'conversation_already_has_active_response']);
 const RECENT_ENDED_CALLS = 20;
 const SUMMARY_INTERVAL_MS = 1000;
+/** A console that cannot keep up is dropped rather than buffered without bound. */
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
 /**
  * The console's view of the calls: a CallEvents observer that keeps each call's transcript,
@@ -134,7 +136,7 @@ export class ConsoleFeed implements CallObserver, OnModuleInit, OnApplicationShu
     if (!view) return;
     this.views.delete(call);
     view.endedAt = Date.now();
-    this.add(view, 'ended', reason);
+    this.add(view, 'ended', `call ended: ${reason.replace(/-/g, ' ')}`);
     this.ended.push(view);
     if (this.ended.length > RECENT_ENDED_CALLS) this.ended.shift();
     this.broadcast({ type: 'calls', calls: this.summaries() });
@@ -189,6 +191,10 @@ export class ConsoleFeed implements CallObserver, OnModuleInit, OnApplicationShu
 
 function send(socket: WebSocket, message: string | Record<string, unknown>): void {
   if (socket.readyState !== 1) return;
+  if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+    socket.terminate();
+    return;
+  }
   socket.send(typeof message === 'string' ? message : JSON.stringify(message));
 }
 
