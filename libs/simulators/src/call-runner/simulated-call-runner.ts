@@ -113,6 +113,7 @@ export async function runSimulatedCall(options: SimulatedCallOptions): Promise<S
   let lastAudioAt = 0;
   let clearAt: number | undefined;
   let awaitingReplyAfter: number | undefined;
+  let hungUp = false;
   let replyAt: number | undefined;
   call.on('media', () => {
     lastAudioAt = Date.now();
@@ -125,8 +126,11 @@ export async function runSimulatedCall(options: SimulatedCallOptions): Promise<S
       progress(`assistant audio started ${firstAudioAt - startedAt} ms after start`);
     }
   });
+  call.on('closed', (code: number) => {
+    if (!hungUp) progress(`the gateway closed the media stream (code ${code})`);
+  });
   call.on('clear', () => {
-    clearAt ??= Date.now();
+    clearAt = Date.now();
     progress('gateway cleared the playback (barge-in)');
   });
 
@@ -167,16 +171,18 @@ export async function runSimulatedCall(options: SimulatedCallOptions): Promise<S
       const interrupting = call.isPlaying;
       progress(`caller speaks (${(options.utterance.length / MULAW_BYTES_PER_MS / 1000).toFixed(1)} s)${interrupting ? ' over the assistant' : ''}`);
       const clearsBefore = call.clearCount;
-      await call.say(options.utterance);
-      if (interrupting && call.clearCount > clearsBefore && clearAt !== undefined) bargeInReactionMs ??= clearAt - speakingAt;
+      await Promise.race([call.say(options.utterance), new Promise((resolve) => call.once('closed', resolve))]);
+      if (interrupting && call.clearCount > clearsBefore && clearAt !== undefined && clearAt >= speakingAt) bargeInReactionMs ??= clearAt - speakingAt;
       await call.waitUntil(() => replyAt !== undefined || !call.isOpen, stepTimeoutMs, 'the assistant to answer');
-      replyLatencyMs.push(replyAt! - speechEndsAt);
-      progress(`assistant answered ${replyAt! - speechEndsAt} ms after the caller stopped speaking`);
+      if (replyAt === undefined) break;
+      replyLatencyMs.push(replyAt - speechEndsAt);
+      progress(`assistant answered ${replyAt - speechEndsAt} ms after the caller stopped speaking`);
     }
     await call.waitForPlaybackEnd(stepTimeoutMs * 3);
     progress('assistant finished; hanging up');
   } finally {
     for (const timer of dtmfTimers) clearTimeout(timer);
+    hungUp = true;
     if (call.isOpen) call.hangUp();
   }
   await call.waitForClose(5000).catch(() => call.drop());
