@@ -114,4 +114,22 @@ describe.skipIf(!haveChromium)('the console in a real browser', () => {
     await page.locator('#softphone-status', { hasText: 'hung up' }).waitFor({ timeout: 5_000 });
     await expect.poll(() => row.locator('.state').textContent(), { timeout: 10_000 }).toBe('ended');
   }, 90_000);
+  it('asks for the API key when API_KEYS is set, and goes live only with a valid one', async () => {
+    const guarded = await startGateway({ API_KEYS: 'browser-test-key-0123456789' });
+    const keyPage = await browser.newPage();
+    try {
+      await keyPage.goto(`${guarded.httpUrl}/console`);
+      await keyPage.locator('#login').waitFor({ state: 'visible', timeout: 10_000 });
+      await keyPage.fill('#api-key', 'not-the-key-0123456789');
+      await keyPage.click('#login-button');
+      await keyPage.locator('#login-error', { hasText: 'API key refused' }).waitFor({ timeout: 5_000 });
+      await keyPage.fill('#api-key', 'browser-test-key-0123456789');
+      await keyPage.click('#login-button');
+      await keyPage.locator('#connection', { hasText: 'live' }).waitFor({ timeout: 10_000 });
+      await expect(keyPage.locator('#login').isHidden()).resolves.toBe(true);
+    } finally {
+      await keyPage.close();
+      await guarded.close();
+    }
+  }, 60_000);
 });
