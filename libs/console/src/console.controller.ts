@@ -3,7 +3,7 @@ import { ApiKeyGuard } from '@app/auth';
 import { consoleConfig } from '@app/config';
 import type { ConsoleConfig } from '@app/config';
 import type { Request } from 'express';
-import { ConsoleAssets } from './console-assets';
+import { ConsoleAssets } from './console-assets.service';
 import { ConsoleTokenService } from './console-token.service';
 
 /**

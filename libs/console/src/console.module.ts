@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '@app/auth';
 import { OrchestrationModule } from '@app/orchestration';
-import { ConsoleAssets } from './console-assets';
+import { ConsoleAssets } from './console-assets.service';
 import { ConsoleController } from './console.controller';
 import { ConsoleFeed } from './console-feed.service';
 import { ConsoleGateway } from './console.gateway';
