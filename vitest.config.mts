@@ -17,6 +17,7 @@ export default defineConfig({
       '@app/auth': here('./libs/auth/src/index.ts'),
       '@app/tools': here('./libs/tools/src/index.ts'),
       '@app/call-records': here('./libs/call-records/src/index.ts'),
+      '@app/console': here('./libs/console/src/index.ts'),
     },
   },
   test: {

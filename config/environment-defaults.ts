@@ -44,8 +44,8 @@ const shared: Record<string, string> = {
 };
 
 export const ENVIRONMENT_DEFAULTS: Record<DeploymentEnvironment, Record<string, string>> = {
-  local: { ...shared, LOG_LEVEL: 'info', LOG_FORMAT: 'pretty' },
-  development: { ...shared, LOG_LEVEL: 'debug', LOG_FORMAT: 'json' },
-  production: { ...shared, LOG_LEVEL: 'info', LOG_FORMAT: 'json' },
-  test: { ...shared, LOG_LEVEL: 'silent', LOG_FORMAT: 'json' },
+  local: { ...shared, LOG_LEVEL: 'info', LOG_FORMAT: 'pretty', CONSOLE_ENABLED: 'true' },
+  development: { ...shared, LOG_LEVEL: 'debug', LOG_FORMAT: 'json', CONSOLE_ENABLED: 'true' },
+  production: { ...shared, LOG_LEVEL: 'info', LOG_FORMAT: 'json', CONSOLE_ENABLED: 'false' },
+  test: { ...shared, LOG_LEVEL: 'silent', LOG_FORMAT: 'json', CONSOLE_ENABLED: 'true' },
 };

@@ -170,4 +170,24 @@ describe('readEnvironment', () => {
     expect(offending(problemsOf({ FALLBACK_PHONE_NUMBER: '555-1234' }))).toEqual(['FALLBACK_PHONE_NUMBER']);
     expect(readEnvironment({ FALLBACK_PHONE_NUMBER: '+15551234567' }).FALLBACK_PHONE_NUMBER).toBe('+15551234567');
   });
+
+  describe('CONSOLE_ENABLED', () => {
+    it('is on in local and off in production by default', () => {
+      expect(readEnvironment({}).CONSOLE_ENABLED).toBe('true');
+      expect(readEnvironment({ NODE_ENV: 'production', OPENAI_API_KEY: REAL_LOOKING_KEY, TWILIO_AUTH_TOKEN: 'twilio-token-0123456789' }).CONSOLE_ENABLED).toBe('false');
+    });
+
+    it('needs API_KEYS when enabled in production, and only then', () => {
+      const production = { NODE_ENV: 'production', OPENAI_API_KEY: REAL_LOOKING_KEY, TWILIO_AUTH_TOKEN: 'twilio-token-0123456789', CONSOLE_ENABLED: 'true' };
+      const error = problemsOf(production);
+      expect(offending(error)).toEqual(['API_KEYS']);
+      expect(error.message).toContain('API_KEYS is required in production when CONSOLE_ENABLED=true');
+      expect(readEnvironment({ ...production, API_KEYS: 'console-key-0123456789' }).CONSOLE_ENABLED).toBe('true');
+      expect(readEnvironment({ CONSOLE_ENABLED: 'true' }).API_KEYS).toBeUndefined();
+    });
+
+    it('accepts only true or false', () => {
+      expect(offending(problemsOf({ CONSOLE_ENABLED: 'yes' }))).toEqual(['CONSOLE_ENABLED']);
+    });
+  });
 });

@@ -151,7 +151,9 @@ export class EnvironmentVariables {
   ASSISTANT_PROFILES?: string;
 
   /** Comma-separated API keys for the gateway's own HTTP API (bearer tokens). */
-  @IsOptional() @IsString()
+  // In production an enabled console must be protected by the API key.
+  @ValidateIf((env: EnvironmentVariables) => env.API_KEYS !== undefined || (env.NODE_ENV === 'production' && env.CONSOLE_ENABLED === 'true'))
+  @IsString({ message: 'API_KEYS is required in production when CONSOLE_ENABLED=true' })
   @Matches(/^\s*[^,\s]{16,}\s*(,\s*[^,\s]{16,}\s*)*$/, { message: 'API_KEYS must be a comma-separated list of keys of 16+ characters' })
   API_KEYS?: string;
 
@@ -195,6 +197,9 @@ export class EnvironmentVariables {
   @IsString()
   @Matches(/^\s*\{.*\}\s*$/s, { message: 'TOKEN_PRICES_USD_PER_MILLION must be a JSON object' })
   TOKEN_PRICES_USD_PER_MILLION: string;
+  /** The live web console and browser softphone at /console. */
+  @IsIn(['true', 'false'])
+  CONSOLE_ENABLED: 'true' | 'false';
 
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: (typeof LOG_LEVELS)[number];

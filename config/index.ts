@@ -10,10 +10,12 @@ export * from './assistant-profiles';
 export * from './call-records.config';
 export * from './token-prices';
 export * from './resilience.config';
+export * from './console.config';
 
 import { agentConfig } from './agent.config';
 import { appConfig } from './app.config';
 import { callRecordsConfig } from './call-records.config';
+import { consoleConfig } from './console.config';
 import { assistantConfig } from './assistant.config';
 import { loggingConfig } from './logging.config';
 import { openAiConfig } from './openai.config';
@@ -30,4 +32,5 @@ export const CONFIG_NAMESPACES = [
   agentConfig,
   callRecordsConfig,
   resilienceConfig,
+  consoleConfig,
 ];

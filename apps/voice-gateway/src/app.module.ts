@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { CONFIG_NAMESPACES } from '@app/config';
 import { CallRecordsModule } from '@app/call-records';
+import { ConsoleModule } from '@app/console';
 import { CallOrchestrator, OrchestrationModule } from '@app/orchestration';
 import { TwilioModule } from '@app/telephony';
 import { ExampleToolsModule } from './example-tools/example-tools.module';
@@ -15,6 +16,7 @@ import { GatewayLoggerModule } from './logging';
     TwilioModule.forRoot({ imports: [OrchestrationModule], handler: CallOrchestrator }),
     ExampleToolsModule,
     CallRecordsModule,
+    ConsoleModule,
   ],
 })
 export class AppModule {}

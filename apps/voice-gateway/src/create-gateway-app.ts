@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { appConfig } from '@app/config';
 import type { AppConfig } from '@app/config';
+import { ConsoleTokenService } from '@app/console';
 import { TwilioSignatureVerifier, TwilioWsAdapter } from '@app/telephony';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
@@ -22,7 +23,11 @@ export async function createGatewayApp(): Promise<INestApplication> {
     if (environment === 'production') logger.error(warning, 'Security');
     else logger.warn(warning, 'Security');
   }
-  app.useWebSocketAdapter(new TwilioWsAdapter(app, (request) => signatures.isValidUpgrade(request)));
+  // A media stream is either Twilio's (signed) or the console softphone's (short-lived console token).
+  const consoleTokens = app.get(ConsoleTokenService);
+  app.useWebSocketAdapter(
+    new TwilioWsAdapter(app, (request) => consoleTokens.isValid(request) || signatures.isValidUpgrade(request)),
+  );
   app.disable('x-powered-by');
   setupOpenApi(app);
   return app;

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { openAiConfig } from '@app/config';
 import type { OpenAiConfig } from '@app/config';
-import { RealtimeSimulator } from '@app/simulators';
+import { RealtimeSimulator, spokenVoiceBehaviour } from '@app/simulators';
 
 /**
  * Where Realtime sessions connect. Normally OpenAI; in `local` without an API key, a built-in
@@ -19,7 +19,7 @@ export class RealtimeEndpoint implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     if (!this.config.useEmbeddedSimulator) return;
-    this.simulator = await RealtimeSimulator.start();
+    this.simulator = await RealtimeSimulator.start(spokenVoiceBehaviour());
     this.baseUrl = this.simulator.url;
     this.logger.warn(
       `No OPENAI_API_KEY: calls are SIMULATED by the embedded Realtime simulator at ${this.baseUrl}. ` +

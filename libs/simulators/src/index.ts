@@ -4,3 +4,6 @@ export * from './openai-realtime/simulated-session';
 export * from './openai-realtime/tone-voice';
 export * from './twilio-media-stream/fake-twilio-call';
 export * from './twilio-rest/fake-twilio-rest-api';
+export * from './audio/wav';
+export * from './openai-realtime/spoken-voice';
+export * from './call-runner/simulated-call-runner';

@@ -84,6 +84,9 @@ export class FakeTwilioCall extends EventEmitter {
       this.closeCode = code;
       this.stopFrames();
       for (const mark of this.pendingMarks) clearTimeout(mark.timer);
+      // Nothing plays on a closed call: waiting for playback must not hang.
+      this.pendingMarks.length = 0;
+      this.playbackEndsAt = 0;
       this.emit('closed', code);
     });
     await new Promise<void>((resolve, reject) => {

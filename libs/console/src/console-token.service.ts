@@ -1,0 +1,51 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { consoleConfig } from '@app/config';
+import type { ConsoleConfig } from '@app/config';
+import type { IncomingMessage } from 'node:http';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/** Query parameter that carries a console token on WebSocket URLs (browsers cannot set headers there). */
+export const CONSOLE_TOKEN_PARAM = 'console_token';
+
+/**
+ * Short-lived tokens for the console's sockets: the live feed and the browser softphone's media
+ * stream. A token is `<expiry ms>.<HMAC>` under a per-process random secret, so it needs no
+ * storage and dies with the process. Only checked when a socket opens.
+ */
+@Injectable()
+export class ConsoleTokenService {
+  private readonly secret = randomBytes(32);
+
+  constructor(@Inject(consoleConfig.KEY) private readonly config: ConsoleConfig) {}
+
+  issue(now = Date.now()): { token: string; expiresAt: number } {
+    const expiresAt = now + this.config.tokenTtlMs;
+    return { token: `${expiresAt}.${this.sign(String(expiresAt))}`, expiresAt };
+  }
+
+  isValidToken(token: string | null | undefined, now = Date.now()): boolean {
+    if (!this.config.enabled || typeof token !== 'string' || token.length > 200) return false;
+    const dot = token.indexOf('.');
+    if (dot <= 0) return false;
+    const expiry = token.slice(0, dot);
+    if (!/^\d{1,15}$/.test(expiry) || Number(expiry) < now) return false;
+    const presented = Buffer.from(token.slice(dot + 1));
+    const expected = Buffer.from(this.sign(expiry));
+    return presented.length === expected.length && timingSafeEqual(presented, expected);
+  }
+
+  /** For WebSocket upgrades (e.g. an upgrade verifier): a valid `?console_token=` on the request URL. */
+  isValid(request: Pick<IncomingMessage, 'url'>): boolean {
+    return this.isValidToken(tokenFromUrl(request.url));
+  }
+
+  private sign(payload: string): string {
+    return createHmac('sha256', this.secret).update(payload).digest('base64url');
+  }
+}
+
+export function tokenFromUrl(url: string | undefined): string | null {
+  const query = (url ?? '').indexOf('?');
+  if (query === -1) return null;
+  return new URLSearchParams(url!.slice(query + 1)).get(CONSOLE_TOKEN_PARAM);
+}

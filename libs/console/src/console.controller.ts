@@ -1,0 +1,73 @@
+import { Controller, Get, Header, HttpCode, Inject, NotFoundException, Post, Req, UnauthorizedException } from '@nestjs/common';
+import { ApiKeyGuard } from '@app/auth';
+import { consoleConfig } from '@app/config';
+import type { ConsoleConfig } from '@app/config';
+import type { Request } from 'express';
+import { ConsoleAssets } from './console-assets.service';
+import { ConsoleTokenService } from './console-token.service';
+
+/**
+ * Serves the console page and its scripts, and issues console tokens. Everything answers 404 when
+ * the console is disabled. The page itself holds no data; tokens (and so the live feed and the
+ * softphone) need the API key whenever API_KEYS is configured.
+ */
+@Controller('console')
+export class ConsoleController {
+  constructor(
+    @Inject(consoleConfig.KEY) private readonly config: ConsoleConfig,
+    private readonly tokens: ConsoleTokenService,
+    private readonly apiKeys: ApiKeyGuard,
+    private readonly assets: ConsoleAssets,
+  ) {}
+
+  @Get()
+  @Header('Content-Type', 'text/html; charset=utf-8')
+  @Header('Cache-Control', 'no-store')
+  page(): string {
+    return this.asset('index.html');
+  }
+
+  @Get('console.js')
+  @Header('Content-Type', 'text/javascript; charset=utf-8')
+  script(): string {
+    return this.asset('console.js');
+  }
+
+  @Get('softphone.js')
+  @Header('Content-Type', 'text/javascript; charset=utf-8')
+  softphone(): string {
+    return this.asset('softphone.js');
+  }
+
+  @Get('console.css')
+  @Header('Content-Type', 'text/css; charset=utf-8')
+  styles(): string {
+    return this.asset('console.css');
+  }
+
+  @Get('settings')
+  settings(): { requireApiKey: boolean } {
+    this.ensureEnabled();
+    return { requireApiKey: this.config.requireApiKey };
+  }
+
+  @Post('token')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  token(@Req() request: Request): { token: string; expiresAt: number } {
+    this.ensureEnabled();
+    if (this.config.requireApiKey && !this.apiKeys.isValid(request.headers.authorization)) {
+      throw new UnauthorizedException('A valid API key is required (Authorization: Bearer <key>)');
+    }
+    return this.tokens.issue();
+  }
+
+  private asset(name: string): string {
+    this.ensureEnabled();
+    return this.assets.get(name);
+  }
+
+  private ensureEnabled(): void {
+    if (!this.config.enabled) throw new NotFoundException();
+  }
+}

@@ -1,0 +1,34 @@
+import { Inject, Logger } from '@nestjs/common';
+import { OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
+import { consoleConfig } from '@app/config';
+import type { ConsoleConfig } from '@app/config';
+import type { IncomingMessage } from 'node:http';
+import type WebSocket from 'ws';
+import { ConsoleFeed } from './console-feed.service';
+import { ConsoleTokenService } from './console-token.service';
+
+export const CONSOLE_FEED_PATH = '/console/ws';
+
+/**
+ * The console's live feed. Like the media stream it runs on raw `ws` (no Nest message handlers):
+ * the server only pushes. The socket needs a console token; without one it is closed at once.
+ */
+@WebSocketGateway({ path: CONSOLE_FEED_PATH })
+export class ConsoleGateway implements OnGatewayConnection {
+  private readonly logger = new Logger(ConsoleGateway.name);
+
+  constructor(
+    private readonly feed: ConsoleFeed,
+    private readonly tokens: ConsoleTokenService,
+    @Inject(consoleConfig.KEY) private readonly config: ConsoleConfig,
+  ) {}
+
+  handleConnection(socket: WebSocket, request: IncomingMessage): void {
+    if (!this.config.enabled || !this.tokens.isValid(request)) {
+      this.logger.warn('console feed refused: console disabled or missing/expired console token');
+      socket.close(1008, 'console token required');
+      return;
+    }
+    this.feed.addClient(socket);
+  }
+}

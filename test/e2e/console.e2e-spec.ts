@@ -1,0 +1,125 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { mulawSilence, mulawTone } from '@app/simulators';
+import { GatewayHarness, startGateway } from '../support/gateway-harness';
+
+const API_KEY = 'console-test-key-0123456789';
+
+async function token(gateway: GatewayHarness, apiKey?: string): Promise<Response> {
+  return fetch(`${gateway.httpUrl}/console/token`, { method: 'POST', headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {} });
+}
+
+/** A console feed socket that records every message. */
+async function openFeed(gateway: GatewayHarness, consoleToken: string) {
+  const messages: Array<Record<string, any>> = [];
+  const socket = new WebSocket(`ws://127.0.0.1:${gateway.port}/console/ws?console_token=${encodeURIComponent(consoleToken)}`);
+  socket.on('message', (data) => messages.push(JSON.parse(data.toString())));
+  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+  return { socket, messages, entries: (callSid: string) => messages.filter((m) => m.type === 'entry' && m.callSid === callSid).map((m) => m.entry) };
+}
+
+const waitFor = async (condition: () => boolean, what: string, timeoutMs = 8000) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+};
+
+describe('the web console', () => {
+  let gateway: GatewayHarness | undefined;
+  const sockets: WebSocket[] = [];
+  afterEach(async () => {
+    for (const socket of sockets.splice(0)) socket.terminate();
+    await gateway?.close();
+    gateway = undefined;
+  });
+
+  it('serves the page and its scripts, and issues short-lived tokens the feed accepts', async () => {
+    gateway = await startGateway();
+    const page = await fetch(`${gateway.httpUrl}/console`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await page.text()).toContain('<script type="module" src="/console/console.js">');
+    for (const script of ['console.js', 'softphone.js']) {
+      const response = await fetch(`${gateway.httpUrl}/console/${script}`);
+      expect(response.headers.get('content-type')).toMatch(/^text\/javascript/);
+    }
+    const issued = await token(gateway);
+    expect(issued.status).toBe(200);
+    const body = (await issued.json()) as { token: string; expiresAt: number };
+    expect(body.expiresAt - Date.now()).toBeGreaterThan(30_000);
+    expect(body.expiresAt - Date.now()).toBeLessThanOrEqual(60_000);
+    const feed = await openFeed(gateway, body.token);
+    sockets.push(feed.socket);
+    await waitFor(() => feed.messages.some((m) => m.type === 'hello'), 'the hello snapshot');
+  });
+
+  it('closes a feed socket that has no valid token', async () => {
+    gateway = await startGateway();
+    const forged = `${Date.now() + 60_000}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`;
+    for (const url of ['/console/ws', `/console/ws?console_token=${forged}`, '/console/ws?console_token=1.x']) {
+      const socket = new WebSocket(`ws://127.0.0.1:${gateway.port}${url}`);
+      sockets.push(socket);
+      const code = await new Promise<number>((resolve) => socket.once('close', resolve));
+      expect(code).toBe(1008);
+    }
+  });
+
+  it('is off when disabled (production default): 404 everywhere and feed sockets closed', async () => {
+    gateway = await startGateway({ CONSOLE_ENABLED: 'false' });
+    expect((await fetch(`${gateway.httpUrl}/console`)).status).toBe(404);
+    expect((await token(gateway)).status).toBe(404);
+    const socket = new WebSocket(`ws://127.0.0.1:${gateway.port}/console/ws?console_token=1.x`);
+    sockets.push(socket);
+    expect(await new Promise<number>((resolve) => socket.once('close', resolve))).toBe(1008);
+  });
+
+  it('hands out tokens only for the API key when API_KEYS is set', async () => {
+    gateway = await startGateway({ API_KEYS: API_KEY });
+    expect(((await fetch(`${gateway.httpUrl}/console/settings`).then((r) => r.json())) as { requireApiKey: boolean }).requireApiKey).toBe(true);
+    expect((await token(gateway)).status).toBe(401);
+    expect((await token(gateway, 'wrong-key-0123456789abc')).status).toBe(401);
+    expect((await token(gateway, API_KEY)).status).toBe(200);
+  });
+
+  it('streams a live call: the call list with caller and state, both sides of the transcript, barge-ins and keys', async () => {
+    gateway = await startGateway({ ASSISTANT_GREETING: '' });
+    const feed = await openFeed(gateway, ((await (await token(gateway)).json()) as { token: string }).token);
+    sockets.push(feed.socket);
+    const call = gateway.newCall({ customParameters: { From: '+15557654321', To: '+15550000000', Profile: 'support' } });
+    await call.connect();
+    const session = await gateway.simulator.nextSession(0);
+    await session.waitForClientEvent('session.update');
+
+    await call.say(Buffer.concat([mulawTone(400, 500), mulawSilence(700)]));
+    await call.waitForAudio(8 * 200);
+    await waitFor(() => feed.messages.some((m) => m.type === 'calls' && m.calls.some((c: any) => c.callSid === call.callSid && c.state === 'assistant-speaking')), 'the call shown as assistant speaking');
+    const listed = feed.messages.filter((m) => m.type === 'calls').at(-1)!.calls.find((c: any) => c.callSid === call.callSid);
+    expect(listed).toMatchObject({ from: '+15557654321', to: '+15550000000', profile: 'support', softphone: false });
+
+    await call.say(mulawTone(400, 500)); // talks over the reply
+    await waitFor(() => feed.entries(call.callSid).some((e) => e.kind === 'barge-in'), 'a barge-in entry');
+    call.sendDtmf('7');
+    await waitFor(() => feed.entries(call.callSid).some((e) => e.kind === 'dtmf'), 'the key press');
+    call.hangUp();
+    await waitFor(() => feed.entries(call.callSid).some((e) => e.kind === 'ended'), 'the end of the call');
+
+    const entries = feed.entries(call.callSid);
+    expect(entries.map((e) => e.kind)).toEqual(expect.arrayContaining(['started', 'caller', 'assistant', 'barge-in', 'dtmf', 'ended']));
+    expect(entries.find((e) => e.kind === 'caller')!.text).toMatch(/simulated caller turn 1/);
+    expect(entries.find((e) => e.kind === 'assistant')!.text).toBe('This is simulated reply number 1.');
+    expect(entries.find((e) => e.kind === 'barge-in')!.text).toMatch(/heard \d+\.\d s of \d+\.\d s sent/);
+    expect(entries.find((e) => e.kind === 'dtmf')!.text).toBe('pressed 7');
+    const times = entries.map((e) => e.at);
+    expect([...times].sort((a, b) => a - b)).toEqual(times);
+
+    // A console opened later gets the ended call's history in its snapshot.
+    const late = await openFeed(gateway, ((await (await token(gateway)).json()) as { token: string }).token);
+    sockets.push(late.socket);
+    await waitFor(() => late.messages.some((m) => m.type === 'hello'), 'the late hello');
+    const history = late.messages.find((m) => m.type === 'hello')!.calls.find((c: any) => c.callSid === call.callSid);
+    expect(history.state).toBe('ended');
+    expect(history.entries.length).toBe(entries.length);
+  });
+});
