@@ -15,6 +15,7 @@ export default defineConfig({
       '@app/simulators': here('./libs/simulators/src/index.ts'),
       '@app/orchestration': here('./libs/orchestration/src/index.ts'),
       '@app/auth': here('./libs/auth/src/index.ts'),
+      '@app/operations': here('./libs/operations/src/index.ts'),
     },
   },
   test: {

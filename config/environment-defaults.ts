@@ -25,6 +25,9 @@ const shared: Record<string, string> = {
   INPUT_TRANSCRIPTION_MODEL: 'gpt-4o-mini-transcribe',
   PRE_READY_BUFFER_MS: '5000',
   TWILIO_API_BASE_URL: 'https://api.twilio.com',
+  DRAIN_TIMEOUT_S: '300',
+  CALL_REFUSED_MESSAGE: 'Sorry, we cannot take your call right now. Please call again in a moment. Goodbye.',
+  DRAIN_GOODBYE_MESSAGE: 'Sorry, we have to end this call now. Please call again. Goodbye.',
 };
 
 export const ENVIRONMENT_DEFAULTS: Record<DeploymentEnvironment, Record<string, string>> = {

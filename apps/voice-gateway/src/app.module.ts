@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { CONFIG_NAMESPACES } from '@app/config';
+import { GatewayAdmission, OperationsModule } from '@app/operations';
 import { CallOrchestrator, OrchestrationModule } from '@app/orchestration';
 import { TwilioModule } from '@app/telephony';
 import { GatewayLoggerModule } from './logging';
@@ -10,7 +11,8 @@ import { GatewayLoggerModule } from './logging';
     ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: CONFIG_NAMESPACES }),
     GatewayLoggerModule,
     OrchestrationModule,
-    TwilioModule.forRoot({ imports: [OrchestrationModule], handler: CallOrchestrator }),
+    OperationsModule,
+    TwilioModule.forRoot({ imports: [OrchestrationModule, OperationsModule], handler: CallOrchestrator, admission: GatewayAdmission }),
   ],
 })
 export class AppModule {}
