@@ -192,7 +192,7 @@ describe('Kubernetes manifests', () => {
       for (const ref of secretRefs) expect(container.env.find((e: any) => e.valueFrom?.secretKeyRef === ref).name).toBe(ref.key);
       expect(new Set(secretRefs.map((r: any) => r.name)).size).toBe(1);
       // The README tells operators how to create the one Secret the pod reads.
-      expect(readFileSync(join(ROOT, 'README.md'), 'utf8')).toContain(`kubectl create secret generic ${secretRefs[0].name}`);
+      expect(readFileSync(join(ROOT, 'README.md'), 'utf8')).toMatch(new RegExp(`kubectl (-n \\S+ )?create secret generic ${secretRefs[0].name} `));
       expect(secretRefs.find((r: any) => r.key === 'OPENAI_API_KEY').optional).not.toBe(true);
       const env = readEnvironment({ ...configMap.data, OPENAI_API_KEY: `sk-${'x'.repeat(40)}` });
       expect(env.NODE_ENV).toBe('production');
