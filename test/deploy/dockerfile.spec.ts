@@ -1,11 +1,11 @@
 import 'reflect-metadata';
+import { resolve } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { DockerfileParser, Instruction } from 'dockerfile-ast';
 import { describe, expect, it } from 'vitest';
 import { ENVIRONMENT_DEFAULTS } from '@app/config';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ROOT = resolve(__dirname, '../..') + '/';
 const read = (path: string) => readFileSync(`${ROOT}${path}`, 'utf8');
 
 interface Stage {

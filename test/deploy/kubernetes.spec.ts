@@ -2,7 +2,6 @@ import 'reflect-metadata';
 import { PATH_METADATA } from '@nestjs/common/constants.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { getMetadataStorage } from 'class-validator';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
@@ -20,10 +19,10 @@ import { HealthController } from '../../libs/operations/src/health/health.contro
 import { MetricsController } from '../../libs/operations/src/metrics/metrics.controller';
 import { IncomingCallController } from '../../libs/telephony/src/twiml/incoming-call.controller';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ROOT = resolve(__dirname, '../..') + '/';
 const KUBE = join(ROOT, 'deploy/kubernetes');
 
-type Manifest = Record<string, any> & { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } };
+type Manifest = Record<string, any> & { apiVersion: string; kind: string; metadata: Record<string, any> & { name: string; namespace?: string } };
 
 /** Offline schema validation: kubernetes-models checks each object against the Kubernetes OpenAPI schema. */
 const MODELS: Record<string, new (data: any) => { validate(): void }> = {

@@ -2,12 +2,12 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeTwilioCall, mulawTone, RealtimeSimulator } from '@app/simulators';
 import { TEST_OPENAI_KEY } from '../support/gateway-harness';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ROOT = resolve(__dirname, '../..') + '/';
 const MAIN = `${ROOT}dist/apps/voice-gateway/apps/voice-gateway/src/main.js`;
 
 /** The real deployable, `node dist/.../main.js`, as its own process. */
@@ -97,8 +97,8 @@ describe('the built gateway process on SIGTERM', () => {
 
     gateway.child.kill('SIGTERM');
     const signalledAt = Date.now();
-    await waitFor(async () => (await status(`${gateway!.httpUrl}/readyz`)) === 503, 2000, 'readiness to turn 503');
-    expect(Date.now() - signalledAt).toBeLessThan(2000);
+    await waitFor(async () => (await status(`${gateway!.httpUrl}/readyz`)) === 503, 5000, 'readiness to turn 503');
+    expect(Date.now() - signalledAt).toBeLessThan(5000);
     expect(await status(`${gateway.httpUrl}/healthz`)).toBe(200);
     const twiml = await (await fetch(`${gateway.httpUrl}/incoming-call`, { method: 'POST', body: new URLSearchParams({ CallSid: 'CA1' }) })).text();
     expect(twiml).toMatch(/<Say>[^<]+<\/Say><Hangup\/>/);
@@ -116,7 +116,7 @@ describe('the built gateway process on SIGTERM', () => {
     call.hangUp();
     const exit = await gateway.exited;
     expect(exit).toEqual({ code: 0, signal: null });
-    expect(Date.now() - hungUpAt).toBeLessThan(5000);
+    expect(Date.now() - hungUpAt).toBeLessThan(10_000);
     expect(session.inputAudio().equals(call.sentAudio())).toBe(true);
     expect(gateway.output()).toContain('draining');
   }, 60_000);
@@ -126,6 +126,6 @@ describe('the built gateway process on SIGTERM', () => {
     const signalledAt = Date.now();
     gateway.child.kill('SIGTERM');
     expect(await gateway.exited).toEqual({ code: 0, signal: null });
-    expect(Date.now() - signalledAt).toBeLessThan(5000);
+    expect(Date.now() - signalledAt).toBeLessThan(10_000);
   }, 60_000);
 });

@@ -21,7 +21,7 @@ describe('operations: health, metrics, admission and drain', () => {
   });
 
   it('moves /metrics as a call runs: active up then down, set-up time, bytes each way, a barge-in, tokens, outcome', async () => {
-    gateway = await startGateway({ ASSISTANT_GREETING: 'Greet.' }, { speak: () => mulawTone(2600, 300) });
+    gateway = await startGateway({ ASSISTANT_GREETING: '' }, { autoRespond: false });
     const before = await scrape(gateway.httpUrl);
     expect(metricValue(before, 'voice_gateway_calls_active')).toBe(0);
     expect(metricValue(before, 'nodejs_eventloop_lag_seconds')).toBeGreaterThanOrEqual(0);
@@ -29,7 +29,11 @@ describe('operations: health, metrics, admission and drain', () => {
     const call = gateway.newCall();
     await call.connect();
     const session = await gateway.simulator.nextSession(0);
-    await call.waitUntil(() => call.isPlaying && call.sentAudio().length >= 160 * 5, 5000, 'the greeting to play');
+    await session.waitForClientEvent('session.update');
+    await call.waitUntil(() => call.sentAudio().length >= 160 * 5, 5000, 'caller audio');
+    // A 4 s reply plays on the phone in real time; wait until the caller has heard part of it.
+    session.respond({ audio: mulawTone(4000, 300) });
+    await call.waitUntil(() => call.echoedMarks.length >= 2, 5000, 'part of the reply to be heard');
     const during = await scrape(gateway.httpUrl);
     expect(metricValue(during, 'voice_gateway_calls_active')).toBe(1);
     expect(metricValue(during, 'voice_gateway_calls_started_total')).toBe(1);
@@ -37,12 +41,13 @@ describe('operations: health, metrics, admission and drain', () => {
     expect(metricValue(during, 'voice_gateway_media_bytes_total', { direction: 'inbound' })).toBeGreaterThan(0);
     expect(metricValue(during, 'voice_gateway_media_bytes_total', { direction: 'outbound' })).toBeGreaterThan(0);
 
-    // The caller talks over the greeting after part of it was heard: one barge-in, one truncation.
-    await call.say(Buffer.concat([mulawTone(400, 500), mulawSilence(700)]));
+    // The caller talks over it: one barge-in, one truncation; the answer to their turn gives a latency.
+    session.startSpeech();
     await session.waitForClientEvent('conversation.item.truncate');
-    // The reply to the caller's turn gives a response latency.
-    await call.waitUntil(() => call.isPlaying, 5000, 'the reply to play');
-    await session.waitForClientEvent('response.cancel').catch(() => undefined);
+    session.stopSpeech({ respond: false });
+    const heard = call.receivedAudio().length;
+    await session.respond({ audio: mulawTone(200, 300) }).finished;
+    await call.waitForAudio(heard + 8 * 200);
     call.hangUp();
     await session.waitForClose();
 

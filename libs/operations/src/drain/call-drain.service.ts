@@ -12,10 +12,11 @@ import { GatewayMetrics } from '../metrics/gateway-metrics.service';
 export const GOODBYE_GRACE_MS = 10_000;
 
 /**
- * Graceful drain on SIGTERM/SIGINT: readiness goes down and new calls are refused at once, live
+ * Graceful drain on SIGTERM: readiness goes down and new calls are refused at once, live
  * calls keep flowing until they end or DRAIN_TIMEOUT_S passes, then each remaining caller hears a
  * short goodbye. Runs in beforeApplicationShutdown because the WS adapter terminates every socket
- * right after that hook. A plain `app.close()` (no signal, e.g. in tests) does not wait.
+ * right after that hook. SIGINT (Ctrl-C) and a plain `app.close()` (tests) do not wait: the
+ * orchestrator then ends live calls at once.
  */
 @Injectable()
 export class CallDrainService implements BeforeApplicationShutdown {
@@ -32,7 +33,7 @@ export class CallDrainService implements BeforeApplicationShutdown {
   ) {}
 
   async beforeApplicationShutdown(signal?: string): Promise<void> {
-    if (signal) await this.drain();
+    if (signal === 'SIGTERM') await this.drain();
   }
 
   /** Idempotent: a second signal waits for the same drain. */
