@@ -1,23 +1,41 @@
 # syntax=docker/dockerfile:1
-# Build stage: install all dependencies and compile.
+# voice-gateway: multi-stage build on Node.js 24 (Debian bookworm, slim).
+# Build: docker build -t voice-gateway .   Run: docker run -p 5050:5050 -e OPENAI_API_KEY=… voice-gateway
+
+# 1. Compile with every dependency (install scripts off: nothing here needs them).
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY nest-cli.json tsconfig.json ./
 COPY apps ./apps
 COPY libs ./libs
 COPY config ./config
-RUN npm run build && npm prune --omit=dev
+RUN npm run build
 
-# Runtime stage: production dependencies and compiled output only, as a non-root user.
-FROM node:24-bookworm-slim AS runtime
-ENV NODE_ENV=production
+# 2. Production dependencies only.
+FROM node:24-bookworm-slim AS prod-deps
 WORKDIR /app
-COPY --from=build --chown=node:node /app/node_modules ./node_modules
-COPY --from=build --chown=node:node /app/dist ./dist
-COPY --chown=node:node package.json ./
-USER node
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean --force
+
+# 3. Runtime: compiled output and production dependencies, owned by root and read-only to the
+#    unprivileged user that runs it (uid 1000, "node" in the official image).
+FROM node:24-bookworm-slim AS runtime
+LABEL org.opencontainers.image.title="voice-gateway" \
+      org.opencontainers.image.description="Twilio Media Streams bridged to the OpenAI Realtime API"
+ENV NODE_ENV=production \
+    PORT=5050
+WORKDIR /app
+COPY --from=prod-deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+USER 1000:1000
 EXPOSE 5050
+# Liveness from inside the container (the slim image has no curl; Node 24 has fetch).
+HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||5050)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# SIGTERM starts the graceful drain (readiness 503, live calls finish, then exit 0). Exec form, so
+# node is PID 1 and receives the signal directly.
 STOPSIGNAL SIGTERM
-CMD ["node", "dist/apps/voice-gateway/apps/voice-gateway/src/main.js"]
+ENTRYPOINT ["node", "--enable-source-maps", "dist/apps/voice-gateway/apps/voice-gateway/src/main.js"]

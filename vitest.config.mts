@@ -18,6 +18,7 @@ export default defineConfig({
       '@app/tools': here('./libs/tools/src/index.ts'),
       '@app/call-records': here('./libs/call-records/src/index.ts'),
       '@app/console': here('./libs/console/src/index.ts'),
+      '@app/operations': here('./libs/operations/src/index.ts'),
     },
   },
   test: {

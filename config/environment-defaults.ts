@@ -41,6 +41,9 @@ const shared: Record<string, string> = {
   OPENAI_CONNECT_ATTEMPTS: '3',
   OPENAI_MAX_RECONNECTS_PER_CALL: '5',
   FALLBACK_MESSAGE: 'Sorry, our assistant is having trouble right now.',
+  DRAIN_TIMEOUT_S: '300',
+  CALL_REFUSED_MESSAGE: 'Sorry, we cannot take your call right now. Please call again in a moment. Goodbye.',
+  DRAIN_GOODBYE_MESSAGE: 'Sorry, we have to end this call now. Please call again. Goodbye.',
 };
 
 export const ENVIRONMENT_DEFAULTS: Record<DeploymentEnvironment, Record<string, string>> = {

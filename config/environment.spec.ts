@@ -190,4 +190,13 @@ describe('readEnvironment', () => {
       expect(offending(problemsOf({ CONSOLE_ENABLED: 'yes' }))).toEqual(['CONSOLE_ENABLED']);
     });
   });
+
+  it('defaults the drain to 300 s with no call limit, and rejects bad drain and capacity settings', () => {
+    const env = readEnvironment({});
+    expect(env.DRAIN_TIMEOUT_S).toBe(300);
+    expect(env.MAX_CONCURRENT_CALLS).toBeUndefined();
+    expect(readEnvironment({ DRAIN_TIMEOUT_S: '2.5', MAX_CONCURRENT_CALLS: '40' })).toMatchObject({ DRAIN_TIMEOUT_S: 2.5, MAX_CONCURRENT_CALLS: 40 });
+    const error = problemsOf({ DRAIN_TIMEOUT_S: '-1', MAX_CONCURRENT_CALLS: '0', CALL_REFUSED_MESSAGE: '' });
+    expect(offending(error)).toEqual(['CALL_REFUSED_MESSAGE', 'DRAIN_TIMEOUT_S', 'MAX_CONCURRENT_CALLS']);
+  });
 });

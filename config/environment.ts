@@ -200,6 +200,21 @@ export class EnvironmentVariables {
   /** The live web console and browser softphone at /console. */
   @IsIn(['true', 'false'])
   CONSOLE_ENABLED: 'true' | 'false';
+  /** Seconds a SIGTERM waits for live calls to end before saying goodbye to the rest. */
+  @ToNumber() @IsNumber() @Min(0) @Max(3600)
+  DRAIN_TIMEOUT_S: number;
+
+  /** Calls this process takes at once; further calls are refused politely. Unset: no limit. */
+  @IsOptional() @ToNumber() @IsInt() @Min(1)
+  MAX_CONCURRENT_CALLS?: number;
+
+  /** Spoken (<Say>) to callers refused while draining or at capacity. */
+  @IsString() @MinLength(1)
+  CALL_REFUSED_MESSAGE: string;
+
+  /** Spoken (<Say>) to callers still connected when the drain timeout passes. */
+  @IsString() @MinLength(1)
+  DRAIN_GOODBYE_MESSAGE: string;
 
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: (typeof LOG_LEVELS)[number];

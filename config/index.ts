@@ -11,6 +11,7 @@ export * from './call-records.config';
 export * from './token-prices';
 export * from './resilience.config';
 export * from './console.config';
+export * from './operations.config';
 
 import { agentConfig } from './agent.config';
 import { appConfig } from './app.config';
@@ -19,6 +20,7 @@ import { consoleConfig } from './console.config';
 import { assistantConfig } from './assistant.config';
 import { loggingConfig } from './logging.config';
 import { openAiConfig } from './openai.config';
+import { operationsConfig } from './operations.config';
 import { resilienceConfig } from './resilience.config';
 import { twilioConfig } from './twilio.config';
 
@@ -33,4 +35,5 @@ export const CONFIG_NAMESPACES = [
   callRecordsConfig,
   resilienceConfig,
   consoleConfig,
+  operationsConfig,
 ];

@@ -20,6 +20,8 @@ export interface GatewayHarness {
    * upgrade when the gateway has an auth token, unless the test passes its own headers.
    */
   newCall(options?: Partial<FakeTwilioCallOptions>): FakeTwilioCall;
+  /** POSTs a form to a Twilio webhook path, signed like Twilio when the gateway has an auth token. */
+  postWebhook(path: string, form: Record<string, string>): Promise<Response>;
   close(): Promise<void>;
 }
 
@@ -81,6 +83,12 @@ export async function startGateway(
       const call = new FakeTwilioCall({ url, ...options, headers });
       calls.push(call);
       return call;
+    },
+    postWebhook(path, form) {
+      const token = overrides.TWILIO_AUTH_TOKEN;
+      const publicUrl = overrides.PUBLIC_URL ?? `http://127.0.0.1:${port}`;
+      const headers: Record<string, string> = token ? { 'x-twilio-signature': twilio.getExpectedTwilioSignature(token, publicUrl + path, form) } : {};
+      return fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers, body: new URLSearchParams(form) });
     },
     async close() {
       for (const call of calls) call.drop();

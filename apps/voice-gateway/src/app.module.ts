@@ -3,6 +3,7 @@ import { ConfigModule } from '@nestjs/config';
 import { CONFIG_NAMESPACES } from '@app/config';
 import { CallRecordsModule } from '@app/call-records';
 import { ConsoleModule } from '@app/console';
+import { GatewayAdmission, OperationsModule } from '@app/operations';
 import { CallOrchestrator, OrchestrationModule } from '@app/orchestration';
 import { TwilioModule } from '@app/telephony';
 import { ExampleToolsModule } from './example-tools/example-tools.module';
@@ -13,7 +14,8 @@ import { GatewayLoggerModule } from './logging';
     ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: CONFIG_NAMESPACES }),
     GatewayLoggerModule,
     OrchestrationModule,
-    TwilioModule.forRoot({ imports: [OrchestrationModule], handler: CallOrchestrator }),
+    OperationsModule,
+    TwilioModule.forRoot({ imports: [OrchestrationModule, OperationsModule], handler: CallOrchestrator, admission: GatewayAdmission }),
     ExampleToolsModule,
     CallRecordsModule,
     ConsoleModule,

@@ -13,7 +13,8 @@ async function main(): Promise<void> {
     throw error;
   }
   const app = await createGatewayApp();
-  app.enableShutdownHooks();
+  // SIGTERM drains live calls (OperationsModule), then the process exits 0; a failed shutdown exits 1.
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   const { port } = app.get<AppConfig>(appConfig.KEY);
   await app.listen(port);
 }

@@ -6,6 +6,7 @@ export * from './media-stream/twilio-frames';
 export * from './media-stream/twilio-media-stream';
 export * from './media-stream/twilio-ws.adapter';
 export * from './twiml/stream-url';
+export * from './twiml/call-admission';
 export * from './rest/twilio-rest-client';
 export * from './signature/twilio-signature.verifier';
 export * from './signature/twilio-signature.guard';

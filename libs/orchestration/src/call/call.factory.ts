@@ -49,6 +49,7 @@ export class CallFactory {
             giveUp: async () => {
               if (call.state === 'active') await this.fallback.takeOver(call.callSid, callLogger);
             },
+            reconnecting: (attempt) => this.events.emit('openAiReconnect', call, attempt),
           },
           listener,
           callLogger,

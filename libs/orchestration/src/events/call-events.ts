@@ -38,6 +38,8 @@ export interface CallObserver {
   bargeIn?(call: Call, cuts: PlaybackCut[]): void;
   responseDone?(call: Call, responseId: string, status: string, usage: RealtimeUsage | undefined): void;
   openAiError?(call: Call, code: string, message: string | undefined): void;
+  /** The call's OpenAI session dropped and is being reopened; `attempt` counts from 1. */
+  openAiReconnect?(call: Call, attempt: number): void;
   dtmf?(call: Call, digit: string): void;
   /** The assistant called a tool and the call finished (successfully or not). */
   toolCalled?(call: Call, toolCall: ToolCallEvent): void;

@@ -1,10 +1,11 @@
-import { Controller, Get, Header, HttpCode, Inject, Post, Req, UseGuards } from '@nestjs/common';
+import { Controller, Get, Header, HttpCode, Inject, Optional, Post, Req, UseGuards } from '@nestjs/common';
 import { appConfig, assistantConfig } from '@app/config';
 import type { AppConfig, AssistantConfig } from '@app/config';
 import type { Request } from 'express';
 import twilio from 'twilio';
 import { MEDIA_STREAM_PATH } from '../media-stream/media-stream.gateway';
 import { TwilioSignatureGuard } from '../signature/twilio-signature.guard';
+import { CallAdmission } from './call-admission';
 import { buildStreamUrl } from './stream-url';
 
 /** Call details forwarded to the media stream as `<Parameter>`s (they arrive in `start.customParameters`). */
@@ -19,6 +20,7 @@ export class IncomingCallController {
   constructor(
     @Inject(appConfig.KEY) private readonly app: AppConfig,
     @Inject(assistantConfig.KEY) private readonly assistant: AssistantConfig,
+    @Optional() private readonly admission?: CallAdmission,
   ) {}
 
   @Get('incoming-call')
@@ -37,6 +39,12 @@ export class IncomingCallController {
 
   private connectTwiml(request: Request, params: Record<string, unknown>): string {
     const response = new twilio.twiml.VoiceResponse();
+    const decision = this.admission?.admit();
+    if (decision && !decision.admitted) {
+      response.say(decision.message);
+      response.hangup();
+      return response.toString();
+    }
     if (this.assistant.twimlWelcomeMessage) response.say(this.assistant.twimlWelcomeMessage);
     const url = buildStreamUrl(this.app.publicUrl, MEDIA_STREAM_PATH, request.headers, request.secure);
     const stream = response.connect().stream({ url });

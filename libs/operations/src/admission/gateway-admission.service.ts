@@ -1,0 +1,50 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { operationsConfig } from '@app/config';
+import type { OperationsConfig } from '@app/config';
+import { CallRegistry } from '@app/orchestration';
+import { AdmissionDecision, CallAdmission } from '@app/telephony';
+import { GatewayMetrics } from '../metrics/gateway-metrics.service';
+
+/**
+ * Whether this process takes new calls: not while draining, and not at MAX_CONCURRENT_CALLS.
+ * Readiness reports the same thing, so the load balancer and the TwiML webhook agree.
+ */
+@Injectable()
+export class GatewayAdmission extends CallAdmission {
+  private draining = false;
+
+  constructor(
+    private readonly calls: CallRegistry,
+    private readonly metrics: GatewayMetrics,
+    @Inject(operationsConfig.KEY) private readonly config: OperationsConfig,
+  ) {
+    super();
+  }
+
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  get atCapacity(): boolean {
+    const max = this.config.maxConcurrentCalls;
+    return max !== undefined && this.calls.size >= max;
+  }
+
+  /** Why new calls are refused right now, or undefined when they are taken. */
+  get refusalReason(): 'draining' | 'at-capacity' | undefined {
+    if (this.draining) return 'draining';
+    if (this.atCapacity) return 'at-capacity';
+    return undefined;
+  }
+
+  startDraining(): void {
+    this.draining = true;
+  }
+
+  admit(): AdmissionDecision {
+    const reason = this.refusalReason;
+    if (!reason) return { admitted: true };
+    this.metrics.recordRefusedCall(reason);
+    return { admitted: false, reason, message: this.config.callRefusedMessage };
+  }
+}

@@ -1,0 +1,100 @@
+import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
+import { operationsConfig } from '@app/config';
+import type { OperationsConfig } from '@app/config';
+import { Call, CallEvents, CallRegistry } from '@app/orchestration';
+import { TwilioRestClient } from '@app/telephony';
+import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
+import twilio from 'twilio';
+import { GatewayAdmission } from '../admission/gateway-admission.service';
+import { GatewayMetrics } from '../metrics/gateway-metrics.service';
+
+/** How long Twilio gets to act on a goodbye redirect (it ends the stream) before we close it ourselves. */
+export const GOODBYE_GRACE_MS = 10_000;
+
+/**
+ * Graceful drain on SIGTERM: readiness goes down and new calls are refused at once, live
+ * calls keep flowing until they end or DRAIN_TIMEOUT_S passes, then each remaining caller hears a
+ * short goodbye. Runs in beforeApplicationShutdown because the WS adapter terminates every socket
+ * right after that hook. SIGINT (Ctrl-C) and a plain `app.close()` (tests) do not wait: the
+ * orchestrator then ends live calls at once.
+ */
+@Injectable()
+export class CallDrainService implements BeforeApplicationShutdown {
+  private drained?: Promise<void>;
+
+  constructor(
+    private readonly admission: GatewayAdmission,
+    private readonly calls: CallRegistry,
+    private readonly events: CallEvents,
+    private readonly twilioApi: TwilioRestClient,
+    private readonly metrics: GatewayMetrics,
+    @Inject(operationsConfig.KEY) private readonly config: OperationsConfig,
+    @InjectPinoLogger('Drain') private readonly logger: PinoLogger,
+  ) {}
+
+  async beforeApplicationShutdown(signal?: string): Promise<void> {
+    if (signal === 'SIGTERM') await this.drain();
+  }
+
+  /** Idempotent: a second signal waits for the same drain. */
+  drain(): Promise<void> {
+    this.drained ??= this.run();
+    return this.drained;
+  }
+
+  private async run(): Promise<void> {
+    this.admission.startDraining();
+    const timeoutMs = this.config.drainTimeoutMs;
+    this.logger.info({ liveCalls: this.calls.size, timeoutMs }, 'draining: refusing new calls, waiting for live calls to end');
+    if (await this.waitForNoCalls(timeoutMs)) {
+      this.logger.info('drained: no live calls');
+      return;
+    }
+    const remaining = this.calls.all();
+    this.logger.warn({ liveCalls: remaining.length }, 'drain timeout passed; saying goodbye to the remaining callers');
+    await Promise.all(remaining.map((call) => this.sayGoodbye(call)));
+    if (!(await this.waitForNoCalls(GOODBYE_GRACE_MS))) {
+      for (const call of this.calls.all()) call.end('server-shutdown', 1001);
+    }
+    this.logger.info('drained');
+  }
+
+  /**
+   * With Twilio credentials the call is redirected to a `<Say>` goodbye and hung up (Twilio then
+   * ends the media stream); without them, or if Twilio refuses, the stream is closed.
+   */
+  private async sayGoodbye(call: Call): Promise<void> {
+    if (this.twilioApi.isConfigured && call.callSid) {
+      const twiml = new twilio.twiml.VoiceResponse();
+      twiml.say(this.config.drainGoodbyeMessage);
+      twiml.hangup();
+      try {
+        await this.twilioApi.redirectCall(call.callSid, twiml.toString());
+        this.metrics.recordDrainedCall('redirected');
+        return;
+      } catch (error) {
+        this.logger.warn({ callSid: call.callSid, error: error instanceof Error ? error.message : String(error) }, 'goodbye redirect failed; closing the stream');
+      }
+    }
+    this.metrics.recordDrainedCall('closed');
+    call.end('server-shutdown', 1001);
+  }
+
+  /** Resolves true once no call is live, false when `timeoutMs` passes first. */
+  private waitForNoCalls(timeoutMs: number): Promise<boolean> {
+    if (this.calls.size === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const finish = (drained: boolean) => {
+        clearTimeout(timer);
+        unsubscribe();
+        resolve(drained);
+      };
+      const timer = setTimeout(() => finish(false), timeoutMs);
+      const unsubscribe = this.events.subscribe({
+        callEnded: () => {
+          if (this.calls.size === 0) finish(true);
+        },
+      });
+    });
+  }
+}

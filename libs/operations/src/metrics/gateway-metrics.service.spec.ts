@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { Call, CallEvents, CallRegistry } from '@app/orchestration';
+import { GatewayMetrics } from './gateway-metrics.service';
+
+/** Just the parts of a Call the metrics read. */
+const fakeCall = (traffic: Partial<Call['traffic']> = {}) =>
+  ({
+    traffic: { framesFromCaller: 0, bytesFromCaller: 0, framesToCaller: 0, bytesToCaller: 0, ...traffic },
+    connectedAt: 1_000,
+    startedAt: 2_000,
+    endedAt: 12_000,
+  }) as unknown as Call;
+
+async function value(metrics: GatewayMetrics, name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
+  const metric = await metrics.registry.getSingleMetric(name)!.get();
+  return metric.values.find((v) => Object.entries(labels).every(([k, l]) => (v.labels as Record<string, unknown>)[k] === l))?.value;
+}
+
+describe('GatewayMetrics', () => {
+  function setUp() {
+    const events = new CallEvents();
+    const registry = new CallRegistry();
+    const metrics = new GatewayMetrics(events, registry);
+    metrics.onModuleInit();
+    return { events, registry, metrics };
+  }
+
+  it('counts media traffic of live and ended calls exactly once, read at scrape time', async () => {
+    const { events, registry, metrics } = setUp();
+    const ended = fakeCall({ framesFromCaller: 10, bytesFromCaller: 1600 });
+    const live = fakeCall({ framesFromCaller: 3, bytesFromCaller: 480, framesToCaller: 2, bytesToCaller: 320 });
+    registry.add(ended);
+    registry.add(live);
+    expect(await value(metrics, 'voice_gateway_media_bytes_total', { direction: 'inbound' })).toBe(2080);
+    registry.remove(ended);
+    events.emit('callEnded', ended, 'caller-hung-up');
+    expect(await value(metrics, 'voice_gateway_media_bytes_total', { direction: 'inbound' })).toBe(2080);
+    live.traffic.bytesFromCaller += 160;
+    live.traffic.framesFromCaller += 1;
+    expect(await value(metrics, 'voice_gateway_media_bytes_total', { direction: 'inbound' })).toBe(2240);
+    expect(await value(metrics, 'voice_gateway_media_frames_total', { direction: 'inbound' })).toBe(14);
+    expect(await value(metrics, 'voice_gateway_media_bytes_total', { direction: 'outbound' })).toBe(320);
+    expect(await value(metrics, 'voice_gateway_calls_active')).toBe(1);
+    expect(await value(metrics, 'voice_gateway_calls_total', { outcome: 'caller-hung-up' })).toBe(1);
+  });
+
+  it('counts truncations only for cuts the caller partly heard', async () => {
+    const { events, metrics } = setUp();
+    events.emit('bargeIn', fakeCall(), [{ itemId: 'a', playedMs: 120 } as never, { itemId: 'b', playedMs: 0 } as never]);
+    expect(await value(metrics, 'voice_gateway_barge_ins_total')).toBe(1);
+    expect(await value(metrics, 'voice_gateway_truncations_total')).toBe(1);
+  });
+
+  it('counts reconnects from the call event', async () => {
+    const { events, metrics } = setUp();
+    events.emit('openAiReconnect', fakeCall(), 1);
+    events.emit('openAiReconnect', fakeCall(), 2);
+    expect(await value(metrics, 'voice_gateway_openai_reconnects_total')).toBe(2);
+  });
+
+  it('bounds the OpenAI error-code label set', async () => {
+    const { events, metrics } = setUp();
+    for (let i = 0; i < 60; i++) events.emit('openAiError', fakeCall(), `code_${i}`, undefined);
+    events.emit('openAiError', fakeCall(), 'code_1', undefined);
+    const series = (await metrics.registry.getSingleMetric('voice_gateway_openai_errors_total')!.get()).values;
+    expect(series).toHaveLength(51);
+    expect(await value(metrics, 'voice_gateway_openai_errors_total', { code: 'other' })).toBe(10);
+    expect(await value(metrics, 'voice_gateway_openai_errors_total', { code: 'code_1' })).toBe(2);
+  });
+
+  it('stops observing calls once the module is destroyed', async () => {
+    const { events, metrics } = setUp();
+    metrics.onModuleDestroy();
+    events.emit('callStarted', fakeCall());
+    expect(await value(metrics, 'voice_gateway_calls_started_total')).toBe(0);
+  });
+});

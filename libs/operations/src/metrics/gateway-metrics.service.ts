@@ -1,0 +1,225 @@
+import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Call, CallEndReason, CallEvents, CallObserver, CallRegistry, PlaybackCut } from '@app/orchestration';
+import type { RealtimeUsage } from '@app/realtime';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+const PREFIX = 'voice_gateway_';
+/** OpenAI error codes are an open set; past this many distinct codes the rest count as `other`. */
+const MAX_ERROR_CODES = 50;
+
+type Traffic = Call['traffic'];
+type RefusalReason = 'draining' | 'at-capacity' | (string & {});
+
+/**
+ * The gateway's Prometheus metrics. Call events feed counters and histograms; media traffic is
+ * read from the live calls' plain counters only when Prometheus scrapes (nothing per frame).
+ * One registry per application instance, so several apps in one process never collide.
+ */
+@Injectable()
+export class GatewayMetrics implements CallObserver, OnModuleInit, OnModuleDestroy {
+  readonly registry = new Registry();
+  /** Traffic of calls that have ended; live calls are added at scrape time. */
+  private readonly endedTraffic: Traffic = { framesFromCaller: 0, bytesFromCaller: 0, framesToCaller: 0, bytesToCaller: 0 };
+  private readonly errorCodes = new Set<string>();
+  private unsubscribe?: () => void;
+
+  private readonly callsStarted = new Counter({
+    name: `${PREFIX}calls_started_total`,
+    help: 'Calls whose media stream started',
+    registers: [this.registry],
+  });
+  private readonly callsEnded = new Counter({
+    name: `${PREFIX}calls_total`,
+    help: 'Calls that ended, by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly callsRefused = new Counter({
+    name: `${PREFIX}calls_refused_total`,
+    help: 'Incoming calls refused politely, by reason (draining, at-capacity)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  private readonly callsDrained = new Counter({
+    name: `${PREFIX}calls_drained_total`,
+    help: 'Calls still live when the drain timeout passed, by how they were ended (redirected to a goodbye, closed)',
+    labelNames: ['action'] as const,
+    registers: [this.registry],
+  });
+  private readonly callDuration = new Histogram({
+    name: `${PREFIX}call_duration_seconds`,
+    help: 'Call duration, from the stream start (or connection) to the end',
+    buckets: [5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600],
+    registers: [this.registry],
+  });
+  private readonly callSetup = new Histogram({
+    name: `${PREFIX}call_setup_seconds`,
+    help: "Call set-up time, from Twilio's stream start to the OpenAI session being ready",
+    buckets: [0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10],
+    registers: [this.registry],
+  });
+  private readonly responseLatency = new Histogram({
+    name: `${PREFIX}response_latency_seconds`,
+    help: "Time from the end of the caller's speech to the first assistant audio sent to Twilio",
+    buckets: [0.2, 0.4, 0.6, 0.8, 1, 1.25, 1.5, 2, 3, 5],
+    registers: [this.registry],
+  });
+  private readonly bargeIns = new Counter({
+    name: `${PREFIX}barge_ins_total`,
+    help: 'Times a caller interrupted assistant audio that was still playing',
+    registers: [this.registry],
+  });
+  private readonly truncations = new Counter({
+    name: `${PREFIX}truncations_total`,
+    help: 'Assistant items truncated at the audio the caller had heard (items with nothing heard are deleted, not counted)',
+    registers: [this.registry],
+  });
+  private readonly openAiErrors = new Counter({
+    name: `${PREFIX}openai_errors_total`,
+    help: 'Error events from the OpenAI Realtime API, by code',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+  private readonly openAiReconnects = new Counter({
+    name: `${PREFIX}openai_reconnects_total`,
+    help: 'OpenAI Realtime sessions reopened after dropping mid-call',
+    registers: [this.registry],
+  });
+  private readonly tokens = new Counter({
+    name: `${PREFIX}openai_tokens_total`,
+    help: 'OpenAI Realtime token usage from response.done, by kind',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(
+    private readonly events: CallEvents,
+    private readonly calls: CallRegistry,
+  ) {
+    const metrics = this;
+    new Gauge({
+      name: `${PREFIX}calls_active`,
+      help: 'Calls this process is serving now',
+      registers: [this.registry],
+      collect() {
+        this.set(metrics.calls.size);
+      },
+    });
+    new Counter({
+      name: `${PREFIX}media_frames_total`,
+      help: 'Twilio media frames, by direction (inbound: from the caller, outbound: to the caller)',
+      labelNames: ['direction'] as const,
+      registers: [this.registry],
+      collect() {
+        const traffic = metrics.totalTraffic();
+        this.reset();
+        this.inc({ direction: 'inbound' }, traffic.framesFromCaller);
+        this.inc({ direction: 'outbound' }, traffic.framesToCaller);
+      },
+    });
+    new Counter({
+      name: `${PREFIX}media_bytes_total`,
+      help: 'Decoded µ-law audio bytes, by direction (inbound: from the caller, outbound: to the caller)',
+      labelNames: ['direction'] as const,
+      registers: [this.registry],
+      collect() {
+        const traffic = metrics.totalTraffic();
+        this.reset();
+        this.inc({ direction: 'inbound' }, traffic.bytesFromCaller);
+        this.inc({ direction: 'outbound' }, traffic.bytesToCaller);
+      },
+    });
+    // Process metrics, including nodejs_eventloop_lag_seconds and its percentiles.
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 20 });
+  }
+
+  onModuleInit(): void {
+    this.unsubscribe = this.events.subscribe(this);
+  }
+
+  onModuleDestroy(): void {
+    this.unsubscribe?.();
+  }
+
+  /** Prometheus text exposition. */
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  scrape(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  recordRefusedCall(reason: RefusalReason): void {
+    this.callsRefused.inc({ reason });
+  }
+
+  recordDrainedCall(action: 'redirected' | 'closed'): void {
+    this.callsDrained.inc({ action });
+  }
+
+  // ---- CallObserver ---------------------------------------------------------------------
+
+  callStarted(): void {
+    this.callsStarted.inc();
+  }
+
+  sessionReady(_call: Call, setupMs: number): void {
+    this.callSetup.observe(setupMs / 1000);
+  }
+
+  assistantAudioStarted(_call: Call, _responseId: string, latencyMs: number | undefined): void {
+    if (latencyMs !== undefined) this.responseLatency.observe(latencyMs / 1000);
+  }
+
+  bargeIn(_call: Call, cuts: PlaybackCut[]): void {
+    this.bargeIns.inc();
+    let truncated = 0;
+    for (const cut of cuts) if (cut.playedMs > 0) truncated++;
+    if (truncated > 0) this.truncations.inc(truncated);
+  }
+
+  responseDone(_call: Call, _responseId: string, _status: string, usage: RealtimeUsage | undefined): void {
+    if (!usage) return;
+    this.addTokens('input_text', usage.input_token_details?.text_tokens);
+    this.addTokens('input_audio', usage.input_token_details?.audio_tokens);
+    this.addTokens('input_cached', usage.input_token_details?.cached_tokens);
+    this.addTokens('output_text', usage.output_token_details?.text_tokens);
+    this.addTokens('output_audio', usage.output_token_details?.audio_tokens);
+  }
+
+  openAiError(_call: Call, code: string): void {
+    if (!this.errorCodes.has(code) && this.errorCodes.size < MAX_ERROR_CODES) this.errorCodes.add(code);
+    this.openAiErrors.inc({ code: this.errorCodes.has(code) ? code : 'other' });
+  }
+
+  openAiReconnect(): void {
+    this.openAiReconnects.inc();
+  }
+
+  callEnded(call: Call, reason: CallEndReason): void {
+    this.callsEnded.inc({ outcome: reason });
+    if (call.endedAt !== undefined) this.callDuration.observe((call.endedAt - (call.startedAt ?? call.connectedAt)) / 1000);
+    const t = call.traffic;
+    this.endedTraffic.framesFromCaller += t.framesFromCaller;
+    this.endedTraffic.bytesFromCaller += t.bytesFromCaller;
+    this.endedTraffic.framesToCaller += t.framesToCaller;
+    this.endedTraffic.bytesToCaller += t.bytesToCaller;
+  }
+
+  private addTokens(kind: string, count: number | undefined): void {
+    if (count && count > 0) this.tokens.inc({ kind }, count);
+  }
+
+  /** Ended calls plus live ones. A call leaves the registry just before its callEnded event, in the same tick. */
+  private totalTraffic(): Traffic {
+    const total = { ...this.endedTraffic };
+    for (const call of this.calls.all()) {
+      total.framesFromCaller += call.traffic.framesFromCaller;
+      total.bytesFromCaller += call.traffic.bytesFromCaller;
+      total.framesToCaller += call.traffic.framesToCaller;
+      total.bytesToCaller += call.traffic.bytesToCaller;
+    }
+    return total;
+  }
+}

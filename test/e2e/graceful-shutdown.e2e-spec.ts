@@ -1,0 +1,131 @@
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { FakeTwilioCall, mulawTone, RealtimeSimulator } from '@app/simulators';
+import { TEST_OPENAI_KEY } from '../support/gateway-harness';
+
+const ROOT = resolve(__dirname, '../..') + '/';
+const MAIN = `${ROOT}dist/apps/voice-gateway/apps/voice-gateway/src/main.js`;
+
+/** The real deployable, `node dist/.../main.js`, as its own process. */
+interface GatewayProcess {
+  child: ChildProcess;
+  httpUrl: string;
+  port: number;
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function waitFor(condition: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+const status = (url: string) => fetch(url).then((r) => r.status, () => 0);
+
+describe('the built gateway process on SIGTERM', () => {
+  let simulator: RealtimeSimulator;
+  let gateway: GatewayProcess | undefined;
+
+  beforeAll(async () => {
+    // One build of the deployable (the same `nest build` the Dockerfile runs).
+    const build = spawnSync(process.execPath, [`${ROOT}node_modules/@nestjs/cli/bin/nest.js`, 'build'], { cwd: ROOT, encoding: 'utf8' });
+    if (build.status !== 0 || !existsSync(MAIN)) throw new Error(`nest build failed:\n${build.stdout}\n${build.stderr}`);
+    simulator = await RealtimeSimulator.start({ apiKey: TEST_OPENAI_KEY, autoRespond: false });
+  }, 180_000);
+
+  afterAll(async () => {
+    await simulator?.close();
+  });
+
+  afterEach(async () => {
+    if (gateway && gateway.child.exitCode === null && gateway.child.signalCode === null) {
+      gateway.child.kill('SIGKILL');
+      await gateway.exited;
+    }
+    gateway = undefined;
+  });
+
+  async function startProcess(env: Record<string, string> = {}): Promise<GatewayProcess> {
+    const port = await freePort();
+    const child = spawn(process.execPath, [MAIN], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: 'test',
+        PORT: String(port),
+        OPENAI_API_KEY: TEST_OPENAI_KEY,
+        OPENAI_REALTIME_URL: simulator.url,
+        ASSISTANT_GREETING: '',
+        LOG_LEVEL: 'info',
+        LOG_FORMAT: 'json',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
+    const httpUrl = `http://127.0.0.1:${port}`;
+    const started: GatewayProcess = { child, httpUrl, port, output: () => output, exited };
+    await waitFor(async () => child.exitCode !== null || (await status(`${httpUrl}/readyz`)) === 200, 30_000, 'the gateway to be ready');
+    if (child.exitCode !== null) throw new Error(`gateway exited at start:\n${output}`);
+    return started;
+  }
+
+  it('turns not-ready at once, keeps a live call flowing until the caller hangs up, then exits 0', async () => {
+    gateway = await startProcess({ DRAIN_TIMEOUT_S: '60' });
+    const call = new FakeTwilioCall({ url: `ws://127.0.0.1:${gateway.port}/media-stream` });
+    await call.connect();
+    const session = await simulator.nextSession(0);
+    await session.waitForClientEvent('session.update');
+
+    gateway.child.kill('SIGTERM');
+    const signalledAt = Date.now();
+    await waitFor(async () => (await status(`${gateway!.httpUrl}/readyz`)) === 503, 5000, 'readiness to turn 503');
+    expect(Date.now() - signalledAt).toBeLessThan(5000);
+    expect(await status(`${gateway.httpUrl}/healthz`)).toBe(200);
+    const twiml = await (await fetch(`${gateway.httpUrl}/incoming-call`, { method: 'POST', body: new URLSearchParams({ CallSid: 'CA1' }) })).text();
+    expect(twiml).toMatch(/<Say>[^<]+<\/Say><Hangup\/>/);
+    expect(twiml).not.toContain('<Connect>');
+
+    // The live call keeps flowing both ways while the process drains.
+    const heard = session.inputAudio().length;
+    await call.waitUntil(() => session.inputAudio().length >= heard + 160 * 25, 5000, 'caller audio after SIGTERM');
+    await session.respond({ audio: mulawTone(300, 300) }).finished;
+    await call.waitForAudio(8 * 300);
+    expect(call.isOpen).toBe(true);
+    expect(gateway.child.exitCode).toBeNull();
+
+    const hungUpAt = Date.now();
+    call.hangUp();
+    const exit = await gateway.exited;
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(Date.now() - hungUpAt).toBeLessThan(10_000);
+    expect(session.inputAudio().equals(call.sentAudio())).toBe(true);
+    expect(gateway.output()).toContain('draining');
+  }, 60_000);
+
+  it('exits 0 promptly on SIGTERM with no live calls', async () => {
+    gateway = await startProcess();
+    const signalledAt = Date.now();
+    gateway.child.kill('SIGTERM');
+    expect(await gateway.exited).toEqual({ code: 0, signal: null });
+    expect(Date.now() - signalledAt).toBeLessThan(10_000);
+  }, 60_000);
+});

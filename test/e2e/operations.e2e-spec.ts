@@ -1,0 +1,173 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { CallDrainService } from '@app/operations';
+import { FakeTwilioRestApi, mulawSilence, mulawTone } from '@app/simulators';
+import { GatewayHarness, startGateway } from '../support/gateway-harness';
+import { metricValue, scrape } from '../support/prometheus';
+
+const TWILIO_SID = 'AC' + '0123456789abcdef'.repeat(2);
+const TWILIO_TOKEN = 'twilio-auth-token-0123456789';
+
+const incomingCall = (gateway: GatewayHarness) => gateway.postWebhook('/incoming-call', { CallSid: 'CA77', From: '+15550001111' });
+
+describe('operations: health, metrics, admission and drain', () => {
+  let gateway: GatewayHarness | undefined;
+  let twilioApi: FakeTwilioRestApi | undefined;
+  afterEach(async () => {
+    await gateway?.close();
+    await twilioApi?.close();
+    gateway = undefined;
+    twilioApi = undefined;
+  });
+
+  it('moves /metrics as a call runs: active up then down, set-up time, bytes each way, a barge-in, tokens, outcome', async () => {
+    gateway = await startGateway({ ASSISTANT_GREETING: '' }, { autoRespond: false });
+    const before = await scrape(gateway.httpUrl);
+    expect(metricValue(before, 'voice_gateway_calls_active')).toBe(0);
+    expect(metricValue(before, 'nodejs_eventloop_lag_seconds')).toBeGreaterThanOrEqual(0);
+
+    const call = gateway.newCall();
+    await call.connect();
+    const session = await gateway.simulator.nextSession(0);
+    await session.waitForClientEvent('session.update');
+    await call.waitUntil(() => call.sentAudio().length >= 160 * 5, 5000, 'caller audio');
+    // A 4 s reply plays on the phone in real time; wait until the caller has heard part of it.
+    session.respond({ audio: mulawTone(4000, 300) });
+    await call.waitUntil(() => call.echoedMarks.length >= 2, 5000, 'part of the reply to be heard');
+    const during = await scrape(gateway.httpUrl);
+    expect(metricValue(during, 'voice_gateway_calls_active')).toBe(1);
+    expect(metricValue(during, 'voice_gateway_calls_started_total')).toBe(1);
+    expect(metricValue(during, 'voice_gateway_call_setup_seconds_count')).toBe(1);
+    expect(metricValue(during, 'voice_gateway_media_bytes_total', { direction: 'inbound' })).toBeGreaterThan(0);
+    expect(metricValue(during, 'voice_gateway_media_bytes_total', { direction: 'outbound' })).toBeGreaterThan(0);
+
+    // The caller talks over it: one barge-in, one truncation; the answer to their turn gives a latency.
+    session.startSpeech();
+    await session.waitForClientEvent('conversation.item.truncate');
+    session.stopSpeech({ respond: false });
+    const heard = call.receivedAudio().length;
+    await session.respond({ audio: mulawTone(200, 300) }).finished;
+    await call.waitForAudio(heard + 8 * 200);
+    call.hangUp();
+    await session.waitForClose();
+
+    let after = '';
+    for (const deadline = Date.now() + 5000; Date.now() < deadline; ) {
+      after = await scrape(gateway.httpUrl);
+      if (metricValue(after, 'voice_gateway_calls_active') === 0) break;
+    }
+    expect(metricValue(after, 'voice_gateway_calls_active')).toBe(0);
+    expect(metricValue(after, 'voice_gateway_calls_total', { outcome: 'caller-hung-up' })).toBe(1);
+    expect(metricValue(after, 'voice_gateway_call_duration_seconds_count')).toBe(1);
+    expect(metricValue(after, 'voice_gateway_barge_ins_total')).toBe(1);
+    expect(metricValue(after, 'voice_gateway_truncations_total')).toBe(1);
+    expect(metricValue(after, 'voice_gateway_response_latency_seconds_count')).toBeGreaterThanOrEqual(1);
+    expect(metricValue(after, 'voice_gateway_openai_tokens_total', { kind: 'output_audio' })).toBeGreaterThan(0);
+    expect(metricValue(after, 'voice_gateway_openai_tokens_total', { kind: 'input_text' })).toBeGreaterThan(0);
+    expect(metricValue(after, 'voice_gateway_openai_reconnects_total')).toBe(0);
+    // Exact byte counts each way, carried over from the ended call.
+    expect(metricValue(after, 'voice_gateway_media_bytes_total', { direction: 'inbound' })).toBe(call.sentAudio().length);
+    expect(metricValue(after, 'voice_gateway_media_bytes_total', { direction: 'outbound' })).toBe(call.receivedAudio().length);
+    expect(metricValue(after, 'voice_gateway_media_frames_total', { direction: 'inbound' })).toBe(call.sentAudio().length / 160);
+  });
+
+  it('counts OpenAI errors by code', async () => {
+    gateway = await startGateway({ ASSISTANT_GREETING: '' }, { autoRespond: false });
+    const call = gateway.newCall();
+    await call.connect();
+    const session = await gateway.simulator.nextSession(0);
+    await session.waitForClientEvent('session.update');
+    // (A server_error would make the call reconnect; these stay on the same session.)
+    session.sendError('invalid_request_error', 'rate_limit_exceeded', 'Slow down.');
+    session.sendError('invalid_request_error', 'rate_limit_exceeded', 'Slow down.');
+    let text = '';
+    for (const deadline = Date.now() + 3000; Date.now() < deadline; ) {
+      text = await scrape(gateway.httpUrl);
+      if (metricValue(text, 'voice_gateway_openai_errors_total', { code: 'rate_limit_exceeded' }) === 2) break;
+    }
+    expect(metricValue(text, 'voice_gateway_openai_errors_total', { code: 'rate_limit_exceeded' })).toBe(2);
+  });
+
+  it('reports liveness and readiness, and at MAX_CONCURRENT_CALLS refuses politely until a call ends', async () => {
+    gateway = await startGateway({ MAX_CONCURRENT_CALLS: '1', CALL_REFUSED_MESSAGE: 'All lines are busy.' }, { autoRespond: false });
+    expect((await fetch(`${gateway.httpUrl}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${gateway.httpUrl}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ok', info: { calls: { status: 'up', active: 0, max: 1 } } });
+
+    const call = gateway.newCall();
+    await call.connect();
+    await gateway.simulator.nextSession(0);
+    const full = await fetch(`${gateway.httpUrl}/readyz`);
+    expect(full.status).toBe(503);
+    expect(await full.json()).toMatchObject({ status: 'error', error: { calls: { status: 'down', reason: 'at-capacity' } } });
+    expect(await (await incomingCall(gateway)).text()).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?><Response><Say>All lines are busy.</Say><Hangup/></Response>',
+    );
+    expect((await fetch(`${gateway.httpUrl}/healthz`)).status).toBe(200);
+
+    call.hangUp();
+    await call.waitForClose();
+    for (const deadline = Date.now() + 3000; Date.now() < deadline; ) {
+      if ((await fetch(`${gateway.httpUrl}/readyz`)).status === 200) break;
+    }
+    expect((await fetch(`${gateway.httpUrl}/readyz`)).status).toBe(200);
+    expect(await (await incomingCall(gateway)).text()).toContain('<Connect><Stream');
+    expect(metricValue(await scrape(gateway.httpUrl), 'voice_gateway_calls_refused_total', { reason: 'at-capacity' })).toBe(1);
+  });
+
+  it('drains: not ready and refusing at once, the live call keeps flowing, then a goodbye via Twilio at the timeout', async () => {
+    twilioApi = await FakeTwilioRestApi.start();
+    gateway = await startGateway(
+      {
+        DRAIN_TIMEOUT_S: '1',
+        ASSISTANT_GREETING: '',
+        TWILIO_ACCOUNT_SID: TWILIO_SID,
+        TWILIO_AUTH_TOKEN: TWILIO_TOKEN,
+        TWILIO_API_BASE_URL: twilioApi.baseUrl,
+        DRAIN_GOODBYE_MESSAGE: 'We are closing now. Goodbye.',
+      },
+      { autoRespond: false },
+    );
+    const call = gateway.newCall();
+    await call.connect();
+    const session = await gateway.simulator.nextSession(0);
+    await session.waitForClientEvent('session.update');
+
+    const drainStarted = Date.now();
+    const drained = gateway.app.get(CallDrainService).drain();
+    expect((await fetch(`${gateway.httpUrl}/readyz`)).status).toBe(503);
+    expect((await fetch(`${gateway.httpUrl}/healthz`)).status).toBe(200);
+    const refused = await (await incomingCall(gateway)).text();
+    expect(refused).toContain('<Say>Sorry, we cannot take your call right now.');
+    expect(refused).not.toContain('<Connect>');
+
+    // The live call still flows both ways while draining.
+    const heardBefore = session.inputAudio().length;
+    await call.waitUntil(() => session.inputAudio().length >= heardBefore + 160 * 10, 3000, 'caller audio during the drain');
+    await session.respond({ audio: mulawTone(200, 300) }).finished;
+    await call.waitForAudio(8 * 200);
+
+    const redirect = await twilioApi.waitForRequest((r) => r.path.endsWith(`/Calls/${call.callSid}.json`), 5000);
+    expect(Date.now() - drainStarted).toBeGreaterThanOrEqual(900);
+    expect(redirect.form.Twiml).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?><Response><Say>We are closing now. Goodbye.</Say><Hangup/></Response>',
+    );
+    expect(call.isOpen).toBe(true);
+    call.hangUp(); // what Twilio does once it follows the redirect
+    await drained;
+    const metrics = await scrape(gateway.httpUrl);
+    expect(metricValue(metrics, 'voice_gateway_calls_drained_total', { action: 'redirected' })).toBe(1);
+    expect(metricValue(metrics, 'voice_gateway_calls_refused_total', { reason: 'draining' })).toBe(1);
+    expect(metricValue(metrics, 'voice_gateway_calls_active')).toBe(0);
+  });
+
+  it('without Twilio credentials, closes the remaining streams when the drain timeout passes', async () => {
+    gateway = await startGateway({ DRAIN_TIMEOUT_S: '0.5' }, { autoRespond: false });
+    const call = gateway.newCall();
+    await call.connect();
+    await gateway.simulator.nextSession(0);
+    await gateway.app.get(CallDrainService).drain();
+    expect(await call.waitForClose()).toBe(1001);
+    expect(metricValue(await scrape(gateway.httpUrl), 'voice_gateway_calls_drained_total', { action: 'closed' })).toBe(1);
+  });
+});
