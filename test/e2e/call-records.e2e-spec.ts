@@ -248,9 +248,12 @@ describe('call records without DATABASE_URL (embedded SQLite)', () => {
   });
 
   it('stores records in a file under DATA_DIR with nothing else installed, and describes the API in OpenAPI', async () => {
-    gateway = await startGateway({ ASSISTANT_GREETING: 'Greet.', API_KEYS: API_KEY, DATABASE_URL: undefined, DATA_DIR: dataDir }, { speak: () => mulawTone(300, 300) });
+    gateway = await startGateway(
+      { ASSISTANT_GREETING: 'Greet.', API_KEYS: API_KEY, DATABASE_URL: undefined, DATA_DIR: dataDir, ASSISTANT_PROFILES: JSON.stringify({ support: { numbers: ['+15550002222'] } }) },
+      { speak: () => mulawTone(300, 300) },
+    );
     const callSid = 'CA' + 'e2e3'.padEnd(32, '0');
-    const call = gateway.newCall({ callSid, customParameters: { From: '+15550001111', To: '+15550002222', Profile: 'support' } });
+    const call = gateway.newCall({ callSid, customParameters: { From: '+15550001111', To: '+15550002222' } });
     await call.connect();
     await call.waitForAudio(8 * 300, 5000);
     await call.waitForPlaybackEnd(5000);

@@ -83,11 +83,22 @@ describe('the web console', () => {
     expect((await token(gateway, API_KEY)).status).toBe(200);
   });
 
+  it('with Twilio signatures on, refuses console tokens (and so unsigned media streams) unless API_KEYS is set and presented', async () => {
+    gateway = await startGateway({ TWILIO_AUTH_TOKEN: 'twilio-auth-token-0123456789' });
+    expect(((await fetch(`${gateway.httpUrl}/console/settings`).then((r) => r.json())) as { requireApiKey: boolean }).requireApiKey).toBe(true);
+    const refused = await token(gateway);
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { message: string }).message).toContain('set API_KEYS');
+    const unsigned = gateway.newCall({ headers: {} });
+    await expect(unsigned.connect()).rejects.toThrow(/403/);
+    expect(gateway.simulator.sessions).toHaveLength(0);
+  });
+
   it('streams a live call: the call list with caller and state, both sides of the transcript, barge-ins and keys', async () => {
-    gateway = await startGateway({ ASSISTANT_GREETING: '' });
+    gateway = await startGateway({ ASSISTANT_GREETING: '', ASSISTANT_PROFILES: JSON.stringify({ support: { numbers: ['+15550000000'] } }) });
     const feed = await openFeed(gateway, ((await (await token(gateway)).json()) as { token: string }).token);
     sockets.push(feed.socket);
-    const call = gateway.newCall({ customParameters: { From: '+15557654321', To: '+15550000000', Profile: 'support' } });
+    const call = gateway.newCall({ customParameters: { From: '+15557654321', To: '+15550000000' } });
     await call.connect();
     const session = await gateway.simulator.nextSession(0);
     await session.waitForClientEvent('session.update');

@@ -56,7 +56,14 @@ export class CallRecorder implements OnModuleInit, OnApplicationShutdown {
       callStarted: (call) => {
         if (!call.callSid) return;
         const builder = new CallRecordBuilder(
-          { callSid: call.callSid, streamSid: call.streamSid, customParameters: { ...call.customParameters }, startedAt: call.startedAt ?? Date.now() },
+          {
+            callSid: call.callSid,
+            streamSid: call.streamSid,
+            customParameters: { ...call.customParameters },
+            profile: call.profile,
+            direction: call.direction,
+            startedAt: call.startedAt ?? Date.now(),
+          },
           this.config.tokenPrices,
         );
         this.live.set(call, builder);

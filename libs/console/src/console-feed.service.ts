@@ -1,5 +1,6 @@
 import { Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Call, CallEvents, CallObserver, CallRegistry, PlaybackCut } from '@app/orchestration';
+import { BENIGN_OPENAI_ERROR_CODES } from '@app/realtime';
 import type WebSocket from 'ws';
 
 export type ConsoleEntryKind = 'started' | 'caller' | 'assistant' | 'barge-in' | 'dtmf' | 'error' | 'ended';
@@ -33,8 +34,6 @@ interface CallView {
 }
 
 const MAX_ENTRIES_PER_CALL = 200;
-/** Errors OpenAI sends during normal turn-taking races (the call treats them as benign too). */
-const BENIGN_OPENAI_ERRORS = new Set(['response_cancel_not_active', 'conversation_already_has_active_response']);
 const RECENT_ENDED_CALLS = 20;
 const SUMMARY_INTERVAL_MS = 1000;
 /** A console that cannot keep up is dropped rather than buffered without bound. */
@@ -127,7 +126,7 @@ export class ConsoleFeed implements CallObserver, OnModuleInit, OnApplicationShu
   }
 
   openAiError(call: Call, code: string, message: string | undefined): void {
-    if (BENIGN_OPENAI_ERRORS.has(code)) return;
+    if (BENIGN_OPENAI_ERROR_CODES.has(code)) return;
     this.addFor(call, 'error', `${code}${message ? `: ${message}` : ''}`);
   }
 
@@ -174,7 +173,7 @@ export class ConsoleFeed implements CallObserver, OnModuleInit, OnApplicationShu
       callSid: view.callSid,
       from: call.from,
       to: call.to,
-      profile: call.customParameters.Profile ?? call.customParameters.profile ?? 'default',
+      profile: call.profile,
       state,
       startedAt,
       durationMs: (view.endedAt ?? Date.now()) - startedAt,

@@ -9,7 +9,7 @@ import { ConsoleTokenService } from './console-token.service';
 /**
  * Serves the console page and its scripts, and issues console tokens. Everything answers 404 when
  * the console is disabled. The page itself holds no data; tokens (and so the live feed and the
- * softphone) need the API key whenever API_KEYS is configured.
+ * softphone) need the API key whenever API_KEYS is configured or Twilio signatures are checked.
  */
 @Controller('console')
 export class ConsoleController {
@@ -57,7 +57,9 @@ export class ConsoleController {
   token(@Req() request: Request): { token: string; expiresAt: number } {
     this.ensureEnabled();
     if (this.config.requireApiKey && !this.apiKeys.isValid(request.headers.authorization)) {
-      throw new UnauthorizedException('A valid API key is required (Authorization: Bearer <key>)');
+      throw new UnauthorizedException(
+        'A valid API key is required (Authorization: Bearer <key>); with Twilio signatures on, set API_KEYS to use the console',
+      );
     }
     return this.tokens.issue();
   }

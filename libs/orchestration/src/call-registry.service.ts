@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { Call } from './call/call';
 
-/** The calls this process is serving right now. */
+/** The calls (media streams) this process is serving right now. */
 @Injectable()
 export class CallRegistry {
   private readonly calls = new Set<Call>();
+  private emptyWaiters: Array<() => void> = [];
 
   add(call: Call): void {
     this.calls.add(call);
@@ -12,6 +13,11 @@ export class CallRegistry {
 
   remove(call: Call): void {
     this.calls.delete(call);
+    if (this.calls.size === 0 && this.emptyWaiters.length > 0) {
+      const waiters = this.emptyWaiters;
+      this.emptyWaiters = [];
+      for (const wake of waiters) wake();
+    }
   }
 
   get size(): number {
@@ -20,5 +26,24 @@ export class CallRegistry {
 
   all(): Call[] {
     return [...this.calls];
+  }
+
+  /**
+   * Resolves true once no stream is left (including ones that never sent `start`), false when
+   * `timeoutMs` passes first.
+   */
+  waitUntilEmpty(timeoutMs: number): Promise<boolean> {
+    if (this.calls.size === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.emptyWaiters = this.emptyWaiters.filter((w) => w !== wake);
+        resolve(false);
+      }, timeoutMs);
+      this.emptyWaiters.push(wake);
+    });
   }
 }

@@ -92,3 +92,9 @@ export type RealtimeServerEvent =
   | { type: 'error'; error: RealtimeErrorDetail };
 
 export type RealtimeServerEventType = RealtimeServerEvent['type'];
+
+/** OpenAI errors that are expected during normal turn-taking races, not failures. */
+export const BENIGN_OPENAI_ERROR_CODES: ReadonlySet<string> = new Set([
+  'response_cancel_not_active',
+  'conversation_already_has_active_response',
+]);

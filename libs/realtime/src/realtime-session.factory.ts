@@ -5,7 +5,6 @@ import { RealtimeSession, RealtimeSessionListener } from './realtime-session';
 
 export interface NewRealtimeSession {
   model: string;
-  preReadyBufferMs: number;
 }
 
 /** Makes one RealtimeSession per call, pointed at the configured endpoint. */
@@ -18,7 +17,6 @@ export class RealtimeSessionFactory {
       {
         url: this.endpoint.urlFor(options.model),
         apiKey: this.endpoint.apiKey,
-        preReadyBufferMs: options.preReadyBufferMs,
       },
       listener,
       logger,

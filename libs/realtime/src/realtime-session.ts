@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import WebSocket, { RawData } from 'ws';
-import { PreReadyAudioBuffer } from './pre-ready-audio-buffer';
 import { RealtimeClientEvent, RealtimeServerEvent, RealtimeSessionConfig } from './realtime-events';
 
 export interface RealtimeSessionOptions {
@@ -8,8 +7,6 @@ export interface RealtimeSessionOptions {
   url: string;
   /** Sent as `Authorization: Bearer`; omitted for the embedded simulator. */
   apiKey?: string;
-  /** Caller audio held before the session is configured, in milliseconds of µ-law. */
-  preReadyBufferMs: number;
   /** How long a close may take before the socket is terminated. */
   closeTimeoutMs?: number;
 }
@@ -28,6 +25,11 @@ export interface RealtimeSessionListener {
   /** The session accepted our configuration (`session.updated`); buffered audio has been flushed. */
   onSessionReady(): void;
   onServerEvent(event: RealtimeServerEvent): void;
+  /**
+   * The session was lost mid-call and reconnect number `attempt` is starting (resilient sessions
+   * only): a response in flight will never finish.
+   */
+  onSessionReconnecting?(attempt: number): void;
   /** Called exactly once, whoever closed the socket. */
   onSessionClosed(info: RealtimeCloseInfo): void;
 }
@@ -47,15 +49,12 @@ export class RealtimeSession {
   private closeTimer?: NodeJS.Timeout;
   private lastError?: Error;
   private sessionConfig?: RealtimeSessionConfig;
-  private readonly preReadyAudio: PreReadyAudioBuffer;
 
   constructor(
     private readonly options: RealtimeSessionOptions,
     private readonly listener: RealtimeSessionListener,
     private readonly logger: Logger,
-  ) {
-    this.preReadyAudio = new PreReadyAudioBuffer(options.preReadyBufferMs * 8);
-  }
+  ) {}
 
   get isReady(): boolean {
     return this.ready;
@@ -90,13 +89,12 @@ export class RealtimeSession {
     if (this.socket?.readyState === OPEN) this.send({ type: 'session.update', session: config });
   }
 
-  /** Appends caller audio, or holds it until the session is configured. Hot path: no parsing. */
+  /**
+   * Appends caller audio once the session is configured (before that it would be read as PCM 24 kHz;
+   * the owner holds audio until `onSessionReady`). Hot path: no parsing, no serialisation.
+   */
   appendAudio(base64Audio: string): void {
-    if (this.ready) {
-      this.sendRaw('{"type":"input_audio_buffer.append","audio":"' + base64Audio + '"}');
-    } else if (!this.closed) {
-      this.preReadyAudio.push(base64Audio);
-    }
+    if (this.ready) this.sendRaw('{"type":"input_audio_buffer.append","audio":"' + base64Audio + '"}');
   }
 
   send(event: RealtimeClientEvent): void {
@@ -155,16 +153,12 @@ export class RealtimeSession {
 
   private becomeReady(): void {
     this.ready = true;
-    const held = this.preReadyAudio;
-    if (held.overflowBytes > 0) {
-      this.logger.warn({ droppedMs: held.overflowBytes / 8 }, 'OpenAI session was slow to start; oldest caller audio was dropped');
-    }
-    for (const frame of held.drain()) this.appendAudio(frame);
     this.listener.onSessionReady();
   }
 
   private handleSocketError(error: Error): void {
-    this.lastError = error;
+    // Keep the first cause: a refused handshake ("HTTP 401") is followed by an abort error.
+    this.lastError ??= error;
     if (!this.closingLocally) this.logger.warn({ err: { message: error.message } }, 'OpenAI Realtime socket error');
   }
 
@@ -177,7 +171,6 @@ export class RealtimeSession {
     this.closed = true;
     this.ready = false;
     if (this.closeTimer) clearTimeout(this.closeTimer);
-    this.preReadyAudio.drain();
     try {
       this.listener.onSessionClosed(info);
     } catch (error) {

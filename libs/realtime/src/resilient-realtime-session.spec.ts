@@ -46,9 +46,8 @@ const OPTIONS: ResilienceOptions = { connectTimeoutMs: 1000, connectAttempts: 2,
 
 function setup(options: Partial<ResilienceOptions> = {}) {
   const raws: FakeRaw[] = [];
-  const owner = { ready: 0, events: [] as RealtimeServerEvent[], closed: [] as RealtimeCloseInfo[] };
+  const owner = { ready: 0, events: [] as RealtimeServerEvent[], closed: [] as RealtimeCloseInfo[], reconnecting: [] as number[] };
   const gaveUp: string[] = [];
-  const reconnects: number[] = [];
   const session = new ResilientRealtimeSession(
     { ...OPTIONS, ...options },
     {
@@ -58,18 +57,18 @@ function setup(options: Partial<ResilienceOptions> = {}) {
         return raw as unknown as RealtimeSession;
       },
       giveUp: async (reason) => void gaveUp.push(reason),
-      reconnecting: (attempt) => void reconnects.push(attempt),
     },
     {
       onSessionReady: () => void owner.ready++,
       onServerEvent: (e) => void owner.events.push(e),
       onSessionClosed: (info) => void owner.closed.push(info),
+      onSessionReconnecting: (attempt) => void owner.reconnecting.push(attempt),
     },
     pino({ level: 'silent' }),
   );
   session.configure(CONFIG);
   session.connect();
-  return { session, raws, owner, gaveUp, reconnects };
+  return { session, raws, owner, gaveUp };
 }
 
 const frame = (n: number) => Buffer.alloc(160, n).toString('base64'); // 20 ms
@@ -143,13 +142,13 @@ describe('ResilientRealtimeSession', () => {
   });
 
   it('gives up after the bounded reconnects, calls the fallback first, then reports the close once', async () => {
-    const { raws, owner, gaveUp, reconnects } = setup({ maxReconnects: 1 });
+    const { raws, owner, gaveUp } = setup({ maxReconnects: 1 });
     raws[0].ready();
     raws[0].drop();
     raws[1].ready();
     raws[1].drop();
     expect(raws).toHaveLength(2);
-    expect(reconnects).toEqual([1]);
+    expect(owner.reconnecting).toEqual([1]);
     expect(gaveUp).toHaveLength(1);
     expect(owner.closed).toEqual([]);
     await vi.advanceTimersByTimeAsync(0);

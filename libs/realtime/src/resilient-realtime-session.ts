@@ -36,8 +36,6 @@ export interface ResilienceHooks {
    * only then is the owner told that the session closed.
    */
   giveUp(reason: string): Promise<void>;
-  /** A working session was lost and reconnect number `attempt` of this call is starting. */
-  reconnecting?(attempt: number, reason: string): void;
 }
 
 interface Turn {
@@ -257,7 +255,7 @@ export class ResilientRealtimeSession implements RealtimeConversation {
       if (this.reconnects >= this.options.maxReconnects) return this.giveUp(`OpenAI session lost (${why}) after ${this.reconnects} reconnects`);
       this.reconnects++;
       this.logger.warn({ reason: why, reconnect: this.reconnects }, 'OpenAI session lost; reconnecting');
-      this.hooks.reconnecting?.(this.reconnects, why);
+      this.listener.onSessionReconnecting?.(this.reconnects);
       this.startAttempt();
       return;
     }

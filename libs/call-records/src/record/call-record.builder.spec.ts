@@ -5,7 +5,7 @@ const PRICES = { inputText: 4, inputAudio: 32, cachedInput: 0.4, outputText: 16,
 const T0 = Date.parse('2026-11-24T10:00:00.000Z');
 
 function builder() {
-  return new CallRecordBuilder({ callSid: 'CA1', streamSid: 'MZ1', customParameters: { From: '+1555', To: '+1666', Profile: 'sales' }, startedAt: T0 }, PRICES);
+  return new CallRecordBuilder({ callSid: 'CA1', streamSid: 'MZ1', customParameters: { From: '+1555', To: '+1666' }, profile: 'sales', direction: 'inbound', startedAt: T0 }, PRICES);
 }
 
 describe('CallRecordBuilder', () => {

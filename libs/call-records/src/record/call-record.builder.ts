@@ -1,4 +1,5 @@
 import type { TokenPrices } from '@app/config';
+import { BENIGN_OPENAI_ERROR_CODES } from '@app/realtime';
 import type { RealtimeUsage } from '@app/realtime';
 import type { PlaybackCut, ToolCallEvent } from '@app/orchestration';
 import type { CallRecord, ToolCallRecord, TranscriptTurn } from './call-record';
@@ -8,11 +9,12 @@ export interface CallIdentity {
   callSid: string;
   streamSid?: string;
   customParameters: Record<string, string>;
+  /** The assistant profile the call ran with. */
+  profile: string;
+  direction: 'inbound' | 'outbound';
   startedAt: number;
 }
 
-/** Turn-taking races OpenAI reports as errors; never the reason a call failed. */
-const BENIGN_OPENAI_ERRORS = new Set(['response_cancel_not_active', 'conversation_already_has_active_response']);
 
 interface AssistantTurn {
   turn: TranscriptTurn;
@@ -116,7 +118,7 @@ export class CallRecordBuilder {
   }
 
   openAiError(code: string, message: string | undefined): void {
-    if (BENIGN_OPENAI_ERRORS.has(code)) return;
+    if (BENIGN_OPENAI_ERROR_CODES.has(code)) return;
     this.lastError = { code, ...(message ? { message } : {}) };
   }
 
@@ -139,10 +141,10 @@ export class CallRecordBuilder {
     return {
       callSid: identity.callSid,
       ...(identity.streamSid ? { streamSid: identity.streamSid } : {}),
-      direction: /^outbound/i.test(params.Direction ?? '') ? 'outbound' : 'inbound',
+      direction: identity.direction,
       ...(params.From ? { from: params.From } : {}),
       ...(params.To ? { to: params.To } : {}),
-      assistantProfile: params.Profile || 'default',
+      assistantProfile: identity.profile,
       status: ended ? 'completed' : 'in-progress',
       startedAt: iso(identity.startedAt),
       ...(ended ? { endedAt: iso(this.endedAt!), durationMs: this.endedAt! - identity.startedAt, endReason: this.endReason } : {}),

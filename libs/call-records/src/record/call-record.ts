@@ -5,7 +5,7 @@ export interface CallRecord {
   direction: 'inbound' | 'outbound';
   from?: string;
   to?: string;
-  /** Assistant profile the call ran with (the stream's `Profile` parameter, else "default"). */
+  /** Assistant profile the call ran with (chosen by the dialled number or the outbound request). */
   assistantProfile: string;
   /** `in-progress` for a checkpoint of a live call, `completed` once the call has ended. */
   status: 'in-progress' | 'completed';

@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { operationsConfig } from '@app/config';
 import type { OperationsConfig } from '@app/config';
-import { Call, CallEvents, CallRegistry } from '@app/orchestration';
+import { Call, CallRegistry } from '@app/orchestration';
 import { TwilioRestClient } from '@app/telephony';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import twilio from 'twilio';
@@ -25,7 +25,6 @@ export class CallDrainService implements BeforeApplicationShutdown {
   constructor(
     private readonly admission: GatewayAdmission,
     private readonly calls: CallRegistry,
-    private readonly events: CallEvents,
     private readonly twilioApi: TwilioRestClient,
     private readonly metrics: GatewayMetrics,
     @Inject(operationsConfig.KEY) private readonly config: OperationsConfig,
@@ -46,14 +45,14 @@ export class CallDrainService implements BeforeApplicationShutdown {
     this.admission.startDraining();
     const timeoutMs = this.config.drainTimeoutMs;
     this.logger.info({ liveCalls: this.calls.size, timeoutMs }, 'draining: refusing new calls, waiting for live calls to end');
-    if (await this.waitForNoCalls(timeoutMs)) {
+    if (await this.calls.waitUntilEmpty(timeoutMs)) {
       this.logger.info('drained: no live calls');
       return;
     }
     const remaining = this.calls.all();
     this.logger.warn({ liveCalls: remaining.length }, 'drain timeout passed; saying goodbye to the remaining callers');
     await Promise.all(remaining.map((call) => this.sayGoodbye(call)));
-    if (!(await this.waitForNoCalls(GOODBYE_GRACE_MS))) {
+    if (!(await this.calls.waitUntilEmpty(GOODBYE_GRACE_MS))) {
       for (const call of this.calls.all()) call.end('server-shutdown', 1001);
     }
     this.logger.info('drained');
@@ -78,23 +77,5 @@ export class CallDrainService implements BeforeApplicationShutdown {
     }
     this.metrics.recordDrainedCall('closed');
     call.end('server-shutdown', 1001);
-  }
-
-  /** Resolves true once no call is live, false when `timeoutMs` passes first. */
-  private waitForNoCalls(timeoutMs: number): Promise<boolean> {
-    if (this.calls.size === 0) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const finish = (drained: boolean) => {
-        clearTimeout(timer);
-        unsubscribe();
-        resolve(drained);
-      };
-      const timer = setTimeout(() => finish(false), timeoutMs);
-      const unsubscribe = this.events.subscribe({
-        callEnded: () => {
-          if (this.calls.size === 0) finish(true);
-        },
-      });
-    });
   }
 }

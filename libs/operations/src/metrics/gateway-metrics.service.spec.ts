@@ -70,7 +70,7 @@ describe('GatewayMetrics', () => {
 
   it('stops observing calls once the module is destroyed', async () => {
     const { events, metrics } = setUp();
-    metrics.onModuleDestroy();
+    metrics.onApplicationShutdown();
     events.emit('callStarted', fakeCall());
     expect(await value(metrics, 'voice_gateway_calls_started_total')).toBe(0);
   });

@@ -1,4 +1,4 @@
-import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Call, CallEndReason, CallEvents, CallObserver, CallRegistry, PlaybackCut } from '@app/orchestration';
 import type { RealtimeUsage } from '@app/realtime';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -16,7 +16,7 @@ type RefusalReason = 'draining' | 'at-capacity' | (string & {});
  * One registry per application instance, so several apps in one process never collide.
  */
 @Injectable()
-export class GatewayMetrics implements CallObserver, OnModuleInit, OnModuleDestroy {
+export class GatewayMetrics implements CallObserver, OnModuleInit, OnApplicationShutdown {
   readonly registry = new Registry();
   /** Traffic of calls that have ended; live calls are added at scrape time. */
   private readonly endedTraffic: Traffic = { framesFromCaller: 0, bytesFromCaller: 0, framesToCaller: 0, bytesToCaller: 0 };
@@ -137,7 +137,8 @@ export class GatewayMetrics implements CallObserver, OnModuleInit, OnModuleDestr
     this.unsubscribe = this.events.subscribe(this);
   }
 
-  onModuleDestroy(): void {
+  // Not onModuleDestroy: that runs before the SIGTERM drain, whose calls must still be counted.
+  onApplicationShutdown(): void {
     this.unsubscribe?.();
   }
 

@@ -29,7 +29,7 @@ export class CallFactory {
   ) {}
 
   create(stream: TwilioMediaStream, logger: Logger, onEnded: (call: Call) => void): Call {
-    const sessionOptions = { model: this.openAi.model, preReadyBufferMs: this.assistant.preReadyBufferMs };
+    const sessionOptions = { model: this.openAi.model };
     const call: Call = new Call({
       stream,
       resolveSettings: (start, started) => this.resolveSettings(start, started),
@@ -49,7 +49,6 @@ export class CallFactory {
             giveUp: async () => {
               if (call.state === 'active') await this.fallback.takeOver(call.callSid, callLogger);
             },
-            reconnecting: (attempt) => this.events.emit('openAiReconnect', call, attempt),
           },
           listener,
           callLogger,
@@ -63,6 +62,8 @@ export class CallFactory {
     const { agent, tools } = this.abilities.create(call, { profile: profile.name, tools: profile.tools, parameters: profile.parameters });
     call.log.info({ profile: profile.name, tools: tools.map((t) => t.name) }, 'assistant chosen');
     return {
+      profile: profile.name,
+      direction: profile.direction,
       session: buildSessionConfig({
         model: this.openAi.model,
         voice: profile.voice,

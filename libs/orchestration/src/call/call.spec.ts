@@ -557,6 +557,19 @@ describe('Call', () => {
       ]);
     });
 
+    it('on an OpenAI reconnect, forgets the lost response: the agent stops waiting, its stragglers are dropped', () => {
+      const { calls } = withAgent();
+      h.call.onStreamStart(START);
+      server(h.call, created('r1'));
+      h.call.onSessionReconnecting(1);
+      expect(h.call.responseActive).toBe(false);
+      expect(calls).toContainEqual(['done', 'r1']);
+      expect(h.events).toContainEqual(['openAiReconnect', 1]);
+      h.actions.length = 0;
+      server(h.call, delta('r1', 'i1', 100));
+      expect(h.actions).toEqual([]);
+    });
+
     it('tells the agent whether a response is running and whether it sent audio', () => {
       withAgent();
       h.call.onStreamStart(START);

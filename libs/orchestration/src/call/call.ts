@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { MediaStreamListener, MediaStreamStart, MediaStreamViolation, TwilioMediaStream } from '@app/telephony';
+import { BENIGN_OPENAI_ERROR_CODES } from '@app/realtime';
 import type {
   RealtimeClientEvent,
   RealtimeCloseInfo,
@@ -23,6 +24,9 @@ export type CallEndReason =
 
 /** Per-call settings, fixed when the call starts. */
 export interface CallSettings {
+  /** The assistant profile the call runs with. */
+  profile?: string;
+  direction?: 'inbound' | 'outbound';
   session: RealtimeSessionConfig;
   /** Instructions for the assistant's first turn; empty: the caller speaks first. */
   greeting: string;
@@ -53,9 +57,6 @@ export interface CallDependencies {
 }
 
 const MAX_REMEMBERED_DISCARDS = 8;
-
-/** OpenAI errors that are expected during normal turn-taking races, not failures. */
-const BENIGN_OPENAI_ERRORS = new Set(['response_cancel_not_active', 'conversation_already_has_active_response']);
 
 /**
  * One phone call: bridges a Twilio media stream to an OpenAI Realtime session, tracks what the
@@ -101,6 +102,15 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
 
   get to(): string | undefined {
     return this.customParameters.To;
+  }
+
+  /** The assistant profile chosen at `start`. */
+  get profile(): string {
+    return this.settings?.profile ?? 'default';
+  }
+
+  get direction(): 'inbound' | 'outbound' {
+    return this.settings?.direction ?? 'inbound';
   }
 
   /** True while assistant audio sent to Twilio has not been heard yet. */
@@ -159,8 +169,8 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
     this.customParameters = start.customParameters;
     this.logger = this.deps.logger.child({ callSid: start.callSid, streamSid: start.streamSid });
     this.logger.info({ from: start.customParameters.From, to: start.customParameters.To }, 'call started');
-    this.deps.events.emit('callStarted', this);
     this.settings = this.deps.resolveSettings(start, this);
+    this.deps.events.emit('callStarted', this);
     this.session = this.deps.openSession(this, this.logger);
     this.session.configure(this.settings.session);
     this.session.connect();
@@ -247,6 +257,18 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
     }
   }
 
+  onSessionReconnecting(attempt: number): void {
+    const responseId = this.activeResponseId;
+    if (responseId !== undefined) {
+      // The lost session's response never sends response.done: drop its stragglers and let the
+      // agent stop waiting for it (tool results, keypad input, end/transfer).
+      this.discardResponse(responseId);
+      this.activeResponseId = undefined;
+      this.settings?.agent?.onResponseDone(responseId);
+    }
+    this.deps.events.emit('openAiReconnect', this, attempt);
+  }
+
   onSessionClosed(info: RealtimeCloseInfo): void {
     if (this.state === 'ended' || info.initiatedLocally) return;
     const failed = info.error !== undefined || (info.code !== 1000 && info.code !== 1001);
@@ -307,7 +329,7 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
 
   private handleOpenAiError(error: { code?: string | null; type?: string; message?: string }): void {
     const code = error?.code ?? error?.type ?? 'unknown';
-    if (BENIGN_OPENAI_ERRORS.has(code)) {
+    if (BENIGN_OPENAI_ERROR_CODES.has(code)) {
       this.logger.debug({ code }, 'OpenAI reported a benign race');
     } else {
       this.logger.warn({ code, message: error?.message }, 'OpenAI reported an error');

@@ -52,8 +52,9 @@ describe('AssistantProfiles', () => {
     const p = profiles({ reminders: { instructions: 'Remind {{name}}.' } }, outbound);
     outbound.remember('CA9', { profile: 'reminders', variables: { name: 'Ada' } });
     const first = p.resolve(start({ To: '+15553334444' }, 'CA9'));
-    expect(first).toMatchObject({ name: 'reminders', instructions: 'Remind Ada.', parameters: { To: '+15553334444', name: 'Ada' } });
-    expect(p.resolve(start({ To: '+15553334444' }, 'CA9')).name).toBe('default');
+    expect(first).toMatchObject({ name: 'reminders', direction: 'outbound', instructions: 'Remind Ada.', parameters: { To: '+15553334444', name: 'Ada' } });
+    const again = p.resolve(start({ To: '+15553334444' }, 'CA9'));
+    expect(again).toMatchObject({ name: 'default', direction: 'inbound' });
   });
 
   it('forgets outbound contexts that were never answered', () => {

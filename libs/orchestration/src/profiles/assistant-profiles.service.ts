@@ -10,6 +10,8 @@ export const DEFAULT_PROFILE = 'default';
 /** A profile with every field filled in and the call's variables interpolated. */
 export interface ResolvedProfile {
   name: string;
+  /** Outbound when the call was placed through POST /calls (its context was waiting for it). */
+  direction: 'inbound' | 'outbound';
   voice: string;
   instructions: string;
   greeting: string;
@@ -58,6 +60,7 @@ export class AssistantProfiles {
     if (profile.language) instructions += `\n\nAlways speak ${profile.language}, whatever language the caller uses, unless they ask you to switch.`;
     return {
       name,
+      direction: outbound ? 'outbound' : 'inbound',
       voice: profile.voice ?? this.assistant.voice,
       instructions,
       greeting: interpolate(profile.greeting ?? this.assistant.greeting, variables),

@@ -1,4 +1,4 @@
-import { Inject } from '@nestjs/common';
+import { Inject, Logger } from '@nestjs/common';
 import { OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
 import { resilienceConfig } from '@app/config';
 import type { ResilienceConfig } from '@app/config';
@@ -12,6 +12,8 @@ export const MEDIA_STREAM_PATH = '/media-stream';
 /** Accepts Twilio Media Stream sockets on the HTTP port and hands each to the call orchestration. */
 @WebSocketGateway({ path: MEDIA_STREAM_PATH })
 export class MediaStreamGateway implements OnGatewayConnection {
+  private readonly logger = new Logger(MediaStreamGateway.name);
+
   constructor(
     private readonly handler: MediaStreamHandler,
     @Inject(resilienceConfig.KEY) private readonly limits: ResilienceConfig,
@@ -19,6 +21,14 @@ export class MediaStreamGateway implements OnGatewayConnection {
 
   // Synchronous on purpose: Nest does not await it and Twilio sends `connected`/`start` at once.
   handleConnection(socket: WebSocket, request: IncomingMessage): void {
-    this.handler.acceptMediaStream(new TwilioMediaStream(socket, { startTimeoutMs: this.limits.mediaStreamStartTimeoutMs }), request);
+    const stream = new TwilioMediaStream(socket, {
+      startTimeoutMs: this.limits.mediaStreamStartTimeoutMs,
+      onListenerError: (error) => this.logger.error(`a media-stream frame handler failed; closing that stream: ${describe(error)}`),
+    });
+    this.handler.acceptMediaStream(stream, request);
   }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }

@@ -115,6 +115,21 @@ describe('TwilioMediaStream', () => {
     listener.heard.length = 0;
   };
 
+  it('contains a listener that throws: reports it, closes only this stream (1011), never rethrows', () => {
+    const failures: unknown[] = [];
+    const guarded = new FakeSocket();
+    const guardedStream = new TwilioMediaStream(guarded as unknown as WebSocket, { onListenerError: (error) => failures.push(error) });
+    class ThrowingListener extends RecordingListener {
+      override onStreamStart(): void {
+        throw new Error('bug in a listener');
+      }
+    }
+    guardedStream.setListener(new ThrowingListener());
+    expect(() => guarded.receive(startFrame())).not.toThrow();
+    expect(failures).toHaveLength(1);
+    expect(guarded.closes).toEqual([{ code: 1011, reason: 'internal error' }]);
+  });
+
   describe('inbound frames', () => {
     it('reports start with the call details', () => {
       socket.receive({ event: 'connected', protocol: 'Call', version: '1.0.0' });

@@ -19,6 +19,11 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 export interface TwilioMediaStreamOptions {
   /** Closes (1008) a socket that has not sent a valid `start` within this time. */
   startTimeoutMs?: number;
+  /**
+   * A listener threw while handling a frame (a bug). The stream reports it here and closes (1011)
+   * instead of letting the throw escape the socket listener and take the whole process down.
+   */
+  onListenerError?: (error: unknown) => void;
 }
 
 /** What a media stream reports to the call that owns it. Implementations must not throw. */
@@ -48,7 +53,14 @@ export class TwilioMediaStream {
   private terminateTimer?: NodeJS.Timeout;
 
   constructor(private readonly socket: WebSocket, options: TwilioMediaStreamOptions = {}) {
-    socket.on('message', (data: RawData, isBinary: boolean) => this.handleMessage(data, isBinary));
+    socket.on('message', (data: RawData, isBinary: boolean) => {
+      try {
+        this.handleMessage(data, isBinary);
+      } catch (error) {
+        options.onListenerError?.(error);
+        this.close(1011, 'internal error');
+      }
+    });
     socket.once('close', (code: number) => {
       this.cancelStartTimer();
       if (this.terminateTimer) clearTimeout(this.terminateTimer);
