@@ -51,6 +51,7 @@ describe('readEnvironment', () => {
   it('lets the real environment win over the defaults, converting numbers', () => {
     const env = readEnvironment({
       NODE_ENV: 'development',
+      OPENAI_API_KEY: REAL_LOOKING_KEY,
       PORT: '8080',
       LOG_LEVEL: 'warn',
       LOG_FORMAT: 'pretty',
@@ -154,6 +155,19 @@ describe('readEnvironment', () => {
       DTMF_WINDOW_MS: '-1',
     });
     expect(offending(error)).toEqual(['DTMF_WINDOW_MS', 'END_CALL_ENABLED', 'TOOL_TIMEOUT_MS', 'TRANSFER_PHONE_NUMBER', 'TWILIO_PHONE_NUMBER']);
+  });
+
+  it('requires OPENAI_API_KEY everywhere but local, which alone has the embedded simulator', () => {
+    expect(offending(problemsOf({ NODE_ENV: 'development' }))).toEqual(['OPENAI_API_KEY']);
+    expect(offending(problemsOf({ NODE_ENV: 'test' }))).toEqual(['OPENAI_API_KEY']);
+    expect(readEnvironment({ NODE_ENV: 'local' }).OPENAI_API_KEY).toBeUndefined();
+  });
+
+  it('names a bad ASSISTANT_PROFILES in the one start-up error, and reads an empty MAX_CONCURRENT_CALLS as unset', () => {
+    const error = problemsOf({ ASSISTANT_PROFILES: '{not json', PORT: 'x' });
+    expect(error.problems.some((p) => p.startsWith('ASSISTANT_PROFILES'))).toBe(true);
+    expect(error.problems.some((p) => p.startsWith('PORT'))).toBe(true);
+    expect(readEnvironment({ MAX_CONCURRENT_CALLS: '' }).MAX_CONCURRENT_CALLS).toBeUndefined();
   });
 
   it('refuses production without TWILIO_AUTH_TOKEN unless validation is switched off explicitly', () => {

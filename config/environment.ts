@@ -15,6 +15,7 @@ import {
 } from 'class-validator';
 import { DEPLOYMENT_ENVIRONMENTS, ENVIRONMENT_DEFAULTS } from './environment-defaults';
 import type { DeploymentEnvironment } from './environment-defaults';
+import { parseAssistantProfiles } from './assistant-profiles';
 import { parseTokenPrices } from './token-prices';
 
 /**
@@ -38,9 +39,10 @@ export class EnvironmentVariables {
   @Matches(/^[^?#]*[^/?#]$/, { message: 'PUBLIC_URL must be a base URL without a trailing slash, query or fragment' })
   PUBLIC_URL?: string;
 
-  @ValidateIf((env: EnvironmentVariables) => env.NODE_ENV === 'production' || env.OPENAI_API_KEY !== undefined)
+  // Only `local` has the embedded simulator to fall back on.
+  @ValidateIf((env: EnvironmentVariables) => env.NODE_ENV !== 'local' || env.OPENAI_API_KEY !== undefined)
   @IsString()
-  @MinLength(20, { message: 'OPENAI_API_KEY is required in production and must be a real key (20+ characters)' })
+  @MinLength(20, { message: 'OPENAI_API_KEY is required outside local (which alone runs the embedded simulator) and must be a real key (20+ characters)' })
   OPENAI_API_KEY?: string;
 
   @IsUrl({ protocols: ['wss', 'ws'], require_tld: false, require_protocol: true })
@@ -241,6 +243,7 @@ function isUnsetWhenEmpty(key: string): boolean {
     key === 'DATABASE_URL' ||
     key === 'FALLBACK_PHONE_NUMBER' ||
     key === 'TWILIO_VALIDATE_SIGNATURES' ||
+    key === 'MAX_CONCURRENT_CALLS' ||
     key.startsWith('CALL_RECORD_WEBHOOK_') ||
     /_(KEY|KEYS|SID|TOKEN)$/.test(key)
   );
@@ -263,6 +266,11 @@ export function readEnvironment(source: NodeJS.ProcessEnv = process.env): Enviro
     } catch (error) {
       problems.push((error as Error).message);
     }
+  }
+  try {
+    parseAssistantProfiles(env.ASSISTANT_PROFILES);
+  } catch (error) {
+    problems.push((error as Error).message);
   }
   if (env.NODE_ENV === 'production' && !env.TWILIO_AUTH_TOKEN && env.TWILIO_VALIDATE_SIGNATURES !== 'false' && !errors.some((e) => e.property === 'TWILIO_VALIDATE_SIGNATURES')) {
     problems.push(

@@ -238,6 +238,8 @@ describe('agent abilities (tools, call control, keypad, outbound calls, profiles
         To: '+15553334444',
         From: '+15550009999',
         Url: `${gateway!.httpUrl}/incoming-call`,
+        StatusCallback: `${gateway!.httpUrl}/twilio/call-status`,
+        StatusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
         MachineDetection: 'Enable',
       });
 

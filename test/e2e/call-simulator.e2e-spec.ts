@@ -14,7 +14,9 @@ describe('the call simulator against a running gateway', () => {
   });
 
   it('signs like Twilio, barges in, presses keys, and reports both transcripts and the figures', async () => {
-    gateway = await startGateway({ TWILIO_AUTH_TOKEN: AUTH_TOKEN }, spokenVoiceBehaviour());
+    // With Twilio signatures on, the console feed (the transcripts) needs an API key.
+    const apiKey = 'console-api-key-0123456789';
+    gateway = await startGateway({ TWILIO_AUTH_TOKEN: AUTH_TOKEN, API_KEYS: apiKey }, spokenVoiceBehaviour());
     const server = gateway.app.getHttpServer();
     const webhooks: Array<{ req: IncomingMessage; body: string }> = [];
     const upgrades: IncomingMessage[] = [];
@@ -31,6 +33,7 @@ describe('the call simulator against a running gateway', () => {
       gatewayUrl: gateway.httpUrl,
       utterance: loadVoiceAsset(CALLER_UTTERANCE.file),
       authToken: AUTH_TOKEN,
+      apiKey,
       bargeInAtMs: 1000,
       dtmf: [{ digit: '4', atMs: 200 }],
       progress: (line) => progress.push(line),

@@ -85,11 +85,6 @@ export class ConsoleFeed implements CallObserver, OnModuleInit, OnApplicationShu
     return [...this.ended, ...this.liveViews()].map((v) => this.summary(v));
   }
 
-  /** A call's transcript so far (live or recently ended). */
-  entries(callSid: string): ConsoleEntry[] | undefined {
-    return [...this.views.values(), ...this.ended].find((v) => v.callSid === callSid)?.entries;
-  }
-
   // ---- call events ----------------------------------------------------------------------
 
   callStarted(call: Call): void {

@@ -88,11 +88,6 @@ export class ResilientRealtimeSession implements RealtimeConversation {
     this.held = new PreReadyAudioBuffer(options.holdAudioMs * 8);
   }
 
-  /** Session losses recovered from so far. */
-  get reconnectCount(): number {
-    return this.reconnects;
-  }
-
   configure(config: RealtimeSessionConfig): void {
     this.config = config;
     this.inner?.configure(config);

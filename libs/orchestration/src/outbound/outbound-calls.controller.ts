@@ -53,7 +53,14 @@ export class OutboundCallsController {
     const base = this.app.publicUrl ?? baseUrlFromHeaders(request.headers, request.secure);
     let placed: { sid: string; status: string };
     try {
-      placed = await this.twilio.createCall({ to: body.to, from, url: `${base}/incoming-call`, machineDetection: body.machineDetection });
+      placed = await this.twilio.createCall({
+        to: body.to,
+        from,
+        url: `${base}/incoming-call`,
+        // Twilio's status callback (handled by the call records) reconciles the call's timing.
+        statusCallback: `${base}/twilio/call-status`,
+        machineDetection: body.machineDetection,
+      });
     } catch (error) {
       this.logger.warn({ err: { message: (error as Error).message } }, 'Twilio refused the outbound call');
       throw new BadGatewayException(`Twilio refused the call: ${(error as Error).message}`);
