@@ -18,6 +18,7 @@ import { MEDIA_STREAM_PATH } from '@app/telephony';
 import { HealthController } from '../../libs/operations/src/health/health.controller';
 import { MetricsController } from '../../libs/operations/src/metrics/metrics.controller';
 import { IncomingCallController } from '../../libs/telephony/src/twiml/incoming-call.controller';
+import { TwilioCallStatusController } from '../../libs/call-records/src/api/twilio-call-status.controller';
 
 const ROOT = resolve(__dirname, '../..') + '/';
 const KUBE = join(ROOT, 'deploy/kubernetes');
@@ -169,8 +170,10 @@ describe('Kubernetes manifests', () => {
         expect(path.backend.service.name).toBe(service.metadata.name);
         expect([servicePort.name, servicePort.port]).toContain(path.backend.service.port.name ?? path.backend.service.port.number);
       }
-      // Exactly Twilio's two entry points are public, at the paths the app serves.
-      expect(paths.map((p: any) => p.path).sort()).toEqual([routeOf(IncomingCallController, 'incomingCallPost'), MEDIA_STREAM_PATH].sort());
+      // Exactly Twilio's entry points are public, at the paths the app serves: the voice webhook,
+      // the media stream and the call status callback.
+      const statusCallback = `/${Reflect.getMetadata(PATH_METADATA, TwilioCallStatusController)}${routeOf(TwilioCallStatusController, 'callStatus')}`;
+      expect(paths.map((p: any) => p.path).sort()).toEqual([routeOf(IncomingCallController, 'incomingCallPost'), MEDIA_STREAM_PATH, statusCallback].sort());
     });
 
     it('probes hit the app’s real /healthz and /readyz routes, and Prometheus its /metrics route', () => {
@@ -197,6 +200,9 @@ describe('Kubernetes manifests', () => {
       expect(secretRefs.find((r: any) => r.key === 'TWILIO_AUTH_TOKEN').optional).not.toBe(true);
       const env = readEnvironment({ ...configMap.data, OPENAI_API_KEY: `sk-${'x'.repeat(40)}`, TWILIO_AUTH_TOKEN: 'twilio-auth-token-0123456789' });
       expect(env.NODE_ENV).toBe('production');
+      // The root filesystem is read-only: the embedded record store must live on a mounted volume.
+      expect(container.securityContext.readOnlyRootFilesystem).toBe(true);
+      expect(container.volumeMounts.map((m: any) => m.mountPath)).toContain(env.DATA_DIR);
     });
 
     it('shutdown: a preStop pause, then a grace period longer than the drain timeout plus the goodbye', () => {
