@@ -48,3 +48,21 @@ export function summarize(record: CallRecord): CallRecordSummary {
   const { transcript, toolCalls, ...rest } = record;
   return { ...rest, turns: transcript.length, toolCallCount: toolCalls.length };
 }
+
+/**
+ * The indexed columns of a record row plus the JSON document, in the order both adapters' upserts
+ * take them: call_sid, revision, started_at, ended_at, from_number, to_number, end_reason, status, record.
+ */
+export function recordRowValues(record: CallRecord): Array<string | number | null> {
+  return [
+    record.callSid,
+    record.revision,
+    record.startedAt,
+    record.endedAt ?? null,
+    record.from ?? null,
+    record.to ?? null,
+    record.endReason ?? null,
+    record.status,
+    JSON.stringify(record),
+  ];
+}

@@ -1,7 +1,7 @@
 import { Pool, PoolClient } from 'pg';
 import type { CallRecord, TwilioCallStatus } from '../record/call-record';
 import { reconcileWithTwilio } from '../record/call-record';
-import { CallRecordPage, CallRecordQuery, CallRecordStore, summarize } from './call-record.store';
+import { CallRecordPage, CallRecordQuery, CallRecordStore, recordRowValues, summarize } from './call-record.store';
 import { MIGRATIONS } from './migrations';
 import { listConditions } from './sql-query';
 
@@ -50,17 +50,7 @@ export class PostgresCallRecordStore extends CallRecordStore {
          ended_at = EXCLUDED.ended_at, from_number = EXCLUDED.from_number, to_number = EXCLUDED.to_number,
          end_reason = EXCLUDED.end_reason, status = EXCLUDED.status, record = EXCLUDED.record, updated_at = now()
        WHERE call_records.revision < EXCLUDED.revision OR call_records.record IS NULL`,
-      [
-        record.callSid,
-        record.revision,
-        record.startedAt,
-        record.endedAt ?? null,
-        record.from ?? null,
-        record.to ?? null,
-        record.endReason ?? null,
-        record.status,
-        JSON.stringify(record),
-      ],
+      recordRowValues(record),
     );
   }
 

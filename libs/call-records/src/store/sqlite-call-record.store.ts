@@ -1,6 +1,6 @@
 import type { CallRecord, TwilioCallStatus } from '../record/call-record';
 import { reconcileWithTwilio } from '../record/call-record';
-import { CallRecordPage, CallRecordQuery, CallRecordStore, summarize } from './call-record.store';
+import { CallRecordPage, CallRecordQuery, CallRecordStore, recordRowValues, summarize } from './call-record.store';
 import { MIGRATIONS } from './migrations';
 import { listConditions } from './sql-query';
 import { SqliteWorkerClient } from './sqlite-worker';
@@ -41,18 +41,7 @@ export class SqliteCallRecordStore extends CallRecordStore {
   }
 
   async save(record: CallRecord): Promise<void> {
-    await this.db.run(SAVE, [
-      record.callSid,
-      record.revision,
-      record.startedAt,
-      record.endedAt ?? null,
-      record.from ?? null,
-      record.to ?? null,
-      record.endReason ?? null,
-      record.status,
-      JSON.stringify(record),
-      new Date().toISOString(),
-    ]);
+    await this.db.run(SAVE, [...recordRowValues(record), new Date().toISOString()]);
   }
 
   async saveTwilioStatus(callSid: string, status: TwilioCallStatus): Promise<void> {
