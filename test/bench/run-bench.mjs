@@ -1,0 +1,298 @@
+// Load benchmark: `npm run bench -- --calls 200 [--duration 30] [--batch-ms 100] ...`
+// Runs the floor (a bare relay, floor-relay.mjs) and the built gateway one after the other under
+// identical load, each against its own echoing fake OpenAI (its own process), with the fake Twilio
+// callers in worker threads of this process. Prints a table with the gateway's figures as ratios
+// to the floor measured in the same run, and one `BENCH_JSON {...}` line. Not part of `npm test`.
+import { fork } from 'node:child_process';
+import { readFileSync, existsSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
+import { merge, newHistogram, nowUs, percentileMs } from './shared.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const GATEWAY_MAIN = join(root, 'dist/apps/voice-gateway/apps/voice-gateway/src/main.js');
+const CLOCK_TICKS_PER_SECOND = 100; // getconf CLK_TCK on Linux
+
+const { values: options } = parseArgs({
+  options: {
+    calls: { type: 'string', default: '50' },
+    duration: { type: 'string', default: '20' },
+    'batch-ms': { type: 'string', default: '100' },
+    'ramp': { type: 'string' },
+    'warmup': { type: 'string', default: '3' },
+    workers: { type: 'string', default: '2' },
+    targets: { type: 'string', default: 'floor,gateway' },
+    'cpu-prof': { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (options.help) {
+  console.log(`npm run bench -- [--calls 50] [--duration 20 (s measured)] [--batch-ms 100 (echo batch)] [--ramp s]
+                  [--warmup 3 (s)] [--workers 2 (caller threads)] [--targets floor,gateway] [--cpu-prof]`);
+  process.exit(0);
+}
+const calls = Number(options.calls);
+const durationS = Number(options.duration);
+const batchMs = Number(options['batch-ms']);
+const rampS = options.ramp !== undefined ? Number(options.ramp) : Math.max(3, calls / 50);
+const warmupS = Number(options.warmup);
+const workerCount = Math.max(1, Math.min(Number(options.workers), calls));
+const targets = options.targets.split(',');
+const FRAME_MS = 20;
+if (batchMs % FRAME_MS !== 0) throw new Error('--batch-ms must be a multiple of 20');
+if (targets.includes('gateway') && !existsSync(GATEWAY_MAIN)) throw new Error(`build the gateway first (npm run build): ${GATEWAY_MAIN} is missing`);
+
+function freePort() {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port, child, timeoutMs = 20000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited with code ${child.exitCode}`);
+    const ok = await new Promise((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => (socket.destroy(), resolve(true)));
+      socket.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await sleep(100);
+  }
+  throw new Error(`server did not listen on ${port}`);
+}
+
+function nextMessage(emitter, type, timeoutMs = 10000) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${type} message within ${timeoutMs} ms`)), timeoutMs);
+    const onMessage = (message) => {
+      if (message?.type !== type) return;
+      clearTimeout(timer);
+      emitter.off('message', onMessage);
+      resolve(message);
+    };
+    emitter.on('message', onMessage);
+  });
+}
+
+/** utime + stime of a process in milliseconds, from /proc/<pid>/stat. */
+function cpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+function rssBytes(pid) {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(match[1]) * 1024;
+}
+
+async function startServer(target, port, openAiUrl) {
+  const env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    PORT: String(port),
+    NODE_ENV: 'production',
+    OPENAI_API_KEY: 'sk-bench-0000000000000000000000',
+    OPENAI_REALTIME_URL: openAiUrl,
+    LOG_LEVEL: 'warn',
+  };
+  const execArgv = ['--require', join(here, 'probe.cjs')];
+  if (options['cpu-prof']) execArgv.push('--cpu-prof', `--cpu-prof-dir=${join(root, 'tmp', 'bench-profiles')}`, `--cpu-prof-name=${target}-${calls}-${Date.now()}.cpuprofile`);
+  const script = target === 'floor' ? join(here, 'floor-relay.mjs') : GATEWAY_MAIN;
+  const child = fork(script, [], { env, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+  await waitForPort(port, child);
+  return child;
+}
+
+async function probe(child) {
+  const reply = nextMessage(child, 'probe');
+  child.send({ type: 'probe-read' });
+  return reply;
+}
+
+async function runTarget(target) {
+  const fake = fork(join(here, 'echo-openai.mjs'), [], {
+    env: { ...process.env, BENCH_BATCH_FRAMES: String(batchMs / FRAME_MS) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    serialization: 'advanced',
+  });
+  const { port: fakePort } = await nextMessage(fake, 'listening');
+  const port = await freePort();
+  const server = await startServer(target, port, `ws://127.0.0.1:${fakePort}/v1/realtime`);
+  await sleep(1000);
+  const idle = await probe(server);
+  const baselineRss = rssBytes(server.pid);
+
+  const workers = [];
+  const perWorker = Math.ceil(calls / workerCount);
+  for (let w = 0; w < workerCount; w++) {
+    const firstCall = w * perWorker;
+    const callCount = Math.min(perWorker, calls - firstCall);
+    if (callCount <= 0) break;
+    workers.push(new Worker(join(here, 'caller-worker.mjs'), { workerData: { url: `ws://127.0.0.1:${port}/media-stream`, firstCall, callCount, rampMs: rampS * 1000, frameMs: FRAME_MS } }));
+  }
+  const status = async () => {
+    const replies = await Promise.all(workers.map((worker) => { const r = nextMessage(worker, 'status'); worker.postMessage({ type: 'status' }); return r; }));
+    return replies.reduce((sum, r) => ({ connected: sum.connected + r.connected, failed: sum.failed + r.failed, closedEarly: sum.closedEarly + r.closedEarly }), { connected: 0, failed: 0, closedEarly: 0 });
+  };
+  const rampDeadline = Date.now() + rampS * 1000 + 10000;
+  let connected = await status();
+  while (connected.connected + connected.failed < calls && Date.now() < rampDeadline) {
+    await sleep(250);
+    connected = await status();
+  }
+  await sleep(warmupS * 1000);
+
+  const windowStart = nowUs() + 50_000;
+  const windowEnd = windowStart + durationS * 1e6;
+  for (const worker of workers) worker.postMessage({ type: 'window', start: windowStart, end: windowEnd });
+  fake.send({ type: 'window', start: windowStart, end: windowEnd });
+  await sleep(50);
+  server.send({ type: 'probe-reset' });
+  const cpuStart = cpuMs(server.pid);
+  const rssSamples = [];
+  const handlesAtStart = (await probe(server)).handles;
+  for (let s = 0; s < durationS; s++) {
+    await sleep(1000);
+    rssSamples.push(rssBytes(server.pid));
+  }
+  const cpuEnd = cpuMs(server.pid);
+  const loaded = await probe(server);
+  await sleep(1500); // let stamped frames still in flight arrive
+
+  const workerReports = await Promise.all(workers.map((worker) => { const r = nextMessage(worker, 'report'); worker.postMessage({ type: 'report' }); return r; }));
+  const fakeReport = await (async () => { const r = nextMessage(fake, 'report'); fake.send({ type: 'report' }); return r; })();
+  const outbound = workerReports.reduce((h, r) => merge(h, r.outbound), newHistogram());
+  const totals = workerReports.reduce((sum, r) => {
+    for (const [key, value] of Object.entries(r.totals)) sum[key] = (sum[key] ?? 0) + value;
+    return sum;
+  }, {});
+  const statusAtEnd = await status();
+
+  for (const worker of workers) worker.postMessage({ type: 'hangup' });
+  await Promise.all(workers.map((worker) => new Promise((resolve) => worker.once('exit', resolve))));
+  await sleep(2000);
+  const afterHangUp = await probe(server);
+  server.kill('SIGTERM');
+  fake.disconnect();
+  await new Promise((resolve) => (server.exitCode !== null ? resolve() : server.once('exit', resolve)));
+
+  const callSeconds = statusAtEnd.connected * durationS;
+  const meanRss = rssSamples.reduce((a, b) => a + b, 0) / rssSamples.length;
+  return {
+    target,
+    calls: statusAtEnd.connected,
+    failed: statusAtEnd.failed,
+    closedEarly: statusAtEnd.closedEarly,
+    framesIn: totals.framesSentInWindow,
+    framesInLost: totals.framesSentInWindow - fakeReport.inbound.n,
+    framesOut: fakeReport.deltasSentInWindow,
+    framesOutLost: fakeReport.deltasSentInWindow - outbound.n,
+    marksEchoed: totals.marksEchoed,
+    inP50: percentileMs(fakeReport.inbound, 50),
+    inP99: percentileMs(fakeReport.inbound, 99),
+    inMax: fakeReport.inbound.max / 1000,
+    outP50: percentileMs(outbound, 50),
+    outP99: percentileMs(outbound, 99),
+    outMax: outbound.max / 1000,
+    cpuMsPerCallSecond: (cpuEnd - cpuStart) / callSeconds,
+    cpuCorePercent: ((cpuEnd - cpuStart) / (durationS * 1000)) * 100,
+    rssPerCallKB: (meanRss - baselineRss) / 1024 / Math.max(1, statusAtEnd.connected),
+    rssGrowthKB: (rssSamples[rssSamples.length - 1] - rssSamples[0]) / 1024,
+    rssMB: meanRss / 1048576,
+    loopDelayP50: loaded.loopDelayMs.p50,
+    loopDelayP99: loaded.loopDelayMs.p99,
+    loopDelayMax: loaded.loopDelayMs.max,
+    handlesIdle: idle.handles,
+    handlesAtStart,
+    handlesAtEnd: loaded.handles,
+    handlesAfterHangUp: afterHangUp.handles,
+  };
+}
+
+const ROWS = [
+  ['calls connected', 'calls', 0],
+  ['frames in (caller->OpenAI)', 'framesIn', 0],
+  ['  lost', 'framesInLost', 0],
+  ['frames out (OpenAI->caller)', 'framesOut', 0],
+  ['  lost', 'framesOutLost', 0],
+  ['marks echoed', 'marksEchoed', 0],
+  ['latency in p50 ms', 'inP50', 2, true],
+  ['latency in p99 ms', 'inP99', 2, true],
+  ['latency in max ms', 'inMax', 1],
+  ['latency out p50 ms', 'outP50', 2, true],
+  ['latency out p99 ms', 'outP99', 2, true],
+  ['latency out max ms', 'outMax', 1],
+  ['CPU ms per call-second', 'cpuMsPerCallSecond', 3, true],
+  ['CPU % of a core', 'cpuCorePercent', 1],
+  ['RSS MB', 'rssMB', 1],
+  ['RSS KB per call', 'rssPerCallKB', 1],
+  ['RSS growth over run KB', 'rssGrowthKB', 0],
+  ['event-loop lag p50 ms', 'loopDelayP50', 2, true],
+  ['event-loop lag p99 ms', 'loopDelayP99', 2, true],
+  ['event-loop lag max ms', 'loopDelayMax', 1],
+  ['handles idle/start/end/after', null, 0],
+];
+
+function printTable(results) {
+  const byTarget = Object.fromEntries(results.map((r) => [r.target, r]));
+  const columns = results.map((r) => r.target);
+  const hasRatio = byTarget.floor && byTarget.gateway;
+  const header = ['metric', ...columns, ...(hasRatio ? ['gateway/floor'] : [])];
+  const lines = [header];
+  for (const [label, key, digits, ratio] of ROWS) {
+    if (key === null) {
+      lines.push([label, ...results.map((r) => `${r.handlesIdle}/${r.handlesAtStart}/${r.handlesAtEnd}/${r.handlesAfterHangUp}`)]);
+      continue;
+    }
+    const cells = results.map((r) => (Number.isFinite(r[key]) ? r[key].toFixed(digits) : String(r[key])));
+    if (hasRatio) cells.push(ratio ? (byTarget.gateway[key] / byTarget.floor[key]).toFixed(2) : '');
+    lines.push([label, ...cells]);
+  }
+  const widths = header.map((_, i) => Math.max(...lines.map((line) => String(line[i] ?? '').length)));
+  for (const line of lines) console.log(line.map((cell, i) => (i === 0 ? String(cell ?? '').padEnd(widths[i]) : String(cell ?? '').padStart(widths[i]))).join('  '));
+}
+
+function verdicts(results) {
+  const floor = results.find((r) => r.target === 'floor');
+  const gateway = results.find((r) => r.target === 'gateway');
+  if (!gateway) return {};
+  const checks = {
+    allConnected: gateway.calls === calls && gateway.closedEarly === 0,
+    noFrameLost: gateway.framesInLost === 0 && gateway.framesOutLost === 0,
+    rssPerCallUnder150KB: gateway.rssPerCallKB <= 150,
+  };
+  if (floor) {
+    checks.cpuWithin115 = gateway.cpuMsPerCallSecond <= 1.15 * floor.cpuMsPerCallSecond;
+    checks.p99InWithin130 = gateway.inP99 <= 1.3 * floor.inP99;
+    checks.p99OutWithin130 = gateway.outP99 <= 1.3 * floor.outP99;
+  }
+  return checks;
+}
+
+console.log(`bench: ${calls} calls, ${durationS} s measured after ${rampS} s ramp + ${warmupS} s warm-up, echo every ${batchMs} ms, ${workerCount} caller threads, node ${process.version}`);
+const results = [];
+for (const target of targets) {
+  console.log(`running ${target}...`);
+  results.push(await runTarget(target));
+}
+printTable(results);
+const checks = verdicts(results);
+for (const [name, ok] of Object.entries(checks)) console.log(`${ok ? 'PASS' : 'FAIL'} ${name}`);
+const round = (value) => (typeof value === 'number' ? Math.round(value * 1000) / 1000 : value);
+console.log('BENCH_JSON ' + JSON.stringify({
+  at: new Date().toISOString(),
+  options: { calls, durationS, batchMs, rampS, warmupS, workers: workerCount },
+  machine: { cpus: (await import('node:os')).cpus().length, loadavg: (await import('node:os')).loadavg().map(round), node: process.version },
+  results: results.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v)]))),
+  checks,
+}));
