@@ -27,13 +27,15 @@ const { values: options } = parseArgs({
     'warmup': { type: 'string', default: '3' },
     workers: { type: 'string', default: '2' },
     targets: { type: 'string', default: 'floor,gateway' },
+    rounds: { type: 'string', default: '1' },
     'cpu-prof': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 if (options.help) {
   console.log(`npm run bench -- [--calls 50] [--duration 20 (s measured)] [--batch-ms 100 (echo batch)] [--ramp s]
-                  [--warmup 3 (s)] [--workers 2 (caller threads)] [--targets floor,gateway] [--cpu-prof]`);
+                  [--warmup 3 (s)] [--workers 2 (caller threads)] [--targets floor,gateway] [--rounds 1 (alternate the targets this many times;
+                  figures are pooled per target)] [--cpu-prof]`);
   process.exit(0);
 }
 const calls = Number(options.calls);
@@ -43,6 +45,7 @@ const rampS = options.ramp !== undefined ? Number(options.ramp) : Math.max(3, ca
 const warmupS = Number(options.warmup);
 const workerCount = Math.max(1, Math.min(Number(options.workers), calls));
 const targets = options.targets.split(',');
+const rounds = Math.max(1, Number(options.rounds));
 const FRAME_MS = 20;
 if (batchMs % FRAME_MS !== 0) throw new Error('--batch-ms must be a multiple of 20');
 if (targets.includes('gateway') && !existsSync(GATEWAY_MAIN)) throw new Error(`build the gateway first (npm run build): ${GATEWAY_MAIN} is missing`);
@@ -186,36 +189,48 @@ async function runTarget(target) {
   fake.disconnect();
   await new Promise((resolve) => (server.exitCode !== null ? resolve() : server.once('exit', resolve)));
 
-  const callSeconds = statusAtEnd.connected * durationS;
-  const meanRss = rssSamples.reduce((a, b) => a + b, 0) / rssSamples.length;
+  return { target, statusAtEnd, totals, fakeReport, outbound, cpu: cpuEnd - cpuStart, rssSamples, baselineRss, loaded, idle, handlesAtStart, afterHangUp };
+}
+
+/** Pools the rounds of one target: sums and merged histograms; worst case for the rest. */
+function summarise(target, runs) {
+  const sum = (pick) => runs.reduce((total, run) => total + pick(run), 0);
+  const worst = (pick) => Math.max(...runs.map(pick));
+  const inbound = runs.reduce((h, run) => merge(h, run.fakeReport.inbound), newHistogram());
+  const outbound = runs.reduce((h, run) => merge(h, run.outbound), newHistogram());
+  const connected = Math.min(...runs.map((run) => run.statusAtEnd.connected));
+  const callSeconds = sum((run) => run.statusAtEnd.connected * durationS);
+  const rssPerCall = (run) => (run.rssSamples.reduce((a, b) => a + b, 0) / run.rssSamples.length - run.baselineRss) / 1024 / Math.max(1, run.statusAtEnd.connected);
+  const last = runs[runs.length - 1];
   return {
     target,
-    calls: statusAtEnd.connected,
-    failed: statusAtEnd.failed,
-    closedEarly: statusAtEnd.closedEarly,
-    framesIn: totals.framesSentInWindow,
-    framesInLost: totals.framesSentInWindow - fakeReport.inbound.n,
-    framesOut: fakeReport.deltasSentInWindow,
-    framesOutLost: fakeReport.deltasSentInWindow - outbound.n,
-    marksEchoed: totals.marksEchoed,
-    inP50: percentileMs(fakeReport.inbound, 50),
-    inP99: percentileMs(fakeReport.inbound, 99),
-    inMax: fakeReport.inbound.max / 1000,
+    rounds: runs.length,
+    calls: connected,
+    failed: sum((run) => run.statusAtEnd.failed),
+    closedEarly: sum((run) => run.statusAtEnd.closedEarly),
+    framesIn: sum((run) => run.totals.framesSentInWindow),
+    framesInLost: sum((run) => run.totals.framesSentInWindow - run.fakeReport.inbound.n),
+    framesOut: sum((run) => run.fakeReport.deltasSentInWindow),
+    framesOutLost: sum((run) => run.fakeReport.deltasSentInWindow - run.outbound.n),
+    marksEchoed: sum((run) => run.totals.marksEchoed),
+    inP50: percentileMs(inbound, 50),
+    inP99: percentileMs(inbound, 99),
+    inMax: inbound.max / 1000,
     outP50: percentileMs(outbound, 50),
     outP99: percentileMs(outbound, 99),
     outMax: outbound.max / 1000,
-    cpuMsPerCallSecond: (cpuEnd - cpuStart) / callSeconds,
-    cpuCorePercent: ((cpuEnd - cpuStart) / (durationS * 1000)) * 100,
-    rssPerCallKB: (meanRss - baselineRss) / 1024 / Math.max(1, statusAtEnd.connected),
-    rssGrowthKB: (rssSamples[rssSamples.length - 1] - rssSamples[0]) / 1024,
-    rssMB: meanRss / 1048576,
-    loopDelayP50: loaded.loopDelayMs.p50,
-    loopDelayP99: loaded.loopDelayMs.p99,
-    loopDelayMax: loaded.loopDelayMs.max,
-    handlesIdle: idle.handles,
-    handlesAtStart,
-    handlesAtEnd: loaded.handles,
-    handlesAfterHangUp: afterHangUp.handles,
+    cpuMsPerCallSecond: sum((run) => run.cpu) / callSeconds,
+    cpuCorePercent: (sum((run) => run.cpu) / (runs.length * durationS * 1000)) * 100,
+    rssPerCallKB: worst(rssPerCall),
+    rssGrowthKB: worst((run) => (run.rssSamples[run.rssSamples.length - 1] - run.rssSamples[0]) / 1024),
+    rssMB: worst((run) => run.rssSamples.reduce((a, b) => a + b, 0) / run.rssSamples.length) / 1048576,
+    loopDelayP50: worst((run) => run.loaded.loopDelayMs.p50),
+    loopDelayP99: worst((run) => run.loaded.loopDelayMs.p99),
+    loopDelayMax: worst((run) => run.loaded.loopDelayMs.max),
+    handlesIdle: last.idle.handles,
+    handlesAtStart: last.handlesAtStart,
+    handlesAtEnd: last.loaded.handles,
+    handlesAfterHangUp: last.afterHangUp.handles,
   };
 }
 
@@ -279,19 +294,22 @@ function verdicts(results) {
   return checks;
 }
 
-console.log(`bench: ${calls} calls, ${durationS} s measured after ${rampS} s ramp + ${warmupS} s warm-up, echo every ${batchMs} ms, ${workerCount} caller threads, node ${process.version}`);
-const results = [];
-for (const target of targets) {
-  console.log(`running ${target}...`);
-  results.push(await runTarget(target));
+console.log(`bench: ${calls} calls, ${rounds} round(s) of ${durationS} s measured after ${rampS} s ramp + ${warmupS} s warm-up, echo every ${batchMs} ms, ${workerCount} caller threads, node ${process.version}`);
+const runs = Object.fromEntries(targets.map((target) => [target, []]));
+for (let round = 1; round <= rounds; round++) {
+  for (const target of round % 2 === 1 ? targets : [...targets].reverse()) {
+    console.log(`round ${round}/${rounds}: ${target}...`);
+    runs[target].push(await runTarget(target));
+  }
 }
+const results = targets.map((target) => summarise(target, runs[target]));
 printTable(results);
 const checks = verdicts(results);
 for (const [name, ok] of Object.entries(checks)) console.log(`${ok ? 'PASS' : 'FAIL'} ${name}`);
 const round = (value) => (typeof value === 'number' ? Math.round(value * 1000) / 1000 : value);
 console.log('BENCH_JSON ' + JSON.stringify({
   at: new Date().toISOString(),
-  options: { calls, durationS, batchMs, rampS, warmupS, workers: workerCount },
+  options: { calls, durationS, batchMs, rampS, warmupS, workers: workerCount, rounds },
   machine: { cpus: (await import('node:os')).cpus().length, loadavg: (await import('node:os')).loadavg().map(round), node: process.version },
   results: results.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v)]))),
   checks,
