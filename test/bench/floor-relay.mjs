@@ -51,3 +51,4 @@ wss.on('connection', (twilio) => {
   twilio.on('close', () => upstream?.close());
 });
 http.listen(port, '127.0.0.1');
+process.on('SIGTERM', () => process.exit(0));

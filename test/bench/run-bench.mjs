@@ -86,11 +86,17 @@ function nextMessage(emitter, type, timeoutMs = 10000) {
   });
 }
 
-/** utime + stime of a process in milliseconds, from /proc/<pid>/stat. */
-function cpuMs(pid) {
+/** utime and stime of a process in milliseconds, from /proc/<pid>/stat. */
+function cpuTimes(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  return { user: (Number(fields[11]) * 1000) / CLOCK_TICKS_PER_SECOND, system: (Number(fields[12]) * 1000) / CLOCK_TICKS_PER_SECOND };
+}
+
+/** Read and write system calls so far (/proc/<pid>/io), the bulk of a relay's CPU. */
+function syscalls(pid) {
+  const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+  return { reads: Number(/syscr: (\d+)/.exec(io)[1]), writes: Number(/syscw: (\d+)/.exec(io)[1]) };
 }
 
 function rssBytes(pid) {
@@ -161,14 +167,16 @@ async function runTarget(target) {
   fake.send({ type: 'window', start: windowStart, end: windowEnd });
   await sleep(50);
   server.send({ type: 'probe-reset' });
-  const cpuStart = cpuMs(server.pid);
+  const cpuStart = cpuTimes(server.pid);
+  const ioStart = syscalls(server.pid);
   const rssSamples = [];
   const handlesAtStart = (await probe(server)).handles;
   for (let s = 0; s < durationS; s++) {
     await sleep(1000);
     rssSamples.push(rssBytes(server.pid));
   }
-  const cpuEnd = cpuMs(server.pid);
+  const cpuEnd = cpuTimes(server.pid);
+  const ioEnd = syscalls(server.pid);
   const loaded = await probe(server);
   await sleep(1500); // let stamped frames still in flight arrive
 
@@ -189,7 +197,7 @@ async function runTarget(target) {
   fake.disconnect();
   await new Promise((resolve) => (server.exitCode !== null ? resolve() : server.once('exit', resolve)));
 
-  return { target, statusAtEnd, totals, fakeReport, outbound, cpu: cpuEnd - cpuStart, rssSamples, baselineRss, loaded, idle, handlesAtStart, afterHangUp };
+  return { target, statusAtEnd, totals, fakeReport, outbound, cpu: cpuEnd.user + cpuEnd.system - cpuStart.user - cpuStart.system, cpuSystem: cpuEnd.system - cpuStart.system, reads: ioEnd.reads - ioStart.reads, writes: ioEnd.writes - ioStart.writes, rssSamples, baselineRss, loaded, idle, handlesAtStart, afterHangUp };
 }
 
 /** Pools the rounds of one target: sums and merged histograms; worst case for the rest. */
@@ -220,6 +228,9 @@ function summarise(target, runs) {
     outP99: percentileMs(outbound, 99),
     outMax: outbound.max / 1000,
     cpuMsPerCallSecond: sum((run) => run.cpu) / callSeconds,
+    systemCpuMsPerCallSecond: sum((run) => run.cpuSystem) / callSeconds,
+    readsPerCallSecond: sum((run) => run.reads) / callSeconds,
+    writesPerCallSecond: sum((run) => run.writes) / callSeconds,
     cpuCorePercent: (sum((run) => run.cpu) / (runs.length * durationS * 1000)) * 100,
     rssPerCallKB: worst(rssPerCall),
     rssGrowthKB: worst((run) => (run.rssSamples[run.rssSamples.length - 1] - run.rssSamples[0]) / 1024),
@@ -248,7 +259,10 @@ const ROWS = [
   ['latency out p99 ms', 'outP99', 2, true],
   ['latency out max ms', 'outMax', 1],
   ['CPU ms per call-second', 'cpuMsPerCallSecond', 3, true],
+  ['  of which kernel', 'systemCpuMsPerCallSecond', 3, true],
   ['CPU % of a core', 'cpuCorePercent', 1],
+  ['read syscalls per call-second', 'readsPerCallSecond', 1, true],
+  ['write syscalls per call-second', 'writesPerCallSecond', 1, true],
   ['RSS MB', 'rssMB', 1],
   ['RSS KB per call', 'rssPerCallKB', 1],
   ['RSS growth over run KB', 'rssGrowthKB', 0],

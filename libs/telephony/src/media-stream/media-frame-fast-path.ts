@@ -31,3 +31,25 @@ export function matchMediaFrame(text: string, suffix: string): string | undefine
   if (!BASE64_THEN_QUOTE.test(text) || BASE64_THEN_QUOTE.lastIndex !== end + 1) return undefined;
   return text.slice(start, end);
 }
+
+const MARK_PREFIX = /\{"event":"mark","sequenceNumber":"\d{1,15}","streamSid":"/y;
+/** Mark names the gateway sends are short tokens: nothing to unescape. */
+const NAME_THEN_END = /[\w.:-]{1,128}"\}\}/y;
+
+/** What follows the stream SID in a mark echo of this stream: `MZ…","mark":{"name":"`. */
+export function markFrameInfix(streamSid: string): string {
+  return streamSid + '","mark":{"name":"';
+}
+
+/**
+ * The name in a mark echo for the stream whose infix is given (see markFrameInfix), or undefined
+ * when the text is not exactly Twilio's mark shape with a plain token name.
+ */
+export function matchMarkFrame(text: string, infix: string): string | undefined {
+  MARK_PREFIX.lastIndex = 0;
+  if (!MARK_PREFIX.test(text) || !text.startsWith(infix, MARK_PREFIX.lastIndex)) return undefined;
+  const start = MARK_PREFIX.lastIndex + infix.length;
+  NAME_THEN_END.lastIndex = start;
+  if (!NAME_THEN_END.test(text) || NAME_THEN_END.lastIndex !== text.length) return undefined;
+  return text.slice(start, text.length - 3);
+}

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import WebSocket, { RawData } from 'ws';
-import { matchMediaFrame, mediaFrameSuffix } from './media-frame-fast-path';
+import { markFrameInfix, matchMarkFrame, matchMediaFrame, mediaFrameSuffix } from './media-frame-fast-path';
 import { MediaStreamStart, TwilioInboundFrame } from './twilio-frames';
 
 /** Kinds of bad input a stream can receive; each is reported, dropped, and never thrown. */
@@ -37,7 +37,13 @@ export class TwilioMediaStream {
   private markPrefix = '';
   private clearMessage = '';
   private mediaSuffix = '';
+  private markInfix = '';
+  private tcp?: Socket | null;
   private writesCorked = false;
+  private readonly uncork = () => {
+    this.writesCorked = false;
+    this.tcp?.uncork();
+  };
 
   constructor(private readonly socket: WebSocket) {
     socket.on('message', (data: RawData, isBinary: boolean) => this.handleMessage(data, isBinary));
@@ -88,14 +94,12 @@ export class TwilioMediaStream {
    */
   private write(message: string): void {
     if (!this.writesCorked) {
-      const tcp = (this.socket as unknown as { _socket?: Socket | null })._socket;
+      // ws keeps the TCP socket in `_socket`; without it (never in practice) messages go out one by one.
+      const tcp = (this.tcp ??= (this.socket as unknown as { _socket?: Socket | null })._socket);
       if (tcp) {
         this.writesCorked = true;
         tcp.cork();
-        process.nextTick(() => {
-          this.writesCorked = false;
-          tcp.uncork();
-        });
+        process.nextTick(this.uncork);
       }
     }
     this.socket.send(message);
@@ -109,6 +113,8 @@ export class TwilioMediaStream {
     if (this.streamSid !== undefined) {
       const payload = matchMediaFrame(text, this.mediaSuffix);
       if (payload !== undefined) return listener.onCallerAudio(payload);
+      const markName = matchMarkFrame(text, this.markInfix);
+      if (markName !== undefined) return listener.onMarkPlayed(markName);
     }
     let frame: TwilioInboundFrame;
     try {
@@ -161,6 +167,7 @@ export class TwilioMediaStream {
     this.markPrefix = '{"event":"mark","streamSid":"' + streamSid + '","mark":{"name":"';
     this.clearMessage = '{"event":"clear","streamSid":"' + streamSid + '"}';
     this.mediaSuffix = mediaFrameSuffix(streamSid);
+    this.markInfix = markFrameInfix(streamSid);
     listener.onStreamStart({
       streamSid,
       callSid: start.callSid,
