@@ -17,6 +17,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const GATEWAY_MAIN = join(root, 'dist/apps/voice-gateway/apps/voice-gateway/src/main.js');
 const CLOCK_TICKS_PER_SECOND = 100; // getconf CLK_TCK on Linux
+/** The Node flags production starts the gateway with (`npm run start:prod`); both servers get them. */
+const PRODUCTION_NODE_FLAGS = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+  .scripts['start:prod'].split(' ')
+  .filter((token) => token.startsWith('--'));
 
 const { values: options } = parseArgs({
   options: {
@@ -29,12 +33,13 @@ const { values: options } = parseArgs({
     targets: { type: 'string', default: 'floor,gateway' },
     rounds: { type: 'string', default: '1' },
     'cpu-prof': { type: 'boolean', default: false },
+    'node-flags': { type: 'string', default: '' },
     help: { type: 'boolean', default: false },
   },
 });
 if (options.help) {
   console.log(`npm run bench -- [--calls 50] [--duration 20 (s measured)] [--batch-ms 100 (echo batch)] [--ramp s]
-                  [--warmup 3 (s)] [--workers 2 (caller threads)] [--targets floor,gateway] [--rounds 1 (alternate the targets this many times;
+                  [--warmup 3 (s)] [--workers 2 (caller threads)] [--targets floor,gateway] [--node-flags=... (added to start:prod's, both servers)] [--rounds 1 (alternate the targets this many times;
                   figures are pooled per target)] [--cpu-prof]`);
   process.exit(0);
 }
@@ -114,7 +119,7 @@ async function startServer(target, port, openAiUrl) {
     OPENAI_REALTIME_URL: openAiUrl,
     LOG_LEVEL: 'warn',
   };
-  const execArgv = ['--require', join(here, 'probe.cjs')];
+  const execArgv = ['--require', join(here, 'probe.cjs'), ...PRODUCTION_NODE_FLAGS, ...options['node-flags'].split(' ').filter(Boolean)];
   if (options['cpu-prof']) execArgv.push('--cpu-prof', `--cpu-prof-dir=${join(root, 'tmp', 'bench-profiles')}`, `--cpu-prof-name=${target}-${calls}-${Date.now()}.cpuprofile`);
   const script = target === 'floor' ? join(here, 'floor-relay.mjs') : GATEWAY_MAIN;
   const child = fork(script, [], { env, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
@@ -238,6 +243,10 @@ function summarise(target, runs) {
     loopDelayP50: worst((run) => run.loaded.loopDelayMs.p50),
     loopDelayP99: worst((run) => run.loaded.loopDelayMs.p99),
     loopDelayMax: worst((run) => run.loaded.loopDelayMs.max),
+    gcPauseMsPerSecond: sum((run) => run.loaded.gc.totalMs) / (runs.length * durationS),
+    gcPauseMax: worst((run) => run.loaded.gc.maxMs),
+    newSpaceIdleMB: worst((run) => run.idle.heapSpacesKB.new_space ?? 0) / 1024,
+    newSpaceMB: worst((run) => run.loaded.heapSpacesKB.new_space ?? 0) / 1024,
     handlesIdle: last.idle.handles,
     handlesAtStart: last.handlesAtStart,
     handlesAtEnd: last.loaded.handles,
@@ -269,6 +278,10 @@ const ROWS = [
   ['event-loop lag p50 ms', 'loopDelayP50', 2, true],
   ['event-loop lag p99 ms', 'loopDelayP99', 2, true],
   ['event-loop lag max ms', 'loopDelayMax', 1],
+  ['GC pause ms per second', 'gcPauseMsPerSecond', 2, true],
+  ['GC pause max ms', 'gcPauseMax', 1],
+  ['V8 new space MB idle', 'newSpaceIdleMB', 1],
+  ['V8 new space MB loaded', 'newSpaceMB', 1],
   ['handles idle/start/end/after', null, 0],
 ];
 
@@ -308,6 +321,7 @@ function verdicts(results) {
   return checks;
 }
 
+console.log(`servers run with the production Node flags: ${PRODUCTION_NODE_FLAGS.join(' ') || 'none'} ${options['node-flags']}`);
 console.log(`bench: ${calls} calls, ${rounds} round(s) of ${durationS} s measured after ${rampS} s ramp + ${warmupS} s warm-up, echo every ${batchMs} ms, ${workerCount} caller threads, node ${process.version}`);
 const runs = Object.fromEntries(targets.map((target) => [target, []]));
 for (let round = 1; round <= rounds; round++) {
@@ -323,7 +337,7 @@ for (const [name, ok] of Object.entries(checks)) console.log(`${ok ? 'PASS' : 'F
 const round = (value) => (typeof value === 'number' ? Math.round(value * 1000) / 1000 : value);
 console.log('BENCH_JSON ' + JSON.stringify({
   at: new Date().toISOString(),
-  options: { calls, durationS, batchMs, rampS, warmupS, workers: workerCount, rounds },
+  options: { calls, durationS, batchMs, rampS, warmupS, workers: workerCount, rounds, nodeFlags: [...PRODUCTION_NODE_FLAGS, options['node-flags']].join(' ').trim() },
   machine: { cpus: (await import('node:os')).cpus().length, loadavg: (await import('node:os')).loadavg().map(round), node: process.version },
   results: results.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v)]))),
   checks,
