@@ -11,19 +11,24 @@ const lag = (ns) => Math.max(0, ns / 1e6 - RESOLUTION_MS);
 if (process.send) {
   const delay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   delay.enable();
-  let gc = { count: 0, totalMs: 0, maxMs: 0 };
+  const fresh = () => ({ count: 0, totalMs: 0, maxMs: 0, majorCount: 0, majorMaxMs: 0 });
+  let gc = fresh();
   new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
       gc.count++;
       gc.totalMs += entry.duration;
       if (entry.duration > gc.maxMs) gc.maxMs = entry.duration;
+      if (entry.detail?.kind !== 1 /* minor (scavenge) */) {
+        gc.majorCount++;
+        if (entry.duration > gc.majorMaxMs) gc.majorMaxMs = entry.duration;
+      }
     }
   }).observe({ entryTypes: ['gc'] });
   process.channel.unref();
   process.on('message', (message) => {
     if (message?.type === 'probe-reset') {
       delay.reset();
-      gc = { count: 0, totalMs: 0, maxMs: 0 };
+      gc = fresh();
     }
     if (message?.type === 'probe-read') {
       const spaces = Object.fromEntries(v8.getHeapSpaceStatistics().map((s) => [s.space_name, Math.round(s.space_size / 1024)]));

@@ -15,7 +15,7 @@ import { merge, newHistogram, nowUs, percentileMs } from './shared.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
-const GATEWAY_MAIN = join(root, 'dist/apps/voice-gateway/apps/voice-gateway/src/main.js');
+const DEFAULT_GATEWAY_MAIN = join(root, 'dist/apps/voice-gateway/apps/voice-gateway/src/main.js');
 const CLOCK_TICKS_PER_SECOND = 100; // getconf CLK_TCK on Linux
 /** The Node flags production starts the gateway with (`npm run start:prod`); both servers get them. */
 const PRODUCTION_NODE_FLAGS = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
@@ -34,12 +34,13 @@ const { values: options } = parseArgs({
     rounds: { type: 'string', default: '1' },
     'cpu-prof': { type: 'boolean', default: false },
     'node-flags': { type: 'string', default: '' },
+    'gateway-main': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 if (options.help) {
   console.log(`npm run bench -- [--calls 50] [--duration 20 (s measured)] [--batch-ms 100 (echo batch)] [--ramp s]
-                  [--warmup 3 (s)] [--workers 2 (caller threads)] [--targets floor,gateway] [--node-flags=... (added to start:prod's, both servers)] [--rounds 1 (alternate the targets this many times;
+                  [--warmup 3 (s)] [--workers 2 (caller threads)] [--targets floor,gateway] [--node-flags=... (added to start:prod's, both servers)] [--gateway-main dist/.../main.js] [--rounds 1 (alternate the targets this many times;
                   figures are pooled per target)] [--cpu-prof]`);
   process.exit(0);
 }
@@ -50,6 +51,8 @@ const rampS = options.ramp !== undefined ? Number(options.ramp) : Math.max(3, ca
 const warmupS = Number(options.warmup);
 const workerCount = Math.max(1, Math.min(Number(options.workers), calls));
 const targets = options.targets.split(',');
+/** Another build of the gateway (e.g. an older commit's dist) can be measured with --gateway-main. */
+const GATEWAY_MAIN = options['gateway-main'] ?? DEFAULT_GATEWAY_MAIN;
 const rounds = Math.max(1, Number(options.rounds));
 const FRAME_MS = 20;
 if (batchMs % FRAME_MS !== 0) throw new Error('--batch-ms must be a multiple of 20');
@@ -245,6 +248,8 @@ function summarise(target, runs) {
     loopDelayMax: worst((run) => run.loaded.loopDelayMs.max),
     gcPauseMsPerSecond: sum((run) => run.loaded.gc.totalMs) / (runs.length * durationS),
     gcPauseMax: worst((run) => run.loaded.gc.maxMs),
+    gcMajorCount: sum((run) => run.loaded.gc.majorCount),
+    gcMajorMax: worst((run) => run.loaded.gc.majorMaxMs),
     newSpaceIdleMB: worst((run) => run.idle.heapSpacesKB.new_space ?? 0) / 1024,
     newSpaceMB: worst((run) => run.loaded.heapSpacesKB.new_space ?? 0) / 1024,
     handlesIdle: last.idle.handles,
@@ -280,6 +285,8 @@ const ROWS = [
   ['event-loop lag max ms', 'loopDelayMax', 1],
   ['GC pause ms per second', 'gcPauseMsPerSecond', 2, true],
   ['GC pause max ms', 'gcPauseMax', 1],
+  ['GC non-scavenge pauses', 'gcMajorCount', 0],
+  ['  longest ms', 'gcMajorMax', 1],
   ['V8 new space MB idle', 'newSpaceIdleMB', 1],
   ['V8 new space MB loaded', 'newSpaceMB', 1],
   ['handles idle/start/end/after', null, 0],
