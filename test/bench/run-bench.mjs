@@ -319,6 +319,7 @@ function verdicts(results) {
     allConnected: gateway.calls === calls && gateway.closedEarly === 0,
     noFrameLost: gateway.framesInLost === 0 && gateway.framesOutLost === 0,
     rssPerCallUnder150KB: gateway.rssPerCallKB <= 150,
+    noHandleLeak: gateway.handlesAtEnd <= gateway.handlesAtStart && gateway.handlesAfterHangUp <= gateway.handlesIdle,
   };
   if (floor) {
     checks.cpuWithin115 = gateway.cpuMsPerCallSecond <= 1.15 * floor.cpuMsPerCallSecond;
