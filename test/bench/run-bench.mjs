@@ -39,9 +39,18 @@ const { values: options } = parseArgs({
   },
 });
 if (options.help) {
-  console.log(`npm run bench -- [--calls 50] [--duration 20 (s measured)] [--batch-ms 100 (echo batch)] [--ramp s]
-                  [--warmup 3 (s)] [--workers 2 (caller threads)] [--targets floor,gateway] [--node-flags=... (added to start:prod's, both servers)] [--gateway-main dist/.../main.js] [--rounds 1 (alternate the targets this many times;
-                  figures are pooled per target)] [--cpu-prof]`);
+  console.log(`npm run bench -- [options]
+  --calls 50            concurrent calls
+  --duration 20         seconds measured per round
+  --batch-ms 100        the fake OpenAI answers every this many ms of caller audio
+  --ramp s              seconds to connect the calls (default calls/50, at least 3)
+  --warmup 3            seconds between the last call connecting and measuring
+  --workers 2           caller threads
+  --targets floor,gateway
+  --rounds 1            alternate the targets this many times; figures are pooled per target
+  --node-flags=...      Node flags added to start:prod's, for both servers
+  --gateway-main path   measure another build of the gateway
+  --cpu-prof            write CPU profiles of the servers to tmp/bench-profiles/`);
   process.exit(0);
 }
 const calls = Number(options.calls);
