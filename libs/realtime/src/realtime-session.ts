@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import WebSocket, { RawData } from 'ws';
+import { matchAudioDelta } from './audio-delta-fast-path';
 import { RealtimeClientEvent, RealtimeServerEvent, RealtimeSessionConfig } from './realtime-events';
 
 export interface RealtimeSessionOptions {
@@ -129,12 +130,15 @@ export class RealtimeSession {
   }
 
   private handleMessage(data: RawData): void {
-    let event: RealtimeServerEvent;
-    try {
-      event = JSON.parse(data.toString());
-    } catch {
-      this.logger.warn('ignored a malformed message from OpenAI Realtime');
-      return;
+    const text = data.toString();
+    let event: RealtimeServerEvent | undefined = matchAudioDelta(text);
+    if (event === undefined) {
+      try {
+        event = JSON.parse(text) as RealtimeServerEvent;
+      } catch {
+        this.logger.warn('ignored a malformed message from OpenAI Realtime');
+        return;
+      }
     }
     if (event === null || typeof event !== 'object' || typeof event.type !== 'string') {
       this.logger.warn('ignored an OpenAI Realtime message without a type');

@@ -50,14 +50,18 @@ export class PlaybackTracker {
 
   /** Twilio echoed a mark: the audio before it has played. Unknown (e.g. cleared) marks are ignored. */
   markPlayed(name: string): void {
-    const index = this.pending.findIndex((mark) => mark.name === name);
-    if (index === -1) return;
+    const pending = this.pending;
+    let index = 0;
+    while (index < pending.length && pending[index].name !== name) index++;
+    if (index === pending.length) return;
     // Twilio plays in order: every mark up to this one has played too.
-    for (const mark of this.pending.splice(0, index + 1)) {
-      const item = this.items.get(mark.itemId);
-      if (item) item.playedBytes = mark.itemBytesSent;
+    for (let i = 0; i <= index; i++) {
+      const item = this.items.get(pending[i].itemId);
+      if (item) item.playedBytes = pending[i].itemBytesSent;
     }
-    this.forgetFinishedItems();
+    if (index === 0) pending.shift();
+    else pending.splice(0, index + 1);
+    if (this.items.size > 1) this.forgetFinishedItems();
   }
 
   /** True while some assistant audio sent to Twilio has not been confirmed played. */

@@ -131,6 +131,30 @@ describe('TwilioMediaStream', () => {
   });
 
   describe('inbound frames', () => {
+    // Byte for byte as Twilio writes them: these take the parser's fast path.
+    const twilioMedia = (payload: string, sid = STREAM_SID) =>
+      `{"event":"media","sequenceNumber":"7","media":{"track":"inbound","chunk":"6","timestamp":"120","payload":"${payload}"},"streamSid":"${sid}"}`;
+    const twilioMark = (name: string, sid = STREAM_SID) => `{"event":"mark","sequenceNumber":"8","streamSid":"${sid}","mark":{"name":"${name}"}}`;
+
+    it('reports audio and marks sent in Twilio’s exact wire format', () => {
+      socket.receive(startFrame());
+      socket.receive(twilioMedia('//79/A=='));
+      socket.receive(twilioMark('3'));
+      expect(listener.heard.slice(1)).toEqual([['audio', '//79/A=='], ['mark', '3']]);
+    });
+
+    it('still rejects Twilio-format frames for another stream and media before start', () => {
+      socket.receive(twilioMedia('//79/A=='));
+      socket.receive(startFrame());
+      socket.receive(twilioMedia('//79/A==', 'MZother'));
+      socket.receive(twilioMark('3', 'MZother'));
+      expect(listener.heard.filter(([kind]) => kind !== 'start')).toEqual([
+        ['violation', 'media-before-start'],
+        ['violation', 'wrong-stream-sid'],
+        ['violation', 'wrong-stream-sid'],
+      ]);
+    });
+
     it('reports start with the call details', () => {
       socket.receive({ event: 'connected', protocol: 'Call', version: '1.0.0' });
       socket.receive(startFrame());
@@ -246,6 +270,21 @@ describe('TwilioMediaStream', () => {
   });
 
   describe('outbound messages', () => {
+    it('writes audio and the mark after it to TCP together (one system call)', async () => {
+      const tcp = { corked: 0, flushes: 0, cork() { this.corked++; }, uncork() { if (--this.corked === 0) this.flushes++; } };
+      (socket as unknown as { _socket: typeof tcp })._socket = tcp;
+      started();
+      stream.sendAudio('//79/A==');
+      stream.sendMark('1');
+      expect(socket.sent).toHaveLength(2);
+      expect(tcp.corked).toBe(1);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(tcp).toMatchObject({ corked: 0, flushes: 1 });
+      stream.sendMark('2');
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(tcp).toMatchObject({ corked: 0, flushes: 2 });
+    });
+
     it('sends media in Twilio’s shape with the streamSid', () => {
       started();
       stream.sendAudio('//79/A==');

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { markFrameInfix, matchMarkFrame, matchMediaFrame, mediaFrameSuffix } from './media-frame-fast-path';
+
+const SID = 'MZ0123456789abcdef0123456789abcdef';
+const PAYLOAD = Buffer.from(Array.from({ length: 160 }, (_, i) => (i * 37) & 0xff)).toString('base64');
+/** Byte for byte what Twilio sends (field order as documented). */
+const twilioMedia = (payload = PAYLOAD, sid = SID) =>
+  `{"event":"media","sequenceNumber":"42","media":{"track":"inbound","chunk":"41","timestamp":"820","payload":"${payload}"},"streamSid":"${sid}"}`;
+const twilioMark = (name: string, sid = SID) => `{"event":"mark","sequenceNumber":"43","streamSid":"${sid}","mark":{"name":"${name}"}}`;
+
+/** Small deterministic PRNG so the mutation test is repeatable. */
+function prng(seed: number): () => number {
+  let state = seed;
+  return () => ((state = (state * 1103515245 + 12345) >>> 0) / 2 ** 32);
+}
+
+/** What the full parse path would accept as caller audio for this stream, if anything. */
+function fullParsePayload(text: string, sid: string): string | undefined {
+  try {
+    const frame = JSON.parse(text);
+    return frame?.event === 'media' && frame.streamSid === sid && typeof frame.media?.payload === 'string' ? frame.media.payload : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+describe('matchMediaFrame', () => {
+  const suffix = mediaFrameSuffix(SID);
+
+  it("returns the payload of Twilio's media frame, as JSON.parse would", () => {
+    const text = twilioMedia();
+    expect(matchMediaFrame(text, suffix)).toBe(PAYLOAD);
+    expect(matchMediaFrame(text, suffix)).toBe(JSON.parse(text).media.payload);
+  });
+
+  it.each([
+    ['another stream', twilioMedia(PAYLOAD, 'MZother')],
+    ['fields in another order', `{"event":"media","streamSid":"${SID}","sequenceNumber":"1","media":{"track":"inbound","chunk":"1","timestamp":"20","payload":"${PAYLOAD}"}}`],
+    ['whitespace', twilioMedia().replace('"event":"media",', '"event": "media", ')],
+    ['an escaped payload', twilioMedia(PAYLOAD.replace('/', '\\/'))],
+    ['a payload smuggling another field', twilioMedia('AAAA","extra":"AAAA')],
+    ['a payload that is not base64', twilioMedia('AA$A')],
+    ['a payload cut short', twilioMedia(PAYLOAD.slice(0, -1))],
+    ['a control character', twilioMedia('AA\u0001A')],
+    ['trailing bytes', twilioMedia() + ' '],
+    ['no track', `{"event":"media","sequenceNumber":"1","media":{"chunk":"1","timestamp":"20","payload":"${PAYLOAD}"},"streamSid":"${SID}"}`],
+    ['a mark frame', twilioMark('1')],
+  ])('leaves %s to the full parse', (_case, text) => {
+    expect(matchMediaFrame(text, suffix)).toBeUndefined();
+  });
+
+  it('never accepts what the full parse would not (random mutations of a real frame)', () => {
+    const random = prng(7);
+    const alphabet = '"\\{}:,AZaz09+/=_ \u0001é';
+    const original = twilioMedia('AAAAAAAAAAAAAAAA');
+    let accepted = 0;
+    for (let i = 0; i < 5000; i++) {
+      const chars = [...original];
+      for (let edits = 1 + Math.floor(random() * 3); edits > 0; edits--) {
+        const at = Math.floor(random() * chars.length);
+        const action = random();
+        const char = alphabet[Math.floor(random() * alphabet.length)];
+        if (action < 0.4) chars[at] = char;
+        else if (action < 0.7) chars.splice(at, 0, char);
+        else chars.splice(at, 1);
+      }
+      const text = chars.join('');
+      const fast = matchMediaFrame(text, suffix);
+      if (fast === undefined) continue;
+      accepted++;
+      expect(fast).toBe(fullParsePayload(text, SID));
+    }
+    // Some mutants (digits or payload letters changed) still take the fast path: the check is real.
+    expect(accepted).toBeGreaterThan(0);
+  });
+});
+
+describe('matchMarkFrame', () => {
+  const infix = markFrameInfix(SID);
+
+  it("returns the name of Twilio's mark echo, as JSON.parse would", () => {
+    expect(matchMarkFrame(twilioMark('17'), infix)).toBe('17');
+    expect(matchMarkFrame(twilioMark('item_1:200'), infix)).toBe(JSON.parse(twilioMark('item_1:200')).mark.name);
+  });
+
+  it.each([
+    ['another stream', twilioMark('1', 'MZother')],
+    ['an escaped name', twilioMark('a\\"b')],
+    ['a name with spaces', twilioMark('my label')],
+    ['an empty name', twilioMark('')],
+    ['trailing bytes', twilioMark('1') + '}'],
+    ['a media frame', twilioMedia()],
+  ])('leaves %s to the full parse', (_case, text) => {
+    expect(matchMarkFrame(text, infix)).toBeUndefined();
+  });
+});
