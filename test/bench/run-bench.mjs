@@ -130,6 +130,8 @@ async function startServer(target, port, openAiUrl) {
     OPENAI_API_KEY: 'sk-bench-0000000000000000000000',
     OPENAI_REALTIME_URL: openAiUrl,
     LOG_LEVEL: 'warn',
+    // The bench callers do not sign their upgrades; validation costs once per call, not per frame.
+    TWILIO_VALIDATE_SIGNATURES: 'false',
   };
   const execArgv = ['--require', join(here, 'probe.cjs'), ...PRODUCTION_NODE_FLAGS, ...options['node-flags'].split(' ').filter(Boolean)];
   if (options['cpu-prof']) execArgv.push('--cpu-prof', `--cpu-prof-dir=${join(root, 'tmp', 'bench-profiles')}`, `--cpu-prof-name=${target}-${calls}-${Date.now()}.cpuprofile`);
