@@ -11,6 +11,10 @@ export const agentConfig = registerAs('agent', () => {
   return {
     toolTimeoutMs: env.TOOL_TIMEOUT_MS,
     dtmfWindowMs: env.DTMF_WINDOW_MS,
+    /** 0: no limit. */
+    maxCallDurationMs: env.MAX_CALL_DURATION_S * 1000,
+    /** 0: off. */
+    callerIdleTimeoutMs: env.CALLER_IDLE_TIMEOUT_S * 1000,
     endCallEnabled: env.END_CALL_ENABLED === 'true',
     /** transfer_call is offered only when enabled and a number is configured. */
     transferCallEnabled: env.TRANSFER_CALL_ENABLED === 'true' && transferNumbers.length > 0,

@@ -29,6 +29,8 @@ const shared: Record<string, string> = {
   TRANSFER_CALL_ENABLED: 'true',
   TOOL_TIMEOUT_MS: '10000',
   DTMF_WINDOW_MS: '1500',
+  MAX_CALL_DURATION_S: '3600',
+  CALLER_IDLE_TIMEOUT_S: '30',
   DATABASE_SCHEMA: 'public',
   DATA_DIR: 'data',
   CALL_RECORD_CHECKPOINT_MS: '30000',

@@ -140,6 +140,14 @@ export class EnvironmentVariables {
   @ToNumber() @IsInt() @Min(100) @Max(120000)
   TOOL_TIMEOUT_MS: number;
 
+  /** Longest call; then the assistant says goodbye and the call ends (0: no limit). */
+  @ToNumber() @IsInt() @Min(0) @Max(86400)
+  MAX_CALL_DURATION_S: number;
+
+  /** Caller silence (after the assistant finished) before a nudge, and as long again before a polite hang-up (0: off). */
+  @ToNumber() @IsInt() @Min(0) @Max(3600)
+  CALLER_IDLE_TIMEOUT_S: number;
+
   /** Keypad presses closer together than this are sent to the model as one entry. */
   @ToNumber() @IsInt() @Min(0) @Max(10000)
   DTMF_WINDOW_MS: number;

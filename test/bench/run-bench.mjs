@@ -132,6 +132,8 @@ async function startServer(target, port, openAiUrl) {
     LOG_LEVEL: 'warn',
     // The bench callers do not sign their upgrades; validation costs once per call, not per frame.
     TWILIO_VALIDATE_SIGNATURES: 'false',
+    // The echo fake never reports caller speech: without this every bench call would count as idle.
+    CALLER_IDLE_TIMEOUT_S: '0',
   };
   const execArgv = ['--require', join(here, 'probe.cjs'), ...PRODUCTION_NODE_FLAGS, ...options['node-flags'].split(' ').filter(Boolean)];
   if (options['cpu-prof']) execArgv.push('--cpu-prof', `--cpu-prof-dir=${join(root, 'tmp', 'bench-profiles')}`, `--cpu-prof-name=${target}-${calls}-${Date.now()}.cpuprofile`);

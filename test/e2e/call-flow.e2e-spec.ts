@@ -298,6 +298,20 @@ describe('a call through the gateway, end to end', () => {
     expect(secondSession.inputAudio().equals(second.sentAudio())).toBe(true);
   });
 
+  it('nudges a silent caller, then says goodbye and hangs up', async () => {
+    gateway = await startGateway({ ASSISTANT_GREETING: '', CALLER_IDLE_TIMEOUT_S: '1' }, { speak: () => mulawTone(300, 300) });
+    const call = gateway.newCall();
+    await call.connect();
+    const session = await gateway.simulator.nextSession(0);
+    const nudge = await session.waitForClientEvent('response.create', (e) => /still there/.test(e.response?.instructions ?? ''), 5000);
+    expect(nudge).toBeDefined();
+    await session.waitForClientEvent('response.create', (e) => /goodbye/.test(e.response?.instructions ?? ''), 5000);
+    expect(await call.waitForClose(8000)).toBe(1000);
+    // Both were spoken to the caller before the line closed.
+    expect(call.receivedAudio().length).toBe(2 * 8 * 300);
+    expect(call.echoedMarks.every((mark) => !mark.cleared)).toBe(true);
+  });
+
   it('survives malformed and unexpected frames without losing the call', async () => {
     gateway = await startGateway({ ASSISTANT_GREETING: '' }, { autoRespond: false });
     const call = gateway.newCall();

@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeTwilioCall, mulawTone, RealtimeSimulator } from '@app/simulators';
+import twilio from 'twilio';
 import { TEST_OPENAI_KEY } from '../support/gateway-harness';
 
 const ROOT = resolve(__dirname, '../..') + '/';
@@ -127,5 +128,41 @@ describe('the built gateway process on SIGTERM', () => {
     gateway.child.kill('SIGTERM');
     expect(await gateway.exited).toEqual({ code: 0, signal: null });
     expect(Date.now() - signalledAt).toBeLessThan(10_000);
+  }, 60_000);
+
+  it('never writes secrets or audio to its logs (at trace level), nor echoes them in errors', async () => {
+    const twilioToken = 'twilio-secret-token-0123456789';
+    const apiKey = 'api-secret-key-0123456789abcdef';
+    gateway = await startProcess({ LOG_LEVEL: 'trace', TWILIO_AUTH_TOKEN: twilioToken, API_KEYS: apiKey });
+    const form = { CallSid: 'CA1', From: '+15550001111', To: '+15550002222' };
+    const signature = twilio.getExpectedTwilioSignature(twilioToken, `${gateway.httpUrl}/incoming-call`, form);
+    expect((await fetch(`${gateway.httpUrl}/incoming-call`, { method: 'POST', headers: { 'x-twilio-signature': signature }, body: new URLSearchParams(form) })).status).toBe(200);
+    const wrongKey = 'wrong-secret-key-0123456789abcdef';
+    const refused = await fetch(`${gateway.httpUrl}/calls`, { headers: { authorization: `Bearer ${wrongKey}` } });
+    expect(refused.status).toBe(401);
+    expect(await refused.text()).not.toContain(wrongKey);
+    expect((await fetch(`${gateway.httpUrl}/calls`, { headers: { authorization: `Bearer ${apiKey}` } })).status).toBe(200);
+
+    const streamUrl = `ws://127.0.0.1:${gateway.port}/media-stream`;
+    const call = new FakeTwilioCall({ url: streamUrl, headers: { 'x-twilio-signature': twilio.getExpectedTwilioSignature(twilioToken, streamUrl, {}) } });
+    await call.connect();
+    const session = await simulator.nextSession(simulator.sessions.length);
+    await session.waitForClientEvent('session.update');
+    const speech = mulawTone(400, 500);
+    await call.say(speech);
+    const reply = mulawTone(300, 700);
+    await session.respond({ audio: reply }).finished;
+    await call.waitForAudio(reply.length);
+    call.hangUp();
+    await session.waitForClose();
+    gateway.child.kill('SIGTERM');
+    await gateway.exited;
+
+    const logs = gateway.output();
+    expect(logs).toContain('call ended');
+    for (const secret of [TEST_OPENAI_KEY, twilioToken, apiKey, wrongKey, signature]) expect(logs).not.toContain(secret);
+    // No audio: neither a caller frame nor an assistant chunk appears in any form.
+    expect(logs).not.toContain(speech.subarray(0, 160).toString('base64'));
+    expect(logs).not.toContain(reply.subarray(0, 600).toString('base64').slice(0, 40));
   }, 60_000);
 });

@@ -104,6 +104,11 @@ describe('operations: health, metrics, admission and drain', () => {
       '<?xml version="1.0" encoding="UTF-8"?><Response><Say>All lines are busy.</Say><Hangup/></Response>',
     );
     expect((await fetch(`${gateway.httpUrl}/healthz`)).status).toBe(200);
+    // A stream beyond capacity (say it raced past the webhook) is refused, and opens no OpenAI session.
+    const extra = gateway.newCall();
+    await extra.connect({ sendStart: false });
+    expect(await extra.waitForClose()).toBe(1013);
+    expect(gateway.simulator.sessions).toHaveLength(1);
 
     call.hangUp();
     await call.waitForClose();
@@ -112,7 +117,7 @@ describe('operations: health, metrics, admission and drain', () => {
     }
     expect((await fetch(`${gateway.httpUrl}/readyz`)).status).toBe(200);
     expect(await (await incomingCall(gateway)).text()).toContain('<Connect><Stream');
-    expect(metricValue(await scrape(gateway.httpUrl), 'voice_gateway_calls_refused_total', { reason: 'at-capacity' })).toBe(1);
+    expect(metricValue(await scrape(gateway.httpUrl), 'voice_gateway_calls_refused_total', { reason: 'at-capacity' })).toBe(2);
   });
 
   it('drains: not ready and refusing at once, the live call keeps flowing, then a goodbye via Twilio at the timeout', async () => {

@@ -41,6 +41,12 @@ export class GatewayAdmission extends CallAdmission {
     this.draining = true;
   }
 
+  override admitStream(): boolean {
+    if (!this.atCapacity) return true;
+    this.metrics.recordRefusedCall('at-capacity');
+    return false;
+  }
+
   admit(): AdmissionDecision {
     const reason = this.refusalReason;
     if (!reason) return { admitted: true };

@@ -53,6 +53,7 @@ export class CallAbilitiesFactory {
       dtmfWindowMs: this.config.dtmfWindowMs,
       profile: request.profile,
       parameters: request.parameters,
+      limits: { maxDurationMs: this.config.maxCallDurationMs, idleTimeoutMs: this.config.callerIdleTimeoutMs },
     });
     return { agent, tools: runner.definitions };
   }

@@ -7,6 +7,7 @@ import { EndCallTool, RegisteredTool, ToolRunner, TransferCallTool } from '@app/
 import type { RealtimeToolHandler } from '@app/tools';
 import type { CallEndReason, CallState } from '../call/call';
 import { CallAbilities } from './call-abilities';
+import type { CallLimitsOptions } from './call-limits';
 import type { ToolCallEvent } from '../events/call-events';
 import type { CallAgentHost } from './call-agent-host';
 import { CallController } from './call-controller';
@@ -45,7 +46,7 @@ const registered = (name: string, handler: RealtimeToolHandler): [string, Regist
   { definition: { type: 'function', name, description: name, parameters: anyArgs }, handler, validate: ajv.compile(anyArgs) },
 ];
 
-function setUp(options: { failRedirect?: boolean } = {}) {
+function setUp(options: { failRedirect?: boolean; limits?: CallLimitsOptions } = {}) {
   const host = new FakeHost();
   const rest = {
     isConfigured: true,
@@ -74,7 +75,7 @@ function setUp(options: { failRedirect?: boolean } = {}) {
     defaultTimeoutMs: 1000,
     logger: host.log,
   });
-  const agent = new CallAbilities(host, { runner, controller, dtmfWindowMs: 500, profile: 'default', parameters: {} });
+  const agent = new CallAbilities(host, { runner, controller, dtmfWindowMs: 500, profile: 'default', parameters: {}, limits: options.limits });
   return { host, rest, agent };
 }
 
@@ -200,5 +201,70 @@ describe('CallAbilities', () => {
     vi.advanceTimersByTime(1000);
     agent.onFunctionCall({ callId: 'c1', name: 'echo', arguments: '{}', responseId: 'r1' });
     expect(host.sent).toEqual([]);
+  });
+
+  describe('call limits', () => {
+    /** The assistant speaks the requested words and they are heard. */
+    const speakAndPlay = async (agent: CallAbilities, host: FakeHost, responseId: string) => {
+      host.responseActive = false;
+      agent.onResponseDone(responseId);
+      agent.onMarkPlayed();
+      await vi.advanceTimersByTimeAsync(0);
+    };
+
+    it('nudges an idle caller once, then says goodbye and hangs up when the silence goes on', async () => {
+      vi.useFakeTimers();
+      const { host, rest, agent } = setUp({ limits: { maxDurationMs: 0, idleTimeoutMs: 30_000 } });
+      await vi.advanceTimersByTimeAsync(29_999);
+      expect(host.sent).toEqual([]);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(host.sent).toEqual([{ type: 'response.create', response: { instructions: expect.stringMatching(/still there/) } }]);
+      await speakAndPlay(agent, host, 'r_nudge');
+      await vi.advanceTimersByTimeAsync(30_000);
+      expect(host.sent.at(-1)).toEqual({ type: 'response.create', response: { instructions: expect.stringMatching(/goodbye/) } });
+      expect(rest.completed).toEqual([]);
+      await speakAndPlay(agent, host, 'r_goodbye');
+      expect(rest.completed).toEqual(['CA123']);
+      expect(host.endedWith).toBe('caller-idle');
+      agent.dispose();
+    });
+
+    it('does not count silence while the assistant talks, and starts over when the caller speaks', async () => {
+      vi.useFakeTimers();
+      const { host, rest, agent } = setUp({ limits: { maxDurationMs: 0, idleTimeoutMs: 30_000 } });
+      host.assistantSpeaking = true;
+      await vi.advanceTimersByTimeAsync(45_000);
+      expect(host.sent).toEqual([]);
+      host.assistantSpeaking = false;
+      agent.onMarkPlayed();
+      await vi.advanceTimersByTimeAsync(30_000);
+      expect(host.sent).toHaveLength(1); // the nudge
+      await speakAndPlay(agent, host, 'r_nudge');
+      await vi.advanceTimersByTimeAsync(20_000);
+      agent.onCallerSpeechStarted();
+      await vi.advanceTimersByTimeAsync(29_000);
+      expect(host.sent).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(1_000);
+      // A fresh silence gets a fresh nudge, not the goodbye.
+      expect(host.sent.at(-1)).toEqual({ type: 'response.create', response: { instructions: expect.stringMatching(/still there/) } });
+      expect(rest.completed).toEqual([]);
+      agent.dispose();
+    });
+
+    it('ends a call that reaches its maximum length after a goodbye, and leaves no timer behind', async () => {
+      vi.useFakeTimers();
+      const { host, rest, agent } = setUp({ limits: { maxDurationMs: 600_000, idleTimeoutMs: 0 } });
+      host.responseActive = true;
+      await vi.advanceTimersByTimeAsync(600_000);
+      // The goodbye waits for the running response.
+      expect(host.sent).toEqual([]);
+      await speakAndPlay(agent, host, 'r_answer');
+      expect(host.sent.at(-1)).toEqual({ type: 'response.create', response: { instructions: expect.stringMatching(/maximum length/) } });
+      await speakAndPlay(agent, host, 'r_goodbye');
+      expect(rest.completed).toEqual(['CA123']);
+      expect(host.endedWith).toBe('max-duration');
+      agent.dispose();
+      expect(vi.getTimerCount()).toBe(0);
+    });
   });
 });

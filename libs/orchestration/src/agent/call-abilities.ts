@@ -2,6 +2,7 @@ import type { ToolCallContext, ToolRunner } from '@app/tools';
 import type { CallAgent } from '../call/call';
 import type { CallAgentHost } from './call-agent-host';
 import type { CallController } from './call-controller';
+import { CallLimits, CallLimitsOptions } from './call-limits';
 import { DtmfCollector } from './dtmf-collector';
 
 export interface CallAbilitiesOptions {
@@ -10,6 +11,8 @@ export interface CallAbilitiesOptions {
   dtmfWindowMs: number;
   profile: string;
   parameters: Readonly<Record<string, string>>;
+  /** Maximum call length and idle-caller handling; absent: no limits. */
+  limits?: CallLimitsOptions;
 }
 
 /**
@@ -19,6 +22,7 @@ export interface CallAbilitiesOptions {
  */
 export class CallAbilities implements CallAgent {
   private readonly dtmf: DtmfCollector;
+  private readonly limits?: CallLimits;
   private toolsRunning = 0;
   private responseWanted = false;
   /** A response we asked for has not finished yet (its words are still to come). */
@@ -30,6 +34,27 @@ export class CallAbilities implements CallAgent {
     private readonly options: CallAbilitiesOptions,
   ) {
     this.dtmf = new DtmfCollector(options.dtmfWindowMs, (digits) => this.sendKeypadEntry(digits));
+    if (options.limits) {
+      const abilities = this;
+      this.limits = new CallLimits(
+        {
+          get busy() {
+            return abilities.busy;
+          },
+          prompt: (instructions) => this.prompt(instructions),
+          windDown: () => {
+            this.responseWanted = true;
+            this.advance();
+          },
+        },
+        options.controller,
+        options.limits,
+      );
+    }
+  }
+
+  onCallerSpeechStarted(): void {
+    this.limits?.callerSpoke();
   }
 
   onFunctionCall(call: { callId: string; name: string; arguments: string; responseId: string }): void {
@@ -69,18 +94,33 @@ export class CallAbilities implements CallAgent {
 
   onResponseDone(_responseId?: string): void {
     this.responseRequested = false;
+    this.limits?.activity();
     this.advance();
   }
 
   onMarkPlayed(): void {
+    this.limits?.activity();
     if (this.options.controller.isPending) this.options.controller.check(this.responseRequested || this.responseWanted || this.toolsRunning > 0);
   }
 
   dispose(): void {
     this.disposed = true;
     this.dtmf.dispose();
+    this.limits?.dispose();
     this.options.runner.dispose();
     this.options.controller.dispose();
+  }
+
+  /** The assistant is talking, a response is running or awaited, or a tool is working. */
+  private get busy(): boolean {
+    return this.host.assistantSpeaking || this.host.responseActive || this.responseRequested || this.responseWanted || this.toolsRunning > 0;
+  }
+
+  /** One response with these instructions (the limits' nudge), when nothing else is running. */
+  private prompt(instructions: string): void {
+    if (this.disposed || this.busy) return;
+    this.responseRequested = true;
+    this.host.sendToModel({ type: 'response.create', response: { instructions } });
   }
 
   private sendKeypadEntry(digits: string): void {

@@ -1,6 +1,7 @@
 import type { TwilioRestClient } from '@app/telephony';
 import type { CallControlApi, ToolControlOutcome } from '@app/tools';
 import twilio from 'twilio';
+import type { CallEndReason } from '../call/call';
 import type { CallAgentHost } from './call-agent-host';
 
 export interface CallControllerOptions {
@@ -14,6 +15,8 @@ export interface CallControllerOptions {
 
 interface PendingAction {
   kind: 'end' | 'transfer';
+  /** How the call ends (for records and metrics); the assistant's own end_call by default. */
+  endReason?: CallEndReason;
   destination?: string;
   reason?: string;
   /** Instructions for the last words, used when the model has not said them yet. */
@@ -44,6 +47,16 @@ export class CallController implements CallControlApi {
 
   get lastWords(): string | undefined {
     return this.pending?.lastWords;
+  }
+
+  /**
+   * The gateway's own polite hang-up (call limits), whatever the tool settings: `lastWords` are
+   * spoken and heard, then the call ends. False when an end or transfer is already under way.
+   */
+  hangUp(endReason: CallEndReason, lastWords: string): boolean {
+    if (this.pending) return false;
+    this.accept({ kind: 'end', reason: endReason, endReason, lastWords });
+    return true;
   }
 
   endCall(reason?: string): ToolControlOutcome {
@@ -100,7 +113,7 @@ export class CallController implements CallControlApi {
         // Closing the stream still ends a <Connect><Stream> call: Twilio runs out of TwiML and hangs up.
         this.host.log.warn({ err: { message: (error as Error).message } }, 'Twilio could not complete the call; closing the stream instead');
       }
-      this.host.end('assistant-hung-up');
+      this.host.end(action.endReason ?? 'assistant-hung-up');
       return;
     }
     this.transferAttempted = true;

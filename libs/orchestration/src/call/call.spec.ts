@@ -521,6 +521,7 @@ describe('Call', () => {
         onDtmf: (d) => void calls.push(['dtmf', d]),
         onResponseDone: (id) => void calls.push(['done', id]),
         onMarkPlayed: () => void calls.push(['mark']),
+        onCallerSpeechStarted: () => void calls.push(['speech']),
         dispose: () => void calls.push(['dispose']),
       };
       const resolved: MediaStreamStart[] = [];

@@ -20,6 +20,8 @@ export type CallEndReason =
   | 'openai-failed'
   | 'server-shutdown'
   | 'assistant-hung-up'
+  | 'max-duration'
+  | 'caller-idle'
   | 'transferred';
 
 /** Per-call settings, fixed when the call starts. */
@@ -40,6 +42,7 @@ export interface CallAgent {
   onDtmf(digit: string): void;
   onResponseDone(responseId: string): void;
   onMarkPlayed(): void;
+  onCallerSpeechStarted(): void;
   dispose(): void;
 }
 
@@ -226,6 +229,7 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
         return this.forwardAssistantAudio(event.response_id, event.item_id, event.delta);
       case 'input_audio_buffer.speech_started':
         this.deps.events.emit('callerSpeechStarted', this);
+        this.settings?.agent?.onCallerSpeechStarted();
         return this.handleCallerSpeechStarted();
       case 'input_audio_buffer.speech_stopped':
         this.callerStoppedAt = this.now();

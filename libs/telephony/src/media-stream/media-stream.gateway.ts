@@ -1,9 +1,10 @@
-import { Inject, Logger } from '@nestjs/common';
+import { Inject, Logger, Optional } from '@nestjs/common';
 import { OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
 import { resilienceConfig } from '@app/config';
 import type { ResilienceConfig } from '@app/config';
 import type { IncomingMessage } from 'node:http';
 import type WebSocket from 'ws';
+import { CallAdmission } from '../twiml/call-admission';
 import { MediaStreamHandler } from './media-stream-handler';
 import { TwilioMediaStream } from './twilio-media-stream';
 
@@ -17,10 +18,16 @@ export class MediaStreamGateway implements OnGatewayConnection {
   constructor(
     private readonly handler: MediaStreamHandler,
     @Inject(resilienceConfig.KEY) private readonly limits: ResilienceConfig,
+    @Optional() private readonly admission?: CallAdmission,
   ) {}
 
   // Synchronous on purpose: Nest does not await it and Twilio sends `connected`/`start` at once.
   handleConnection(socket: WebSocket, request: IncomingMessage): void {
+    if (this.admission && !this.admission.admitStream()) {
+      // 1013 "try again later": beyond capacity, even if the webhook let the call through.
+      socket.close(1013, 'over capacity');
+      return;
+    }
     const stream = new TwilioMediaStream(socket, {
       startTimeoutMs: this.limits.mediaStreamStartTimeoutMs,
       onListenerError: (error) => this.logger.error(`a media-stream frame handler failed; closing that stream: ${describe(error)}`),

@@ -7,4 +7,12 @@ export type AdmissionDecision = { admitted: true } | { admitted: false; reason: 
  */
 export abstract class CallAdmission {
   abstract admit(): AdmissionDecision;
+
+  /**
+   * Whether one more media stream may start. Streams of calls whose TwiML was already answered are
+   * still served while draining; only a stream beyond the process's capacity is refused.
+   */
+  admitStream(): boolean {
+    return true;
+  }
 }
