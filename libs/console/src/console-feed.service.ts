@@ -1,4 +1,6 @@
-import { Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { consoleConfig } from '@app/config';
+import type { ConsoleConfig } from '@app/config';
 import { Call, CallEvents, CallObserver, CallRegistry, PlaybackCut } from '@app/orchestration';
 import { BENIGN_OPENAI_ERROR_CODES } from '@app/realtime';
 import type WebSocket from 'ws';
@@ -52,10 +54,15 @@ export class ConsoleFeed implements CallObserver, OnModuleInit, OnApplicationShu
   private unsubscribe?: () => void;
   private ticker?: NodeJS.Timeout;
 
-  constructor(private readonly events: CallEvents, private readonly registry: CallRegistry) {}
+  constructor(
+    private readonly events: CallEvents,
+    private readonly registry: CallRegistry,
+    @Inject(consoleConfig.KEY) private readonly config: ConsoleConfig,
+  ) {}
 
   onModuleInit(): void {
-    this.unsubscribe = this.events.subscribe(this);
+    // With the console off (the production default) no call is watched: no transcripts kept in memory.
+    if (this.config.enabled) this.unsubscribe = this.events.subscribe(this);
   }
 
   onApplicationShutdown(): void {
