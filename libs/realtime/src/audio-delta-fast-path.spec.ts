@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { matchAudioDelta } from './audio-delta-fast-path';
+import { mutationsOf } from '../../../test/support/mutations';
 
 const DELTA = Buffer.from(Array.from({ length: 800 }, (_, i) => (i * 31) & 0xff)).toString('base64');
 /** As the GA API sends it: type first. */
@@ -9,10 +10,6 @@ const openAiDelta = (delta = DELTA) =>
 const documentedDelta = (delta = DELTA) =>
   `{"event_id":"event_4950","type":"response.output_audio.delta","response_id":"resp_001","item_id":"msg_008","output_index":0,"content_index":0,"delta":"${delta}"}`;
 
-function prng(seed: number): () => number {
-  let state = seed;
-  return () => ((state = (state * 1103515245 + 12345) >>> 0) / 2 ** 32);
-}
 
 describe('matchAudioDelta', () => {
   it.each([
@@ -36,21 +33,10 @@ describe('matchAudioDelta', () => {
   });
 
   it('never disagrees with the full parse (random mutations of a real delta)', () => {
-    const random = prng(11);
     const alphabet = '"\\{}:,AZaz09+/=_- \u0001';
     const original = openAiDelta('AAAAAAAAAAAAAAAA');
     let accepted = 0;
-    for (let i = 0; i < 5000; i++) {
-      const chars = [...original];
-      for (let edits = 1 + Math.floor(random() * 3); edits > 0; edits--) {
-        const at = Math.floor(random() * chars.length);
-        const action = random();
-        const char = alphabet[Math.floor(random() * alphabet.length)];
-        if (action < 0.4) chars[at] = char;
-        else if (action < 0.7) chars.splice(at, 0, char);
-        else chars.splice(at, 1);
-      }
-      const text = chars.join('');
+    for (const text of mutationsOf(original, { count: 5000, seed: 11, alphabet })) {
       const fast = matchAudioDelta(text);
       if (fast === undefined) continue;
       accepted++;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { markFrameInfix, matchMarkFrame, matchMediaFrame, mediaFrameSuffix } from './media-frame-fast-path';
+import { mutationsOf } from '../../../../test/support/mutations';
 
 const SID = 'MZ0123456789abcdef0123456789abcdef';
 const PAYLOAD = Buffer.from(Array.from({ length: 160 }, (_, i) => (i * 37) & 0xff)).toString('base64');
@@ -9,10 +10,6 @@ const twilioMedia = (payload = PAYLOAD, sid = SID) =>
 const twilioMark = (name: string, sid = SID) => `{"event":"mark","sequenceNumber":"43","streamSid":"${sid}","mark":{"name":"${name}"}}`;
 
 /** Small deterministic PRNG so the mutation test is repeatable. */
-function prng(seed: number): () => number {
-  let state = seed;
-  return () => ((state = (state * 1103515245 + 12345) >>> 0) / 2 ** 32);
-}
 
 /** What the full parse path would accept as caller audio for this stream, if anything. */
 function fullParsePayload(text: string, sid: string): string | undefined {
@@ -50,21 +47,10 @@ describe('matchMediaFrame', () => {
   });
 
   it('never accepts what the full parse would not (random mutations of a real frame)', () => {
-    const random = prng(7);
     const alphabet = '"\\{}:,AZaz09+/=_ \u0001é';
     const original = twilioMedia('AAAAAAAAAAAAAAAA');
     let accepted = 0;
-    for (let i = 0; i < 5000; i++) {
-      const chars = [...original];
-      for (let edits = 1 + Math.floor(random() * 3); edits > 0; edits--) {
-        const at = Math.floor(random() * chars.length);
-        const action = random();
-        const char = alphabet[Math.floor(random() * alphabet.length)];
-        if (action < 0.4) chars[at] = char;
-        else if (action < 0.7) chars.splice(at, 0, char);
-        else chars.splice(at, 1);
-      }
-      const text = chars.join('');
+    for (const text of mutationsOf(original, { count: 5000, seed: 7, alphabet })) {
       const fast = matchMediaFrame(text, suffix);
       if (fast === undefined) continue;
       accepted++;
