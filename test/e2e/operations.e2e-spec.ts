@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CallDrainService } from '@app/operations';
-import { FakeTwilioRestApi, mulawSilence, mulawTone } from '@app/simulators';
+import { FakeTwilioRestApi, mulawTone } from '@app/simulators';
 import { GatewayHarness, startGateway } from '../support/gateway-harness';
 import { metricValue, scrape } from '../support/prometheus';
 
