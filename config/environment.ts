@@ -240,10 +240,6 @@ export class InvalidEnvironmentError extends Error {
   }
 }
 
-/**
- * Merges the chosen environment's defaults under the real environment, validates every
- * variable and throws one error that names each offending variable.
- */
 /** Variables whose empty value means "unset" (empty texts such as the greeting are meaningful). */
 function isUnsetWhenEmpty(key: string): boolean {
   return (
@@ -257,6 +253,10 @@ function isUnsetWhenEmpty(key: string): boolean {
   );
 }
 
+/**
+ * Merges the chosen environment's defaults under the real environment, validates every
+ * variable and throws one error that names each offending variable.
+ */
 export function readEnvironment(source: NodeJS.ProcessEnv = process.env): EnvironmentVariables {
   const nodeEnv = (source.NODE_ENV || 'local') as DeploymentEnvironment;
   const defaults = ENVIRONMENT_DEFAULTS[nodeEnv] ?? {};

@@ -3,7 +3,7 @@ import { AuthModule } from '@app/auth';
 import { OpenAIRealtimeModule } from '@app/realtime';
 import { TwilioApiModule } from '@app/telephony';
 import { ToolsModule } from '@app/tools';
-import { CallAbilitiesFactory } from './agent/call-abilities.factory';
+import { CallAgentFactory } from './agent/call-agent.factory';
 import { CallFactory } from './call/call.factory';
 import { CallOrchestrator } from './call-orchestrator.service';
 import { CallRegistry } from './call-registry.service';
@@ -22,7 +22,7 @@ import { CallFallback } from './fallback/call-fallback.service';
     CallEvents,
     CallOrchestrator,
     AssistantProfiles,
-    CallAbilitiesFactory,
+    CallAgentFactory,
     OutboundCallRegistry,
     CallFallback,
   ],

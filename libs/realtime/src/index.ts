@@ -4,5 +4,5 @@ export * from './realtime-events';
 export * from './realtime-session';
 export * from './realtime-session.factory';
 export * from './session-config';
-export * from './pre-ready-audio-buffer';
+export * from './pre-ready-buffer';
 export * from './resilient-realtime-session';

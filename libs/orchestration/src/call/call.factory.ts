@@ -4,7 +4,7 @@ import type { AssistantConfig, OpenAiConfig, ResilienceConfig } from '@app/confi
 import { buildSessionConfig, RealtimeSessionFactory, ResilientRealtimeSession } from '@app/realtime';
 import type { MediaStreamStart, TwilioMediaStream } from '@app/telephony';
 import type { Logger } from 'pino';
-import { CallAbilitiesFactory } from '../agent/call-abilities.factory';
+import { CallAgentFactory } from '../agent/call-agent.factory';
 import { CallEvents } from '../events/call-events';
 import { CallFallback } from '../fallback/call-fallback.service';
 import { AssistantProfiles } from '../profiles/assistant-profiles.service';
@@ -21,7 +21,7 @@ export class CallFactory {
     private readonly sessions: RealtimeSessionFactory,
     private readonly events: CallEvents,
     private readonly profiles: AssistantProfiles,
-    private readonly abilities: CallAbilitiesFactory,
+    private readonly agents: CallAgentFactory,
     private readonly fallback: CallFallback,
     @Inject(openAiConfig.KEY) private readonly openAi: OpenAiConfig,
     @Inject(assistantConfig.KEY) private readonly assistant: AssistantConfig,
@@ -42,7 +42,7 @@ export class CallFactory {
             connectTimeoutMs: this.resilience.openAiConnectTimeoutMs,
             connectAttempts: this.resilience.openAiConnectAttempts,
             maxReconnects: this.resilience.openAiMaxReconnectsPerCall,
-            holdAudioMs: this.assistant.preReadyBufferMs,
+            preReadyBufferMs: this.assistant.preReadyBufferMs,
           },
           {
             open: (sessionListener) => this.sessions.create(sessionOptions, sessionListener, callLogger),
@@ -59,7 +59,7 @@ export class CallFactory {
 
   private resolveSettings(start: MediaStreamStart, call: Call): CallSettings {
     const profile = this.profiles.resolve(start);
-    const { agent, tools } = this.abilities.create(call, { profile: profile.name, tools: profile.tools, parameters: profile.parameters });
+    const { agent, tools } = this.agents.create(call, { profile: profile.name, tools: profile.tools, parameters: profile.parameters });
     call.log.info({ profile: profile.name, tools: tools.map((t) => t.name) }, 'assistant chosen');
     return {
       profile: profile.name,

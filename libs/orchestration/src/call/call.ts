@@ -33,11 +33,11 @@ export interface CallSettings {
   /** Instructions for the assistant's first turn; empty: the caller speaks first. */
   greeting: string;
   /** Runs tool calls, keypad input and call control; absent: the assistant only talks. */
-  agent?: CallAgent;
+  agent?: CallAgentListener;
 }
 
-/** What the Call delegates tool calls, keypad presses and call control to (see ../agent). */
-export interface CallAgent {
+/** What the Call tells its agent about (tool calls, keypad presses, turns); implemented by CallAgent in ../agent. */
+export interface CallAgentListener {
   onFunctionCall(call: { callId: string; name: string; arguments: string; responseId: string }): void;
   onDtmf(digit: string): void;
   onResponseDone(responseId: string): void;

@@ -3,11 +3,6 @@ import type { RealtimeUsage } from '@app/realtime';
 import type { PlaybackCut } from '../call/playback-tracker';
 import type { Call, CallEndReason } from '../call/call';
 
-/**
- * Hooks into the life of every call, for metrics, call records, live consoles and the like.
- * Every method is optional. Observers run synchronously on the call's path: keep them cheap,
- * and never do I/O inline. A throwing observer is logged and never affects the call.
- */
 /** One function call the assistant made during a call, once its result is known. */
 export interface ToolCallEvent {
   name: string;
@@ -21,6 +16,11 @@ export interface ToolCallEvent {
   durationMs: number;
 }
 
+/**
+ * Hooks into the life of every call, for metrics, call records, live consoles and the like.
+ * Every method is optional. Observers run synchronously on the call's path: keep them cheap,
+ * and never do I/O inline. A throwing observer is logged and never affects the call.
+ */
 export interface CallObserver {
   callStarted?(call: Call): void;
   /** The OpenAI session accepted the configuration; `setupMs` is from the stream's `start`. */

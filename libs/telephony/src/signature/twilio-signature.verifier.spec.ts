@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { TwilioSignatureVerifier } from './twilio-signature.verifier';
 
-/** Twilio's published example (twilio.com/docs/usage/security), also in ../shared/protocol.md §4.1. */
+/** Twilio's published example of a signed webhook (twilio.com/docs/usage/security, "Validating requests"). */
 const VECTOR = {
   token: '12345',
   path: '/myapp.php?foo=1&bar=2',
@@ -33,7 +33,7 @@ describe('TwilioSignatureVerifier', () => {
 
   it('checks the media-stream upgrade against the wss:// URL, with or without a trailing slash', () => {
     const v = verifier('https://example.com', VECTOR.token);
-    // getExpectedTwilioSignature('12345', 'wss://example.com/media', {}) (protocol.md §4.4)
+    // twilio.getExpectedTwilioSignature('12345', 'wss://example.com/media', {}): Twilio signs the upgrade over the wss:// URL with no params.
     expect(v.isValidUpgrade(upgrade('/media', { 'x-twilio-signature': '7PR3qMkpDyEJtMrVOY/LDyNq8J8=' }))).toBe(true);
     expect(v.isValidUpgrade(upgrade('/media', {}))).toBe(false);
     expect(v.isValidUpgrade(upgrade('/media', { 'x-twilio-signature': '7PR3qMkpDyEJtMrVOY/LDyNq8J9=' }))).toBe(false);

@@ -7,8 +7,9 @@ import { baseUrlFromHeaders } from '../twiml/stream-url';
 
 /**
  * Checks `X-Twilio-Signature` (HMAC-SHA1 with the auth token) with the `twilio` package's
- * validator. The signed URL is rebuilt from PUBLIC_URL + path + query: what Twilio called, not
- * what a proxy forwarded. See ../shared/protocol.md §4.
+ * validator: HMAC-SHA1 under the auth token over the full URL Twilio called, followed by the POST
+ * parameters sorted by name (twilio.com/docs/usage/security). The signed URL is rebuilt from the
+ * public URL + path + query: what Twilio called, not what a proxy forwarded.
  */
 @Injectable()
 export class TwilioSignatureVerifier {
