@@ -1,9 +1,9 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { consoleConfig } from '@app/config';
-import type { ConsoleConfig } from '@app/config';
 import { Call, CallEvents, CallObserver, CallRegistry, PlaybackCut } from '@app/orchestration';
 import { BENIGN_OPENAI_ERROR_CODES } from '@app/realtime';
 import type WebSocket from 'ws';
+import { CONSOLE_OPTIONS } from './console.module-definition';
+import type { ConsoleModuleOptions } from './console.module-definition';
 
 export type ConsoleEntryKind = 'started' | 'caller' | 'assistant' | 'barge-in' | 'dtmf' | 'error' | 'ended';
 
@@ -57,7 +57,7 @@ export class ConsoleFeed implements CallObserver, OnModuleInit, OnApplicationShu
   constructor(
     private readonly events: CallEvents,
     private readonly registry: CallRegistry,
-    @Inject(consoleConfig.KEY) private readonly config: ConsoleConfig,
+    @Inject(CONSOLE_OPTIONS) private readonly config: ConsoleModuleOptions,
   ) {}
 
   onModuleInit(): void {

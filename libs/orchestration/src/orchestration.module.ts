@@ -1,31 +1,25 @@
 import { Module } from '@nestjs/common';
-import { AuthModule } from '@app/auth';
-import { OpenAIRealtimeModule } from '@app/realtime';
-import { TwilioApiModule } from '@app/telephony';
 import { ToolsModule } from '@app/tools';
 import { CallAgentFactory } from './agent/call-agent.factory';
 import { CallFactory } from './call/call.factory';
 import { CallOrchestrator } from './call-orchestrator.service';
 import { CallRegistry } from './call-registry.service';
 import { CallEvents } from './events/call-events';
+import { CallFallback } from './fallback/call-fallback.service';
+import { ConfigurableOrchestrationModule } from './orchestration.module-definition';
 import { OutboundCallRegistry } from './outbound/outbound-call-registry.service';
 import { OutboundCallsController } from './outbound/outbound-calls.controller';
 import { AssistantProfiles } from './profiles/assistant-profiles.service';
-import { CallFallback } from './fallback/call-fallback.service';
 
+/**
+ * The calls: each Twilio media stream becomes a Call bridged to an OpenAI Realtime session, with
+ * its assistant profile and agent. Needs AuthModule, TwilioModule and OpenAIRealtimeModule registered.
+ * Global: CallOrchestrator, CallRegistry and CallEvents are available to every module.
+ */
 @Module({
-  imports: [OpenAIRealtimeModule, TwilioApiModule, AuthModule, ToolsModule],
+  imports: [ToolsModule],
   controllers: [OutboundCallsController],
-  providers: [
-    CallFactory,
-    CallRegistry,
-    CallEvents,
-    CallOrchestrator,
-    AssistantProfiles,
-    CallAgentFactory,
-    OutboundCallRegistry,
-    CallFallback,
-  ],
+  providers: [CallFactory, CallRegistry, CallEvents, CallOrchestrator, AssistantProfiles, CallAgentFactory, OutboundCallRegistry, CallFallback],
   exports: [CallOrchestrator, CallRegistry, CallEvents],
 })
-export class OrchestrationModule {}
+export class OrchestrationModule extends ConfigurableOrchestrationModule {}

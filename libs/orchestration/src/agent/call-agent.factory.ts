@@ -1,9 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { agentConfig } from '@app/config';
-import type { AgentConfig } from '@app/config';
 import type { RealtimeFunctionTool } from '@app/realtime';
 import { TwilioRestClient } from '@app/telephony';
 import { END_CALL_TOOL, RegisteredTool, ToolRegistry, ToolRunner, TRANSFER_CALL_TOOL } from '@app/tools';
+import { ORCHESTRATION_OPTIONS } from '../orchestration.module-definition';
+import type { OrchestrationModuleOptions } from '../orchestration.module-definition';
+import type { AgentOptions } from './agent-options';
 import { CallAgent } from './call-agent';
 import type { CallAgentHost } from './call-agent-host';
 import { CallControl } from './call-control';
@@ -23,12 +24,15 @@ export interface CallAgentRequest {
 export class CallAgentFactory {
   private readonly logger = new Logger(CallAgentFactory.name);
   private readonly warnedUnknown = new Set<string>();
+  private readonly config: AgentOptions;
 
   constructor(
     private readonly registry: ToolRegistry,
     private readonly twilio: TwilioRestClient,
-    @Inject(agentConfig.KEY) private readonly config: AgentConfig,
-  ) {}
+    @Inject(ORCHESTRATION_OPTIONS) options: OrchestrationModuleOptions,
+  ) {
+    this.config = options.agent;
+  }
 
   create(host: CallAgentHost, request: CallAgentRequest): { agent: CallAgent; tools: RealtimeFunctionTool[] } {
     const tools = new Map<string, RegisteredTool>();

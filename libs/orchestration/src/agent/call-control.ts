@@ -1,6 +1,6 @@
+import { dialTwiml } from '@app/telephony';
 import type { TwilioRestClient } from '@app/telephony';
 import type { CallControlApi, ToolControlOutcome } from '@app/tools';
-import twilio from 'twilio';
 import type { CallEndReason } from '../call/call';
 import type { CallAgentHost } from './call-agent-host';
 
@@ -119,9 +119,7 @@ export class CallControl implements CallControlApi {
     this.transferAttempted = true;
     try {
       if (!callSid) throw new Error('the call has no CallSid');
-      const response = new twilio.twiml.VoiceResponse();
-      response.dial(action.destination!);
-      await this.twilio.redirectCall(callSid, response.toString());
+      await this.twilio.redirectCall(callSid, dialTwiml(action.destination!));
       this.host.log.info({ destination: action.destination }, 'call transferred');
       this.host.end('transferred');
     } catch (error) {

@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { assistantConfig, openAiConfig, resilienceConfig } from '@app/config';
-import type { AssistantConfig, OpenAiConfig, ResilienceConfig } from '@app/config';
-import { buildSessionConfig, RealtimeSessionFactory, ResilientRealtimeSession } from '@app/realtime';
+import { buildSessionConfig, RealtimeSessionFactory } from '@app/realtime';
 import type { MediaStreamStart, TwilioMediaStream } from '@app/telephony';
 import type { Logger } from 'pino';
 import { CallAgentFactory } from '../agent/call-agent.factory';
 import { CallEvents } from '../events/call-events';
 import { CallFallback } from '../fallback/call-fallback.service';
+import { ORCHESTRATION_OPTIONS } from '../orchestration.module-definition';
+import type { OrchestrationModuleOptions } from '../orchestration.module-definition';
 import { AssistantProfiles } from '../profiles/assistant-profiles.service';
 import { Call, CallSettings } from './call';
 
@@ -23,13 +23,10 @@ export class CallFactory {
     private readonly profiles: AssistantProfiles,
     private readonly agents: CallAgentFactory,
     private readonly fallback: CallFallback,
-    @Inject(openAiConfig.KEY) private readonly openAi: OpenAiConfig,
-    @Inject(assistantConfig.KEY) private readonly assistant: AssistantConfig,
-    @Inject(resilienceConfig.KEY) private readonly resilience: ResilienceConfig,
+    @Inject(ORCHESTRATION_OPTIONS) private readonly options: OrchestrationModuleOptions,
   ) {}
 
   create(stream: TwilioMediaStream, logger: Logger, onEnded: (call: Call) => void): Call {
-    const sessionOptions = { model: this.openAi.model };
     const call: Call = new Call({
       stream,
       resolveSettings: (start, started) => this.resolveSettings(start, started),
@@ -37,22 +34,9 @@ export class CallFactory {
       events: this.events,
       onEnded,
       openSession: (listener, callLogger) =>
-        new ResilientRealtimeSession(
-          {
-            connectTimeoutMs: this.resilience.openAiConnectTimeoutMs,
-            connectAttempts: this.resilience.openAiConnectAttempts,
-            maxReconnects: this.resilience.openAiMaxReconnectsPerCall,
-            preReadyBufferMs: this.assistant.preReadyBufferMs,
-          },
-          {
-            open: (sessionListener) => this.sessions.create(sessionOptions, sessionListener, callLogger),
-            giveUp: async () => {
-              if (call.state === 'active') await this.fallback.takeOver(call.callSid, callLogger);
-            },
-          },
-          listener,
-          callLogger,
-        ),
+        this.sessions.createResilient(listener, callLogger, async () => {
+          if (call.state === 'active') await this.fallback.takeOver(call.callSid, callLogger);
+        }),
     });
     return call;
   }
@@ -65,11 +49,11 @@ export class CallFactory {
       profile: profile.name,
       direction: profile.direction,
       session: buildSessionConfig({
-        model: this.openAi.model,
+        model: this.sessions.model,
         voice: profile.voice,
         instructions: profile.instructions,
         turnDetection: profile.turnDetection,
-        inputTranscriptionModel: this.assistant.inputTranscriptionModel,
+        inputTranscriptionModel: this.options.assistant.inputTranscriptionModel,
         tools,
       }),
       greeting: profile.greeting,

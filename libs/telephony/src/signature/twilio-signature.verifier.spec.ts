@@ -1,6 +1,6 @@
-import type { AppConfig, TwilioConfig } from '@app/config';
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
+import type { TwilioModuleOptions } from '../twilio.module-definition';
 import { TwilioSignatureVerifier } from './twilio-signature.verifier';
 
 /** Twilio's published example of a signed webhook (twilio.com/docs/usage/security, "Validating requests"). */
@@ -12,7 +12,7 @@ const VECTOR = {
 };
 
 const verifier = (publicUrl: string | undefined, authToken: string | undefined, validateSignatures = true) =>
-  new TwilioSignatureVerifier({ publicUrl } as AppConfig, { authToken, validateSignatures } as TwilioConfig);
+  new TwilioSignatureVerifier({ publicUrl, authToken, validateSignatures } as TwilioModuleOptions);
 
 const upgrade = (url: string, headers: Record<string, string>) => ({ url, headers }) as unknown as IncomingMessage;
 
