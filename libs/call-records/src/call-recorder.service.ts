@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { CallEvents } from '@app/orchestration';
-import type { Call, CallObserver } from '@app/orchestration';
+import type { CallObserver, ObservedCall } from '@app/orchestration';
 import { CALL_RECORDS_OPTIONS } from './call-records.module-definition';
 import type { CallRecordsModuleOptions } from './call-records.module-definition';
 import { CallRecordWebhook } from './delivery/call-record-webhook';
@@ -13,7 +13,7 @@ import { CallRecordBuilder } from './record/call-record.builder';
  */
 @Injectable()
 export class CallRecorder implements OnModuleInit, OnApplicationShutdown {
-  private readonly live = new Map<Call, CallRecordBuilder>();
+  private readonly live = new Map<ObservedCall, CallRecordBuilder>();
   private unsubscribe?: () => void;
   private checkpointTimer?: NodeJS.Timeout;
 
@@ -51,7 +51,7 @@ export class CallRecorder implements OnModuleInit, OnApplicationShutdown {
   }
 
   private observer(): CallObserver {
-    const builderOf = (call: Call) => this.live.get(call);
+    const builderOf = (call: ObservedCall) => this.live.get(call);
     return {
       callStarted: (call) => {
         if (!call.callSid) return;
@@ -83,7 +83,7 @@ export class CallRecorder implements OnModuleInit, OnApplicationShutdown {
     };
   }
 
-  private finish(call: Call, builder: CallRecordBuilder, reason: string): void {
+  private finish(call: ObservedCall, builder: CallRecordBuilder, reason: string): void {
     this.live.delete(call);
     builder.ended(reason, call.endedAt ?? Date.now());
     const record = builder.snapshot();

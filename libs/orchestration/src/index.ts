@@ -3,9 +3,10 @@ export type { OrchestrationModuleOptions } from './orchestration.module-definiti
 export type { AssistantOptions, AssistantProfile, TurnDetectionSettings } from './profiles/assistant-options';
 export type { AgentOptions } from './agent/agent-options';
 export { CallOrchestrator } from './call-orchestrator.service';
-export { CallRegistry } from './call-registry.service';
+export { CallRegistry, LiveCalls } from './call-registry.service';
 export { Call } from './call/call';
-export type { CallEndReason, CallState } from './call/call';
+export type { CallEndReason, CallState, CallTraffic } from './call/call';
+export type { ObservedCall } from './call/observed-call';
 export type { PlaybackCut } from './call/playback-tracker';
 export { CallEvents } from './events/call-events';
 export type { CallEventName, CallObserver, ToolCallEvent } from './events/call-events';

@@ -3,7 +3,7 @@ import { ToolsModule } from '@app/tools';
 import { CallAgentFactory } from './agent/call-agent.factory';
 import { CallFactory } from './call/call.factory';
 import { CallOrchestrator } from './call-orchestrator.service';
-import { CallRegistry } from './call-registry.service';
+import { CallRegistry, LiveCalls } from './call-registry.service';
 import { CallEvents } from './events/call-events';
 import { CallFallback } from './fallback/call-fallback.service';
 import { ConfigurableOrchestrationModule } from './orchestration.module-definition';
@@ -14,12 +14,22 @@ import { AssistantProfiles } from './profiles/assistant-profiles.service';
 /**
  * The calls: each Twilio media stream becomes a Call bridged to an OpenAI Realtime session, with
  * its assistant profile and agent. Needs AuthModule, TwilioModule and OpenAIRealtimeModule registered.
- * Global: CallOrchestrator, CallRegistry and CallEvents are available to every module.
+ * Global: CallOrchestrator, CallRegistry, LiveCalls and CallEvents are available to every module.
  */
 @Module({
   imports: [ToolsModule],
   controllers: [OutboundCallsController],
-  providers: [CallFactory, CallRegistry, CallEvents, CallOrchestrator, AssistantProfiles, CallAgentFactory, OutboundCallRegistry, CallFallback],
-  exports: [CallOrchestrator, CallRegistry, CallEvents],
+  providers: [
+    CallFactory,
+    CallRegistry,
+    { provide: LiveCalls, useExisting: CallRegistry },
+    CallEvents,
+    CallOrchestrator,
+    AssistantProfiles,
+    CallAgentFactory,
+    OutboundCallRegistry,
+    CallFallback,
+  ],
+  exports: [CallOrchestrator, CallRegistry, LiveCalls, CallEvents],
 })
 export class OrchestrationModule extends ConfigurableOrchestrationModule {}

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CallRegistry } from '@app/orchestration';
+import { LiveCalls } from '@app/orchestration';
 import { AdmissionDecision, CallAdmission } from '@app/telephony';
 import { GatewayMetrics } from '../metrics/gateway-metrics.service';
 import { OPERATIONS_OPTIONS } from '../operations.module-definition';
@@ -14,7 +14,7 @@ export class GatewayAdmission extends CallAdmission {
   private draining = false;
 
   constructor(
-    private readonly calls: CallRegistry,
+    private readonly calls: LiveCalls,
     private readonly metrics: GatewayMetrics,
     @Inject(OPERATIONS_OPTIONS) private readonly config: OperationsModuleOptions,
   ) {

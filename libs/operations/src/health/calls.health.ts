@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { CallRegistry } from '@app/orchestration';
+import { LiveCalls } from '@app/orchestration';
 import { GatewayAdmission } from '../admission/gateway-admission.service';
 import { OPERATIONS_OPTIONS } from '../operations.module-definition';
 import type { OperationsModuleOptions } from '../operations.module-definition';
@@ -11,7 +11,7 @@ export class CallsHealthIndicator {
   constructor(
     private readonly health: HealthIndicatorService,
     private readonly admission: GatewayAdmission,
-    private readonly calls: CallRegistry,
+    private readonly calls: LiveCalls,
     @Inject(OPERATIONS_OPTIONS) private readonly config: OperationsModuleOptions,
   ) {}
 
