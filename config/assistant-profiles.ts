@@ -1,10 +1,11 @@
 import 'reflect-metadata';
+import type { AssistantProfile, TurnDetectionSettings } from '@app/orchestration';
 import { plainToInstance, Type } from 'class-transformer';
 import { IsArray, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateNested, validateSync } from 'class-validator';
 import type { ValidationError } from 'class-validator';
 import { readFileSync } from 'node:fs';
 
-export class TurnDetectionOverride {
+export class TurnDetectionOverride implements Partial<TurnDetectionSettings> {
   @IsOptional() @IsNumber() @Min(0) @Max(1)
   threshold?: number;
 
@@ -15,8 +16,8 @@ export class TurnDetectionOverride {
   silenceDurationMs?: number;
 }
 
-/** One assistant. Every field is optional: what is missing comes from the default (environment) assistant. */
-export class AssistantProfileDefinition {
+/** One assistant of ASSISTANT_PROFILES, as validated. Every field is optional: what is missing comes from the default assistant. */
+export class AssistantProfileDefinition implements AssistantProfile {
   /** Twilio numbers (E.164) whose inbound calls get this assistant (matched on the dialled `To`). */
   @IsOptional() @IsArray() @Matches(/^\+[1-9]\d{6,14}$/, { each: true, message: 'numbers must be E.164 numbers such as +15551234567' })
   numbers?: string[];

@@ -1,10 +1,71 @@
-import { ConfigType, registerAs } from '@nestjs/config';
-import { readEnvironment } from './environment';
+import type { CallRecordsModuleOptions } from '@app/call-records';
+import { IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, ValidateIf } from 'class-validator';
+import { EmptyMeansUnset, ToNumber } from './config-owner';
+import type { ConfigOwner } from './config-owner';
+import type { EnvironmentVariables } from './environment';
 import { parseTokenPrices } from './token-prices';
 
-export const callRecordsConfig = registerAs('callRecords', () => {
-  const env = readEnvironment();
-  return {
+/** Where call records are stored and pushed, and how their cost is estimated (libs/call-records). */
+export class CallRecordsVariables {
+  /** PostgreSQL connection string for call records; unset: embedded SQLite under DATA_DIR. */
+  @EmptyMeansUnset()
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// or postgresql:// connection string' })
+  DATABASE_URL?: string;
+
+  /** PostgreSQL schema holding the call-record tables (created by the migrations). */
+  @Matches(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'DATABASE_SCHEMA must be a lower-case SQL identifier' })
+  DATABASE_SCHEMA: string;
+
+  /** Directory of the embedded SQLite database used when DATABASE_URL is unset. */
+  @IsString() @MinLength(1)
+  DATA_DIR: string;
+
+  /** How often records of live calls are checkpointed to the database (0: only at call end). */
+  @ToNumber() @IsInt() @Min(0) @Max(3600000)
+  CALL_RECORD_CHECKPOINT_MS: number;
+
+  /** First delay before a failed record write or webhook delivery is retried (doubles up to 60 s). */
+  @ToNumber() @IsInt() @Min(1) @Max(60000)
+  CALL_RECORD_RETRY_INITIAL_MS: number;
+
+  /** Optional receiver of finished call records (POSTed as JSON, HMAC-signed). */
+  @EmptyMeansUnset()
+  @IsOptional()
+  @IsUrl({ protocols: ['https', 'http'], require_tld: false, require_protocol: true })
+  CALL_RECORD_WEBHOOK_URL?: string;
+
+  /** HMAC-SHA256 key for the webhook signature; required when CALL_RECORD_WEBHOOK_URL is set. */
+  @EmptyMeansUnset()
+  @ValidateIf((env: EnvironmentVariables) => env.CALL_RECORD_WEBHOOK_URL !== undefined || env.CALL_RECORD_WEBHOOK_SECRET !== undefined)
+  @IsString()
+  @MinLength(16, { message: 'CALL_RECORD_WEBHOOK_SECRET is required with CALL_RECORD_WEBHOOK_URL (16+ characters)' })
+  CALL_RECORD_WEBHOOK_SECRET?: string;
+
+  /** Webhook delivery attempts before a record is given up on. */
+  @EmptyMeansUnset() @ToNumber() @IsInt() @Min(1) @Max(100)
+  CALL_RECORD_WEBHOOK_MAX_ATTEMPTS: number;
+
+  /** Token prices in USD per million tokens, for the estimated cost: JSON with any of inputText, inputAudio, cachedInput, outputText, outputAudio. */
+  @IsString()
+  @Matches(/^\s*\{.*\}\s*$/s, { message: 'TOKEN_PRICES_USD_PER_MILLION must be a JSON object' })
+  TOKEN_PRICES_USD_PER_MILLION: string;
+}
+
+export const callRecordsConfig: ConfigOwner<CallRecordsModuleOptions> = {
+  variables: CallRecordsVariables,
+  defaults: {
+    all: {
+      DATABASE_SCHEMA: 'public',
+      DATA_DIR: 'data',
+      CALL_RECORD_CHECKPOINT_MS: '30000',
+      CALL_RECORD_RETRY_INITIAL_MS: '1000',
+      CALL_RECORD_WEBHOOK_MAX_ATTEMPTS: '8',
+      // gpt-realtime list prices (USD per 1M tokens).
+      TOKEN_PRICES_USD_PER_MILLION: '{"inputText":4,"inputAudio":32,"cachedInput":0.4,"outputText":16,"outputAudio":64}',
+    },
+  },
+  section: (env, parse) => ({
     databaseUrl: env.DATABASE_URL,
     databaseSchema: env.DATABASE_SCHEMA,
     dataDir: env.DATA_DIR,
@@ -13,7 +74,6 @@ export const callRecordsConfig = registerAs('callRecords', () => {
     webhookUrl: env.CALL_RECORD_WEBHOOK_URL,
     webhookSecret: env.CALL_RECORD_WEBHOOK_SECRET,
     webhookMaxAttempts: env.CALL_RECORD_WEBHOOK_MAX_ATTEMPTS,
-    tokenPrices: parseTokenPrices(env.TOKEN_PRICES_USD_PER_MILLION),
-  };
-});
-export type CallRecordsConfig = ConfigType<typeof callRecordsConfig>;
+    tokenPrices: parse('TOKEN_PRICES_USD_PER_MILLION', () => parseTokenPrices(env.TOKEN_PRICES_USD_PER_MILLION)),
+  }),
+};

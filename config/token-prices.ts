@@ -1,14 +1,8 @@
-/** USD per million tokens, by kind, for call records' estimated cost. */
-export interface TokenPrices {
-  inputText: number;
-  inputAudio: number;
-  cachedInput: number;
-  outputText: number;
-  outputAudio: number;
-}
+import type { TokenPrices } from '@app/call-records';
 
 const PRICE_KINDS: (keyof TokenPrices)[] = ['inputText', 'inputAudio', 'cachedInput', 'outputText', 'outputAudio'];
 
+/** Reads TOKEN_PRICES_USD_PER_MILLION; kinds it does not name cost 0. */
 export function parseTokenPrices(json: string): TokenPrices {
   let parsed: unknown;
   try {

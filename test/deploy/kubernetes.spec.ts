@@ -2,7 +2,6 @@ import 'reflect-metadata';
 import { PATH_METADATA } from '@nestjs/common/constants.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { getMetadataStorage } from 'class-validator';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1';
@@ -11,14 +10,12 @@ import { ConfigMap, Namespace, Service } from 'kubernetes-models/v1';
 import ts from 'typescript';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { EnvironmentVariables, readEnvironment } from '@app/config';
+import { declaredVariables, readEnvironment } from '@app/config';
 import { GOODBYE_GRACE_MS, GatewayMetrics } from '@app/operations';
 import { CallEvents, CallRegistry } from '@app/orchestration';
-import { MEDIA_STREAM_PATH } from '@app/telephony';
+import { TWILIO_ROUTES } from '@app/telephony';
 import { HealthController } from '../../libs/operations/src/health/health.controller';
 import { MetricsController } from '../../libs/operations/src/metrics/metrics.controller';
-import { IncomingCallController } from '../../libs/telephony/src/twiml/incoming-call.controller';
-import { TwilioCallStatusController } from '../../libs/call-records/src/api/twilio-call-status.controller';
 
 const ROOT = resolve(__dirname, '../..') + '/';
 const KUBE = join(ROOT, 'deploy/kubernetes');
@@ -172,8 +169,7 @@ describe('Kubernetes manifests', () => {
       }
       // Exactly Twilio's entry points are public, at the paths the app serves: the voice webhook,
       // the media stream and the call status callback.
-      const statusCallback = `/${Reflect.getMetadata(PATH_METADATA, TwilioCallStatusController)}${routeOf(TwilioCallStatusController, 'callStatus')}`;
-      expect(paths.map((p: any) => p.path).sort()).toEqual([routeOf(IncomingCallController, 'incomingCallPost'), MEDIA_STREAM_PATH, statusCallback].sort());
+      expect(paths.map((p: any) => p.path).sort()).toEqual([TWILIO_ROUTES.incomingCall, TWILIO_ROUTES.mediaStream, TWILIO_ROUTES.callStatus].sort());
     });
 
     it('probes hit the app’s real /healthz and /readyz routes, and Prometheus its /metrics route', () => {
@@ -188,7 +184,7 @@ describe('Kubernetes manifests', () => {
     });
 
     it('env names exist in the config schema, and the ConfigMap plus the secret keys pass its validation', () => {
-      const declared = new Set(getMetadataStorage().getTargetValidationMetadatas(EnvironmentVariables, '', true, false).map((m) => m.propertyName));
+      const declared = new Set(declaredVariables());
       const secretRefs = container.env.map((e: any) => e.valueFrom?.secretKeyRef).filter(Boolean);
       for (const name of [...Object.keys(configMap.data), ...container.env.map((e: any) => e.name)]) expect(declared, name).toContain(name);
       for (const ref of secretRefs) expect(container.env.find((e: any) => e.valueFrom?.secretKeyRef === ref).name).toBe(ref.key);

@@ -7,7 +7,7 @@ import twilio from 'twilio';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { CallRecord } from '@app/call-records';
 import { CallRecordWriter, signWebhook, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER } from '@app/call-records';
-import { CallEvents, CallRegistry } from '@app/orchestration';
+import { CallEvents, LiveCalls } from '@app/orchestration';
 import { mulawSilence, mulawTone } from '@app/simulators';
 import { GatewayHarness, sleep, startGateway } from '../support/gateway-harness';
 import { dropSchema, requirePostgres, TEST_DATABASE_URL, uniqueSchema } from '../support/postgres';
@@ -116,7 +116,7 @@ describe('call records with PostgreSQL', () => {
     const call = await callWithBargeIn(gateway, callSid);
 
     // The assistant uses a tool (emitted the way the tool-calling code reports it).
-    const live = gateway.app.get(CallRegistry).all().find((c) => c.callSid === callSid)!;
+    const live = gateway.app.get(LiveCalls).observed().find((c) => c.callSid === callSid)!;
     gateway.app.get(CallEvents).emit('toolCalled', live, {
       name: 'get_opening_hours',
       arguments: '{"day":"monday"}',

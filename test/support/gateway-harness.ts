@@ -1,16 +1,37 @@
-import type { INestApplication } from '@nestjs/common';
+import type { DynamicModule, ForwardReference, Type } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Test } from '@nestjs/testing';
+import type { TestingModuleBuilder } from '@nestjs/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadGatewayConfig } from '@app/config';
+import type { GatewayConfig } from '@app/config';
 import { FakeTwilioCall, FakeTwilioCallOptions, RealtimeSimulator, RealtimeSimulatorOptions } from '@app/simulators';
+import { TWILIO_ROUTES } from '@app/telephony';
 import twilio from 'twilio';
-import { createGatewayApp } from '../../apps/voice-gateway/src/create-gateway-app';
+import { AppModule } from '../../apps/voice-gateway/src/app.module';
+import { configureGatewayApp } from '../../apps/voice-gateway/src/create-gateway-app';
 
 export const TEST_OPENAI_KEY = 'sk-test-0123456789abcdefghijklmnop';
 
+/** Environment variables for one gateway; `undefined` unsets a variable the harness would set. */
+export type GatewayEnvironment = Record<string, string | undefined>;
+
+/** How a test extends the real gateway it boots. */
+export interface GatewayExtension {
+  /** Modules added next to the gateway's own, e.g. your module of `@RealtimeTool` providers. */
+  imports?: Array<Type<unknown> | DynamicModule | Promise<DynamicModule> | ForwardReference>;
+  /** Adjusts the testing module before it compiles: `overrideProvider(...)`, `overrideGuard(...)` and the like. */
+  override?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
+}
+
 export interface GatewayHarness {
-  app: INestApplication;
+  app: NestExpressApplication;
+  /** The validated configuration the gateway runs with. */
+  config: GatewayConfig;
+  /** The OpenAI Realtime simulator the gateway talks to (script it, inspect its sessions). */
   simulator: RealtimeSimulator;
   port: number;
   httpUrl: string;
@@ -26,75 +47,79 @@ export interface GatewayHarness {
 }
 
 /**
- * Boots the real gateway on an ephemeral loopback port against a Realtime simulator.
- * `env` overrides configuration for this gateway only; the previous environment is restored on close.
+ * Boots the real gateway (AppModule, set up as main.ts sets it up) on an ephemeral loopback port,
+ * against a Realtime simulator, through `Test.createTestingModule`: add your modules and override
+ * providers with `extension`. The configuration comes from the test defaults (NODE_ENV=test, the
+ * simulator's URL and key, a fresh data directory) with `env` over them; process.env is neither
+ * read nor changed.
+ *
+ * @example
+ *   const gateway = await startGateway({ ASSISTANT_GREETING: '' }, { autoRespond: false }, { imports: [WeatherToolsModule] });
+ *   const call = gateway.newCall();
+ *   await call.connect();
+ *   const session = await gateway.simulator.nextSession();
+ *   // … drive the session, assert on what reached the caller and the model …
+ *   await gateway.close();
  */
 export async function startGateway(
-  env: Record<string, string | undefined> = {},
+  env: GatewayEnvironment = {},
   simulatorOptions: RealtimeSimulatorOptions = {},
+  extension: GatewayExtension = {},
 ): Promise<GatewayHarness> {
   const simulator = await RealtimeSimulator.start({ apiKey: TEST_OPENAI_KEY, ...simulatorOptions });
   // Each gateway gets its own data directory (embedded call-record database), removed on close.
   const dataDir = mkdtempSync(join(tmpdir(), 'voice-gateway-test-'));
-  const overrides: Record<string, string | undefined> = {
+  const variables: GatewayEnvironment = {
     NODE_ENV: 'test',
     OPENAI_API_KEY: TEST_OPENAI_KEY,
     OPENAI_REALTIME_URL: simulator.url,
-    PUBLIC_URL: undefined,
-    DATABASE_URL: undefined,
     DATA_DIR: dataDir,
     ...env,
   };
-  const saved: Record<string, string | undefined> = {};
-  for (const [key, value] of Object.entries(overrides)) {
-    saved[key] = process.env[key];
-    if (value === undefined) delete process.env[key];
-    else process.env[key] = value;
-  }
-  const restoreEnv = () => {
-    for (const [key, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-  };
-  let app: INestApplication;
+  let app: NestExpressApplication;
+  let config: GatewayConfig;
   try {
-    app = await createGatewayApp();
+    config = loadGatewayConfig(variables);
+    let builder = Test.createTestingModule({ imports: [AppModule.forRoot(config), ...(extension.imports ?? [])] });
+    if (extension.override) builder = extension.override(builder);
+    const moduleRef = await builder.compile();
+    app = moduleRef.createNestApplication<NestExpressApplication>({ bufferLogs: true });
+    configureGatewayApp(app, config);
     await app.listen(0, '127.0.0.1');
   } catch (error) {
-    restoreEnv();
     await simulator.close();
     rmSync(dataDir, { recursive: true, force: true });
     throw error;
   }
   const port = (app.getHttpServer().address() as AddressInfo).port;
+  const local = `http://127.0.0.1:${port}`;
+  // What Twilio would call: the public URL when one is configured.
+  const publicUrl = config.telephony.publicUrl ?? local;
+  const authToken = config.telephony.authToken;
   const calls: FakeTwilioCall[] = [];
   return {
     app,
+    config,
     simulator,
     port,
-    httpUrl: `http://127.0.0.1:${port}`,
-    mediaStreamUrl: `ws://127.0.0.1:${port}/media-stream`,
+    httpUrl: local,
+    mediaStreamUrl: `ws://127.0.0.1:${port}${TWILIO_ROUTES.mediaStream}`,
     newCall(options = {}) {
-      const url = `ws://127.0.0.1:${port}/media-stream`;
-      const token = overrides.TWILIO_AUTH_TOKEN;
-      const signedUrl = (overrides.PUBLIC_URL?.replace(/^http/, 'ws') ?? `ws://127.0.0.1:${port}`) + '/media-stream';
-      const headers = options.headers ?? (token ? { 'x-twilio-signature': twilio.getExpectedTwilioSignature(token, signedUrl, {}) } : undefined);
+      const url = `ws://127.0.0.1:${port}${TWILIO_ROUTES.mediaStream}`;
+      const signedUrl = publicUrl.replace(/^http/, 'ws') + TWILIO_ROUTES.mediaStream;
+      const headers = options.headers ?? (authToken ? { 'x-twilio-signature': twilio.getExpectedTwilioSignature(authToken, signedUrl, {}) } : undefined);
       const call = new FakeTwilioCall({ url, ...options, headers });
       calls.push(call);
       return call;
     },
     postWebhook(path, form) {
-      const token = overrides.TWILIO_AUTH_TOKEN;
-      const publicUrl = overrides.PUBLIC_URL ?? `http://127.0.0.1:${port}`;
-      const headers: Record<string, string> = token ? { 'x-twilio-signature': twilio.getExpectedTwilioSignature(token, publicUrl + path, form) } : {};
-      return fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers, body: new URLSearchParams(form) });
+      const headers: Record<string, string> = authToken ? { 'x-twilio-signature': twilio.getExpectedTwilioSignature(authToken, publicUrl + path, form) } : {};
+      return fetch(local + path, { method: 'POST', headers, body: new URLSearchParams(form) });
     },
     async close() {
       for (const call of calls) call.drop();
       await app.close();
       await simulator.close();
-      restoreEnv();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
+import { loadGatewayConfig } from '@app/config';
 import { CALLER_UTTERANCE, loadVoiceAsset, runSimulatedCall } from '@app/simulators';
 import { createGatewayApp } from '../../voice-gateway/src/create-gateway-app';
 import { formatReport } from './report';
@@ -9,14 +10,17 @@ import { formatReport } from './report';
  * places one simulated call with the shipped spoken utterance and prints what was said and how fast.
  */
 async function main(): Promise<void> {
-  process.env.NODE_ENV = 'local';
-  delete process.env.OPENAI_API_KEY;
-  delete process.env.API_KEYS;
-  delete process.env.TWILIO_AUTH_TOKEN;
-  delete process.env.PUBLIC_URL;
-  process.env.LOG_LEVEL ??= 'warn';
-  process.env.CONSOLE_ENABLED = 'true';
-  const app = await createGatewayApp();
+  const config = loadGatewayConfig({
+    ...process.env,
+    NODE_ENV: 'local',
+    OPENAI_API_KEY: undefined,
+    API_KEYS: undefined,
+    TWILIO_AUTH_TOKEN: undefined,
+    PUBLIC_URL: undefined,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    CONSOLE_ENABLED: 'true',
+  });
+  const app = await createGatewayApp(config);
   await app.listen(Number(process.env.DEMO_PORT ?? 0), '127.0.0.1');
   const port = (app.getHttpServer().address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;

@@ -1,24 +1,47 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { CONFIG_NAMESPACES } from '@app/config';
-import { CallRecordsModule } from '@app/call-records';
+import { AuthModule } from '@app/auth';
+import { CallRecordsModule, TwilioStatusRecorder } from '@app/call-records';
+import type { GatewayConfig } from '@app/config';
 import { ConsoleModule } from '@app/console';
 import { GatewayAdmission, OperationsModule } from '@app/operations';
 import { CallOrchestrator, OrchestrationModule } from '@app/orchestration';
 import { TwilioModule } from '@app/telephony';
+import { EmbeddedRealtimeSimulatorModule, realtimeModule } from './embedded-realtime-simulator';
 import { ExampleToolsModule } from './example-tools/example-tools.module';
-import { GatewayLoggerModule } from './logging';
+import { gatewayLoggerModule } from './logging';
 
-@Module({
-  imports: [
-    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: CONFIG_NAMESPACES }),
-    GatewayLoggerModule,
-    OrchestrationModule,
-    OperationsModule,
-    TwilioModule.forRoot({ imports: [OrchestrationModule, OperationsModule], handler: CallOrchestrator, admission: GatewayAdmission }),
-    ExampleToolsModule,
-    CallRecordsModule,
-    ConsoleModule,
-  ],
-})
-export class AppModule {}
+/**
+ * The gateway: every library module, wired once from one validated configuration
+ * (`loadGatewayConfig()`). Add your own modules (tools, observers) to `imports`.
+ */
+@Module({})
+export class AppModule {
+  static forRoot(config: GatewayConfig): DynamicModule {
+    const operations = OperationsModule.forRoot(config.operations);
+    const callRecords = CallRecordsModule.forRoot(config.callRecords);
+    return {
+      module: AppModule,
+      imports: [
+        EmbeddedRealtimeSimulatorModule,
+        // The sections, for integrators who prefer ConfigService (e.g. `config.get('telephony')`); never process.env.
+        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validatePredefined: false, skipProcessEnv: true, load: [() => ({ ...config })] }),
+        gatewayLoggerModule(config.server),
+        AuthModule.forRoot(config.auth),
+        realtimeModule(config),
+        OrchestrationModule.forRoot({ assistant: config.assistant, agent: config.agent }),
+        operations,
+        TwilioModule.forRoot({
+          ...config.telephony,
+          handler: CallOrchestrator,
+          admission: GatewayAdmission,
+          callStatus: TwilioStatusRecorder,
+          imports: [operations, callRecords],
+        }),
+        ExampleToolsModule,
+        callRecords,
+        ConsoleModule.forRoot(config.console),
+      ],
+    };
+  }
+}

@@ -1,4 +1,5 @@
-import { loggingConfig, LoggingConfig } from '@app/config';
+import type { DynamicModule } from '@nestjs/common';
+import type { ServerOptions } from '@app/config';
 import { LoggerModule } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 
@@ -10,11 +11,11 @@ const REDACTED_PATHS = [
   'req.headers["x-api-key"]',
 ];
 
-export const GatewayLoggerModule = LoggerModule.forRootAsync({
-  inject: [loggingConfig.KEY],
-  useFactory: (config: LoggingConfig) => ({
+/** Structured logs (pino): request ids, redaction, no access logs for probes and scrapes. */
+export function gatewayLoggerModule(server: ServerOptions): DynamicModule {
+  return LoggerModule.forRoot({
     pinoHttp: {
-      level: config.level,
+      level: server.logLevel,
       base: { service: 'voice-gateway' },
       genReqId: (req, res) => {
         const header = req.headers['x-request-id'];
@@ -24,7 +25,7 @@ export const GatewayLoggerModule = LoggerModule.forRootAsync({
       },
       redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
-      transport: config.pretty ? { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } } : undefined,
+      transport: server.prettyLogs ? { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } } : undefined,
     },
-  }),
-});
+  });
+}

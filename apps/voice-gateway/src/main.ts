@@ -1,10 +1,13 @@
 import 'reflect-metadata';
-import { appConfig, AppConfig, InvalidEnvironmentError, readEnvironment } from '@app/config';
+import { InvalidEnvironmentError, loadGatewayConfig, withDotEnv } from '@app/config';
+import type { GatewayConfig } from '@app/config';
 import { createGatewayApp } from './create-gateway-app';
 
 async function main(): Promise<void> {
+  let config: GatewayConfig;
   try {
-    readEnvironment();
+    // A `.env` file in the working directory fills in unset variables in local and development only.
+    config = loadGatewayConfig(withDotEnv(process.env));
   } catch (error) {
     if (error instanceof InvalidEnvironmentError) {
       process.stderr.write(`voice-gateway cannot start. ${error.message}\n`);
@@ -12,11 +15,10 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const app = await createGatewayApp();
+  const app = await createGatewayApp(config);
   // SIGTERM drains live calls (OperationsModule), then the process exits 0; a failed shutdown exits 1.
   app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
-  const { port } = app.get<AppConfig>(appConfig.KEY);
-  await app.listen(port);
+  await app.listen(config.server.port);
 }
 
 process.on('unhandledRejection', (reason) => {

@@ -1,11 +1,13 @@
 import 'reflect-metadata';
-import { callRecordsConfig, InvalidEnvironmentError, readEnvironment } from '@app/config';
 import { createCallRecordStore } from '@app/call-records';
+import { InvalidEnvironmentError, loadGatewayConfig, withDotEnv } from '@app/config';
+import type { GatewayConfig } from '@app/config';
 
 /** Applies the call-record migrations and exits (e.g. a Kubernetes Job before a rollout). */
 async function main(): Promise<void> {
+  let config: GatewayConfig;
   try {
-    readEnvironment();
+    config = loadGatewayConfig(withDotEnv(process.env));
   } catch (error) {
     if (error instanceof InvalidEnvironmentError) {
       process.stderr.write(`cannot migrate. ${error.message}\n`);
@@ -13,7 +15,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const store = createCallRecordStore(callRecordsConfig());
+  const store = createCallRecordStore(config.callRecords);
   try {
     await store.migrate();
     process.stdout.write(`call-record migrations applied (${store.kind})\n`);

@@ -1,19 +1,19 @@
 import { CanActivate, ExecutionContext, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
-import { appConfig } from '@app/config';
-import type { AppConfig } from '@app/config';
 import type { Request } from 'express';
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { AUTH_OPTIONS } from './auth.module-definition';
+import type { AuthModuleOptions } from './auth.module-definition';
 
 /**
- * Protects the gateway's own API: `Authorization: Bearer <key>` must match one of API_KEYS.
+ * Protects the gateway's own API: `Authorization: Bearer <key>` must match one of the API keys.
  * Keys are compared as SHA-256 digests in constant time. With no keys configured, everything is refused.
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   private readonly keyDigests: Buffer[];
 
-  constructor(@Inject(appConfig.KEY) config: AppConfig) {
-    this.keyDigests = config.apiKeys.map(digest);
+  constructor(@Inject(AUTH_OPTIONS) options: AuthModuleOptions) {
+    this.keyDigests = options.apiKeys.map(digest);
   }
 
   canActivate(context: ExecutionContext): boolean {

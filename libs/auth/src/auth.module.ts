@@ -1,5 +1,11 @@
 import { Module } from '@nestjs/common';
 import { ApiKeyGuard } from './api-key.guard';
+import { AUTH_OPTIONS, ConfigurableAuthModule } from './auth.module-definition';
 
-@Module({ providers: [ApiKeyGuard], exports: [ApiKeyGuard] })
-export class AuthModule {}
+/**
+ * The gateway's API keys: `AuthModule.forRoot({ apiKeys })` (or `forRootAsync`) once in the
+ * application module; any controller can then use `@UseGuards(ApiKeyGuard)` (Nest builds the
+ * guard in the controller's module, hence the exported options).
+ */
+@Module({ providers: [ApiKeyGuard], exports: [ApiKeyGuard, AUTH_OPTIONS] })
+export class AuthModule extends ConfigurableAuthModule {}

@@ -1,2 +1,3 @@
-export * from './api-key.guard';
-export * from './auth.module';
+export { ApiKeyGuard } from './api-key.guard';
+export { AuthModule } from './auth.module';
+export type { AuthModuleOptions } from './auth.module-definition';

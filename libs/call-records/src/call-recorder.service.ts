@@ -1,19 +1,19 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { callRecordsConfig } from '@app/config';
-import type { CallRecordsConfig } from '@app/config';
 import { CallEvents } from '@app/orchestration';
-import type { Call, CallObserver } from '@app/orchestration';
+import type { CallObserver, ObservedCall } from '@app/orchestration';
+import { CALL_RECORDS_OPTIONS } from './call-records.module-definition';
+import type { CallRecordsModuleOptions } from './call-records.module-definition';
 import { CallRecordWebhook } from './delivery/call-record-webhook';
 import { CallRecordWriter } from './delivery/call-record.writer';
 import { CallRecordBuilder } from './record/call-record.builder';
 
 /**
  * Builds a record for every call from CallEvents, in memory; hands snapshots to the writer at the
- * end of the call and, for long calls, every CALL_RECORD_CHECKPOINT_MS.
+ * end of the call and, for long calls, every `checkpointMs`.
  */
 @Injectable()
 export class CallRecorder implements OnModuleInit, OnApplicationShutdown {
-  private readonly live = new Map<Call, CallRecordBuilder>();
+  private readonly live = new Map<ObservedCall, CallRecordBuilder>();
   private unsubscribe?: () => void;
   private checkpointTimer?: NodeJS.Timeout;
 
@@ -21,7 +21,7 @@ export class CallRecorder implements OnModuleInit, OnApplicationShutdown {
     private readonly events: CallEvents,
     private readonly writer: CallRecordWriter,
     private readonly webhook: CallRecordWebhook,
-    @Inject(callRecordsConfig.KEY) private readonly config: CallRecordsConfig,
+    @Inject(CALL_RECORDS_OPTIONS) private readonly config: CallRecordsModuleOptions,
   ) {}
 
   onModuleInit(): void {
@@ -51,7 +51,7 @@ export class CallRecorder implements OnModuleInit, OnApplicationShutdown {
   }
 
   private observer(): CallObserver {
-    const builderOf = (call: Call) => this.live.get(call);
+    const builderOf = (call: ObservedCall) => this.live.get(call);
     return {
       callStarted: (call) => {
         if (!call.callSid) return;
@@ -83,7 +83,7 @@ export class CallRecorder implements OnModuleInit, OnApplicationShutdown {
     };
   }
 
-  private finish(call: Call, builder: CallRecordBuilder, reason: string): void {
+  private finish(call: ObservedCall, builder: CallRecordBuilder, reason: string): void {
     this.live.delete(call);
     builder.ended(reason, call.endedAt ?? Date.now());
     const record = builder.snapshot();

@@ -1,54 +1,58 @@
 import { Logger, Module } from '@nestjs/common';
-import { callRecordsConfig } from '@app/config';
-import type { CallRecordsConfig } from '@app/config';
-import { AuthModule } from '@app/auth';
-import { OrchestrationModule } from '@app/orchestration';
-import { TwilioApiModule } from '@app/telephony';
 import { join, resolve } from 'node:path';
 import { CallRecordsController } from './api/call-records.controller';
-import { TwilioCallStatusController } from './api/twilio-call-status.controller';
 import { CallRecorder } from './call-recorder.service';
+import { CALL_RECORDS_OPTIONS, ConfigurableCallRecordsModule } from './call-records.module-definition';
+import type { CallRecordsModuleOptions } from './call-records.module-definition';
 import { CallRecordWebhook } from './delivery/call-record-webhook';
 import { CallRecordWriter } from './delivery/call-record.writer';
 import { CallRecordStore } from './store/call-record.store';
 import { PostgresCallRecordStore } from './store/postgres-call-record.store';
 import { SqliteCallRecordStore } from './store/sqlite-call-record.store';
+import { TwilioStatusRecorder } from './twilio-status-recorder';
 
-export const SQLITE_FILE_NAME = 'call-records.sqlite';
+const SQLITE_FILE_NAME = 'call-records.sqlite';
 
-/** PostgreSQL when DATABASE_URL is set, else an embedded SQLite file under DATA_DIR. */
-export function createCallRecordStore(config: CallRecordsConfig): CallRecordStore {
+/** PostgreSQL when a database URL is set, else an embedded SQLite file under the data directory. */
+export function createCallRecordStore(options: Pick<CallRecordsModuleOptions, 'databaseUrl' | 'databaseSchema' | 'dataDir'>): CallRecordStore {
   const logger = new Logger('CallRecordStore');
-  if (config.databaseUrl) {
+  if (options.databaseUrl) {
     const store = new PostgresCallRecordStore({
-      connectionString: config.databaseUrl,
-      schema: config.databaseSchema,
+      connectionString: options.databaseUrl,
+      schema: options.databaseSchema,
       onError: (error) => logger.warn(`PostgreSQL connection error: ${error.message}`),
     });
-    logger.log(`call records go to PostgreSQL (schema ${config.databaseSchema})`);
+    logger.log(`call records go to PostgreSQL (schema ${options.databaseSchema})`);
     return store;
   }
-  const file = resolve(join(config.dataDir, SQLITE_FILE_NAME));
+  const file = resolve(join(options.dataDir, SQLITE_FILE_NAME));
   logger.log(`call records go to the embedded SQLite database ${file} (set DATABASE_URL for PostgreSQL)`);
   return new SqliteCallRecordStore(file);
 }
 
-/** Call records: built from call events, stored, served over the API and pushed to a webhook. */
+/**
+ * Call records: built from call events, stored, served over the API, pushed to a webhook and
+ * reconciled with Twilio's status callbacks (pass TwilioStatusRecorder, and this module, to
+ * TwilioModule.forRoot({ callStatus, imports })).
+ * Needs OrchestrationModule and AuthModule registered.
+ */
 @Module({
-  imports: [OrchestrationModule, AuthModule, TwilioApiModule],
-  controllers: [CallRecordsController, TwilioCallStatusController],
+  controllers: [CallRecordsController],
   providers: [
-    { provide: CallRecordStore, inject: [callRecordsConfig.KEY], useFactory: createCallRecordStore },
+    { provide: CallRecordStore, inject: [CALL_RECORDS_OPTIONS], useFactory: createCallRecordStore },
     CallRecordWriter,
     CallRecordWebhook,
     CallRecorder,
+    TwilioStatusRecorder,
   ],
-  exports: [CallRecordStore, CallRecorder],
+  exports: [CallRecordStore, CallRecorder, TwilioStatusRecorder],
 })
-export class CallRecordsModule {
+export class CallRecordsModule extends ConfigurableCallRecordsModule {
   private readonly logger = new Logger(CallRecordsModule.name);
 
-  constructor(private readonly store: CallRecordStore) {}
+  constructor(private readonly store: CallRecordStore) {
+    super();
+  }
 
   /** Migrates at start without holding the app up: a database that is down is retried by the writer. */
   onApplicationBootstrap(): void {

@@ -1,9 +1,10 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { consoleConfig } from '@app/config';
-import type { ConsoleConfig } from '@app/config';
-import { Call, CallEvents, CallObserver, CallRegistry, PlaybackCut } from '@app/orchestration';
+import { CallEvents, LiveCalls } from '@app/orchestration';
+import type { CallObserver, ObservedCall, PlaybackCut } from '@app/orchestration';
 import { BENIGN_OPENAI_ERROR_CODES } from '@app/realtime';
 import type WebSocket from 'ws';
+import { CONSOLE_OPTIONS } from './console.module-definition';
+import type { ConsoleModuleOptions } from './console.module-definition';
 
 export type ConsoleEntryKind = 'started' | 'caller' | 'assistant' | 'barge-in' | 'dtmf' | 'error' | 'ended';
 
@@ -27,8 +28,8 @@ export interface ConsoleCallSummary {
   softphone: boolean;
 }
 
-interface CallView {
-  call: Call;
+interface WatchedCall {
+  call: ObservedCall;
   callSid: string;
   entries: ConsoleEntry[];
   callerSpeaking: boolean;
@@ -48,16 +49,16 @@ const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
  */
 @Injectable()
 export class ConsoleFeed implements CallObserver, OnModuleInit, OnApplicationShutdown {
-  private readonly views = new Map<Call, CallView>();
-  private readonly ended: CallView[] = [];
+  private readonly views = new Map<ObservedCall, WatchedCall>();
+  private readonly ended: WatchedCall[] = [];
   private readonly clients = new Set<WebSocket>();
   private unsubscribe?: () => void;
   private ticker?: NodeJS.Timeout;
 
   constructor(
     private readonly events: CallEvents,
-    private readonly registry: CallRegistry,
-    @Inject(consoleConfig.KEY) private readonly config: ConsoleConfig,
+    private readonly registry: LiveCalls,
+    @Inject(CONSOLE_OPTIONS) private readonly config: ConsoleModuleOptions,
   ) {}
 
   onModuleInit(): void {
@@ -94,45 +95,45 @@ export class ConsoleFeed implements CallObserver, OnModuleInit, OnApplicationShu
 
   // ---- call events ----------------------------------------------------------------------
 
-  callStarted(call: Call): void {
-    const view: CallView = { call, callSid: call.callSid ?? 'unknown', entries: [], callerSpeaking: false };
+  callStarted(call: ObservedCall): void {
+    const view: WatchedCall = { call, callSid: call.callSid ?? 'unknown', entries: [], callerSpeaking: false };
     this.views.set(call, view);
     this.add(view, 'started', `call from ${call.from ?? 'unknown'}`);
     this.broadcast({ type: 'calls', calls: this.summaries() });
   }
 
-  callerSpeechStarted(call: Call): void {
+  callerSpeechStarted(call: ObservedCall): void {
     const view = this.views.get(call);
     if (view) view.callerSpeaking = true;
   }
 
-  callerSpeechStopped(call: Call): void {
+  callerSpeechStopped(call: ObservedCall): void {
     const view = this.views.get(call);
     if (view) view.callerSpeaking = false;
   }
 
-  callerTranscript(call: Call, _itemId: string, transcript: string): void {
+  callerTranscript(call: ObservedCall, _itemId: string, transcript: string): void {
     this.addFor(call, 'caller', transcript);
   }
 
-  assistantTranscript(call: Call, _itemId: string, transcript: string): void {
+  assistantTranscript(call: ObservedCall, _itemId: string, transcript: string): void {
     this.addFor(call, 'assistant', transcript);
   }
 
-  bargeIn(call: Call, cuts: PlaybackCut[]): void {
+  bargeIn(call: ObservedCall, cuts: PlaybackCut[]): void {
     this.addFor(call, 'barge-in', `caller interrupted the assistant${cuts.length ? ` (${describeCuts(cuts)})` : ''}`);
   }
 
-  dtmf(call: Call, digit: string): void {
+  dtmf(call: ObservedCall, digit: string): void {
     this.addFor(call, 'dtmf', `pressed ${digit}`);
   }
 
-  openAiError(call: Call, code: string, message: string | undefined): void {
+  openAiError(call: ObservedCall, code: string, message: string | undefined): void {
     if (BENIGN_OPENAI_ERROR_CODES.has(code)) return;
     this.addFor(call, 'error', `${code}${message ? `: ${message}` : ''}`);
   }
 
-  callEnded(call: Call, reason: string): void {
+  callEnded(call: ObservedCall, reason: string): void {
     const view = this.views.get(call);
     if (!view) return;
     this.views.delete(call);
@@ -145,24 +146,24 @@ export class ConsoleFeed implements CallObserver, OnModuleInit, OnApplicationShu
 
   // ---- internals ------------------------------------------------------------------------
 
-  private liveViews(): CallView[] {
+  private liveViews(): WatchedCall[] {
     // The registry is the source of truth for what is live; views cover calls seen starting.
-    return this.registry.all().map((call) => this.views.get(call)).filter((v): v is CallView => v !== undefined);
+    return this.registry.observed().map((call) => this.views.get(call)).filter((v): v is WatchedCall => v !== undefined);
   }
 
-  private addFor(call: Call, kind: ConsoleEntryKind, text: string): void {
+  private addFor(call: ObservedCall, kind: ConsoleEntryKind, text: string): void {
     const view = this.views.get(call);
     if (view) this.add(view, kind, text);
   }
 
-  private add(view: CallView, kind: ConsoleEntryKind, text: string): void {
+  private add(view: WatchedCall, kind: ConsoleEntryKind, text: string): void {
     const entry: ConsoleEntry = { at: Date.now(), kind, text };
     view.entries.push(entry);
     if (view.entries.length > MAX_ENTRIES_PER_CALL) view.entries.shift();
     this.broadcast({ type: 'entry', callSid: view.callSid, entry });
   }
 
-  private summary(view: CallView): ConsoleCallSummary {
+  private summary(view: WatchedCall): ConsoleCallSummary {
     const { call } = view;
     const startedAt = call.startedAt ?? call.connectedAt;
     let state: ConsoleCallState;

@@ -1,11 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { consoleConfig } from '@app/config';
-import type { ConsoleConfig } from '@app/config';
 import type { IncomingMessage } from 'node:http';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { CONSOLE_OPTIONS } from './console.module-definition';
+import type { ConsoleModuleOptions } from './console.module-definition';
 
 /** Query parameter that carries a console token on WebSocket URLs (browsers cannot set headers there). */
 export const CONSOLE_TOKEN_PARAM = 'console_token';
+
+const DEFAULT_TOKEN_TTL_MS = 60_000;
 
 /**
  * Short-lived tokens for the console's sockets: the live feed and the browser softphone's media
@@ -16,10 +18,10 @@ export const CONSOLE_TOKEN_PARAM = 'console_token';
 export class ConsoleTokenService {
   private readonly secret = randomBytes(32);
 
-  constructor(@Inject(consoleConfig.KEY) private readonly config: ConsoleConfig) {}
+  constructor(@Inject(CONSOLE_OPTIONS) private readonly config: ConsoleModuleOptions) {}
 
   issue(now = Date.now()): { token: string; expiresAt: number } {
-    const expiresAt = now + this.config.tokenTtlMs;
+    const expiresAt = now + (this.config.tokenTtlMs ?? DEFAULT_TOKEN_TTL_MS);
     return { token: `${expiresAt}.${this.sign(String(expiresAt))}`, expiresAt };
   }
 

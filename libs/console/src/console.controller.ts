@@ -1,20 +1,20 @@
 import { Controller, Get, Header, HttpCode, Inject, NotFoundException, Post, Req, UnauthorizedException } from '@nestjs/common';
 import { ApiKeyGuard } from '@app/auth';
-import { consoleConfig } from '@app/config';
-import type { ConsoleConfig } from '@app/config';
 import type { Request } from 'express';
 import { ConsoleAssets } from './console-assets.service';
+import { CONSOLE_OPTIONS } from './console.module-definition';
+import type { ConsoleModuleOptions } from './console.module-definition';
 import { ConsoleTokenService } from './console-token.service';
 
 /**
  * Serves the console page and its scripts, and issues console tokens. Everything answers 404 when
  * the console is disabled. The page itself holds no data; tokens (and so the live feed and the
- * softphone) need the API key whenever API_KEYS is configured or Twilio signatures are checked.
+ * softphone) need the API key when the console is configured to require one.
  */
 @Controller('console')
 export class ConsoleController {
   constructor(
-    @Inject(consoleConfig.KEY) private readonly config: ConsoleConfig,
+    @Inject(CONSOLE_OPTIONS) private readonly config: ConsoleModuleOptions,
     private readonly tokens: ConsoleTokenService,
     private readonly apiKeys: ApiKeyGuard,
     private readonly assets: ConsoleAssets,

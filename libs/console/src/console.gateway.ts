@@ -1,9 +1,9 @@
 import { Inject, Logger } from '@nestjs/common';
 import { OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
-import { consoleConfig } from '@app/config';
-import type { ConsoleConfig } from '@app/config';
 import type { IncomingMessage } from 'node:http';
 import type WebSocket from 'ws';
+import { CONSOLE_OPTIONS } from './console.module-definition';
+import type { ConsoleModuleOptions } from './console.module-definition';
 import { ConsoleFeed } from './console-feed.service';
 import { ConsoleTokenService } from './console-token.service';
 
@@ -20,7 +20,7 @@ export class ConsoleGateway implements OnGatewayConnection {
   constructor(
     private readonly feed: ConsoleFeed,
     private readonly tokens: ConsoleTokenService,
-    @Inject(consoleConfig.KEY) private readonly config: ConsoleConfig,
+    @Inject(CONSOLE_OPTIONS) private readonly config: ConsoleModuleOptions,
   ) {}
 
   handleConnection(socket: WebSocket, request: IncomingMessage): void {

@@ -1,4 +1,3 @@
-export * from './console.module';
-export * from './console-token.service';
-export * from './console-feed.service';
-export * from './console.gateway';
+export { ConsoleModule } from './console.module';
+export type { ConsoleModuleOptions } from './console.module-definition';
+export { ConsoleTokenService } from './console-token.service';

@@ -1,9 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import type { Call } from './call/call';
+import type { ObservedCall } from './call/observed-call';
 
-/** The calls (media streams) this process is serving right now. */
+/** The calls this process is serving right now, read-only: what observers (metrics, consoles, health) use. */
+export abstract class LiveCalls {
+  abstract readonly size: number;
+  abstract observed(): ObservedCall[];
+}
+
+/**
+ * The calls (media streams) this process is serving right now, for what must act on them (the
+ * orchestrator, the drain). Observers use LiveCalls, the read-only side.
+ */
 @Injectable()
-export class CallRegistry {
+export class CallRegistry extends LiveCalls {
   private readonly calls = new Set<Call>();
   private emptyWaiters: Array<() => void> = [];
 
@@ -26,6 +36,10 @@ export class CallRegistry {
 
   all(): Call[] {
     return [...this.calls];
+  }
+
+  observed(): ObservedCall[] {
+    return [...this.calls].map((call) => call.observed);
   }
 
   /**

@@ -1,31 +1,35 @@
 import { Module } from '@nestjs/common';
-import { AuthModule } from '@app/auth';
-import { OpenAIRealtimeModule } from '@app/realtime';
-import { TwilioApiModule } from '@app/telephony';
 import { ToolsModule } from '@app/tools';
-import { CallAbilitiesFactory } from './agent/call-abilities.factory';
+import { CallAgentFactory } from './agent/call-agent.factory';
 import { CallFactory } from './call/call.factory';
 import { CallOrchestrator } from './call-orchestrator.service';
-import { CallRegistry } from './call-registry.service';
+import { CallRegistry, LiveCalls } from './call-registry.service';
 import { CallEvents } from './events/call-events';
+import { CallFallback } from './fallback/call-fallback.service';
+import { ConfigurableOrchestrationModule } from './orchestration.module-definition';
 import { OutboundCallRegistry } from './outbound/outbound-call-registry.service';
 import { OutboundCallsController } from './outbound/outbound-calls.controller';
 import { AssistantProfiles } from './profiles/assistant-profiles.service';
-import { CallFallback } from './fallback/call-fallback.service';
 
+/**
+ * The calls: each Twilio media stream becomes a Call bridged to an OpenAI Realtime session, with
+ * its assistant profile and agent. Needs AuthModule, TwilioModule and OpenAIRealtimeModule registered.
+ * Global: CallOrchestrator, CallRegistry, LiveCalls and CallEvents are available to every module.
+ */
 @Module({
-  imports: [OpenAIRealtimeModule, TwilioApiModule, AuthModule, ToolsModule],
+  imports: [ToolsModule],
   controllers: [OutboundCallsController],
   providers: [
     CallFactory,
     CallRegistry,
+    { provide: LiveCalls, useExisting: CallRegistry },
     CallEvents,
     CallOrchestrator,
     AssistantProfiles,
-    CallAbilitiesFactory,
+    CallAgentFactory,
     OutboundCallRegistry,
     CallFallback,
   ],
-  exports: [CallOrchestrator, CallRegistry, CallEvents],
+  exports: [CallOrchestrator, CallRegistry, LiveCalls, CallEvents],
 })
-export class OrchestrationModule {}
+export class OrchestrationModule extends ConfigurableOrchestrationModule {}

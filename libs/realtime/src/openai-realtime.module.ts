@@ -1,10 +1,14 @@
 import { Module } from '@nestjs/common';
-import { RealtimeEndpoint } from './realtime-endpoint';
+import { ConfigurableOpenAIRealtimeModule } from './openai-realtime.module-definition';
 import { RealtimeSessionFactory } from './realtime-session.factory';
 
-/** The OpenAI Realtime side: a factory for per-call sessions and the endpoint they connect to. */
+/**
+ * The OpenAI Realtime side: a factory for per-call sessions. Registered once by the application
+ * with `OpenAIRealtimeModule.forRoot(options)` (or `forRootAsync`, e.g. to point it at a simulator
+ * started first).
+ */
 @Module({
-  providers: [RealtimeEndpoint, RealtimeSessionFactory],
-  exports: [RealtimeSessionFactory, RealtimeEndpoint],
+  providers: [RealtimeSessionFactory],
+  exports: [RealtimeSessionFactory],
 })
-export class OpenAIRealtimeModule {}
+export class OpenAIRealtimeModule extends ConfigurableOpenAIRealtimeModule {}

@@ -1,6 +1,7 @@
 /**
  * The subset of the OpenAI Realtime (GA) protocol the gateway speaks.
- * Shapes follow the GA reference; see ../shared/protocol.md §6.
+ * Shapes follow OpenAI's GA Realtime API reference (client and server events over WebSocket);
+ * beta-only names (`response.audio.delta`, `OpenAI-Beta` headers) are never used.
  */
 
 export interface RealtimeTurnDetection {

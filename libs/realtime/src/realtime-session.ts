@@ -39,7 +39,7 @@ const OPEN = WebSocket.OPEN;
 
 /**
  * One OpenAI Realtime (GA) conversation over a raw WebSocket: configures the session,
- * appends caller audio (holding it until the session is ready) and reports server events.
+ * appends caller audio once the session is ready and reports server events.
  * A plain per-call object, made by RealtimeSessionFactory.
  */
 export class RealtimeSession {
@@ -92,7 +92,7 @@ export class RealtimeSession {
 
   /**
    * Appends caller audio once the session is configured (before that it would be read as PCM 24 kHz;
-   * the owner holds audio until `onSessionReady`). Hot path: no parsing, no serialisation.
+   * the owner keeps audio in its pre-ready buffer until `onSessionReady`). Hot path: no parsing, no serialisation.
    */
   appendAudio(base64Audio: string): void {
     if (this.ready) this.sendRaw('{"type":"input_audio_buffer.append","audio":"' + base64Audio + '"}');

@@ -42,7 +42,7 @@ class FakeRaw {
 }
 
 const CONFIG = { type: 'realtime', model: 'gpt-realtime' } as RealtimeSessionConfig;
-const OPTIONS: ResilienceOptions = { connectTimeoutMs: 1000, connectAttempts: 2, maxReconnects: 2, holdAudioMs: 100, retryDelayMs: 100 };
+const OPTIONS: ResilienceOptions = { connectTimeoutMs: 1000, connectAttempts: 2, maxReconnects: 2, preReadyBufferMs: 100, retryDelayMs: 100 };
 
 function setup(options: Partial<ResilienceOptions> = {}) {
   const raws: FakeRaw[] = [];
@@ -94,7 +94,7 @@ describe('ResilientRealtimeSession', () => {
   });
 
   it('keeps only the newest held audio when a reconnect takes long (bounded)', () => {
-    const { session, raws } = setup({ holdAudioMs: 40 });
+    const { session, raws } = setup({ preReadyBufferMs: 40 });
     for (let n = 1; n <= 5; n++) session.appendAudio(frame(n));
     raws[0].ready();
     expect(raws[0].appended).toEqual([frame(4), frame(5)]);

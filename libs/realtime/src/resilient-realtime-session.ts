@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { PreReadyAudioBuffer } from './pre-ready-audio-buffer';
+import { PreReadyBuffer } from './pre-ready-buffer';
 import { RealtimeClientEvent, RealtimeConversationItem, RealtimeServerEvent, RealtimeSessionConfig } from './realtime-events';
 import { RealtimeCloseInfo, RealtimeSession, RealtimeSessionListener } from './realtime-session';
 
@@ -19,8 +19,8 @@ export interface ResilienceOptions {
   connectAttempts: number;
   /** Session losses (drops, expiries) one call may recover from. */
   maxReconnects: number;
-  /** Caller audio held while no session is ready (first connect, reconnects), in ms of µ-law; oldest dropped first. */
-  holdAudioMs: number;
+  /** Size of the pre-ready buffer: caller audio kept while no session is ready (first connect, reconnects), in ms of µ-law; oldest dropped first. */
+  preReadyBufferMs: number;
   /** Base of the exponential back-off between tries of one (re)connect. */
   retryDelayMs?: number;
   /** The conversation replayed into a fresh session is capped to its most recent turns and characters. */
@@ -50,7 +50,7 @@ const FATAL_ERROR_CODES = new Set(['invalid_api_key', 'insufficient_quota', 'acc
  * A call's OpenAI side that survives OpenAI: it times out slow connects and retries them (bounded,
  * with back-off), reconnects when the socket drops or the session expires (60 minutes), replays the
  * session configuration and the conversation so far (transcripts as conversation items) into the
- * fresh session, and keeps holding caller audio (bounded) meanwhile. When recovery fails it hands
+ * fresh session, and keeps caller audio in its pre-ready buffer (bounded) meanwhile. When recovery fails it hands
  * the caller to `giveUp` (the Twilio fallback) and only then reports the session closed.
  *
  * The owner sees one session: `onSessionReady` once (so the greeting is not repeated), every server
@@ -70,7 +70,7 @@ export class ResilientRealtimeSession implements RealtimeConversation {
   private reconnects = 0;
   private connectTimer?: NodeJS.Timeout;
   private retryTimer?: NodeJS.Timeout;
-  private readonly held: PreReadyAudioBuffer;
+  private readonly preReadyBuffer: PreReadyBuffer;
   private readonly turns: Turn[] = [];
   private turnChars = 0;
   /** Items and responses the current session created (barge-in may only name these). */
@@ -85,7 +85,7 @@ export class ResilientRealtimeSession implements RealtimeConversation {
     private readonly listener: RealtimeSessionListener,
     private readonly logger: Logger,
   ) {
-    this.held = new PreReadyAudioBuffer(options.holdAudioMs * 8);
+    this.preReadyBuffer = new PreReadyBuffer(options.preReadyBufferMs * 8);
   }
 
   configure(config: RealtimeSessionConfig): void {
@@ -99,11 +99,11 @@ export class ResilientRealtimeSession implements RealtimeConversation {
     this.startAttempt();
   }
 
-  /** Hot path: one check, then straight to the socket. Held here (not in the raw session) so an abandoned try loses nothing. */
+  /** Hot path: one check, then straight to the socket. The pre-ready buffer lives here (not in the raw session) so an abandoned try loses nothing. */
   appendAudio(base64Audio: string): void {
     const inner = this.inner;
     if (inner !== undefined && inner.isReady) inner.appendAudio(base64Audio);
-    else if (!this.closed && !this.gaveUp) this.held.push(base64Audio);
+    else if (!this.closed && !this.gaveUp) this.preReadyBuffer.push(base64Audio);
   }
 
   /**
@@ -122,7 +122,7 @@ export class ResilientRealtimeSession implements RealtimeConversation {
     if (this.closed) return;
     this.closed = true;
     this.clearTimers();
-    this.held.drain();
+    this.preReadyBuffer.drain();
     const inner = this.inner;
     if (inner && !inner.isClosed) {
       inner.close(code, reason);
@@ -164,12 +164,12 @@ export class ResilientRealtimeSession implements RealtimeConversation {
     if (this.connectTimer) clearTimeout(this.connectTimer);
     this.connectTimer = undefined;
     this.attempt = 0;
-    const droppedBytes = this.held.overflowBytes - this.reportedOverflowBytes;
+    const droppedBytes = this.preReadyBuffer.overflowBytes - this.reportedOverflowBytes;
     if (droppedBytes > 0) {
-      this.reportedOverflowBytes = this.held.overflowBytes;
-      this.logger.warn({ droppedMs: droppedBytes / 8 }, 'OpenAI took too long; the oldest held caller audio was dropped');
+      this.reportedOverflowBytes = this.preReadyBuffer.overflowBytes;
+      this.logger.warn({ droppedMs: droppedBytes / 8 }, 'OpenAI took too long; the pre-ready buffer dropped its oldest caller audio');
     }
-    for (const frame of this.held.drain()) inner.appendAudio(frame);
+    for (const frame of this.preReadyBuffer.drain()) inner.appendAudio(frame);
     if (!this.everReady) {
       this.everReady = true;
       this.listener.onSessionReady();
@@ -266,7 +266,7 @@ export class ResilientRealtimeSession implements RealtimeConversation {
     if (this.gaveUp || this.closed) return;
     this.gaveUp = true;
     this.clearTimers();
-    this.held.drain();
+    this.preReadyBuffer.drain();
     this.inner = undefined;
     inner?.close(1000, 'giving up');
     this.logger.error({ reason: why }, 'OpenAI could not be recovered; handing the caller to the fallback');

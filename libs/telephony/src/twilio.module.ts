@@ -1,33 +1,23 @@
-import { DynamicModule, Module, Type } from '@nestjs/common';
-import { MediaStreamHandler } from './media-stream/media-stream-handler';
+import { Module } from '@nestjs/common';
+import { TwilioCallStatusController } from './call-status/twilio-call-status.controller';
 import { MediaStreamGateway } from './media-stream/media-stream.gateway';
-import { TwilioApiModule } from './twilio-api.module';
-import { CallAdmission } from './twiml/call-admission';
+import { TwilioRestClient } from './rest/twilio-rest-client';
+import { TwilioSignatureGuard } from './signature/twilio-signature.guard';
+import { TwilioSignatureVerifier } from './signature/twilio-signature.verifier';
+import { ConfigurableTwilioModule } from './twilio.module-definition';
 import { IncomingCallController } from './twiml/incoming-call.controller';
 
-export interface TwilioModuleOptions {
-  /** The module that provides the media-stream handler. */
-  imports: Array<Type<unknown> | DynamicModule>;
-  /** The provider that receives every new media stream (bound as MediaStreamHandler). */
-  handler: Type<MediaStreamHandler>;
-  /** Optional: the provider (from `imports`) that may refuse new calls politely (bound as CallAdmission). */
-  admission?: Type<CallAdmission>;
-}
-
-/** Everything Twilio-facing: the TwiML webhook and the Media Streams WebSocket gateway. */
-@Module({})
-export class TwilioModule {
-  static forRoot(options: TwilioModuleOptions): DynamicModule {
-    return {
-      module: TwilioModule,
-      imports: [TwilioApiModule, ...options.imports],
-      controllers: [IncomingCallController],
-      providers: [
-        MediaStreamGateway,
-        { provide: MediaStreamHandler, useExisting: options.handler },
-        ...(options.admission ? [{ provide: CallAdmission, useExisting: options.admission }] : []),
-      ],
-      exports: [TwilioApiModule],
-    };
-  }
-}
+/**
+ * Everything that knows Twilio: the voice webhook (TwiML), the Media Streams WebSocket, the call
+ * status callback, request signatures and the REST API. Registered once by the application:
+ *
+ *     TwilioModule.forRoot({ ...options, handler: CallOrchestrator, admission: GatewayAdmission, callStatus: TwilioStatusRecorder, imports: [operations, callRecords] })
+ *
+ * Global: TwilioRestClient, TwilioSignatureVerifier and TwilioSignatureGuard are available to every module.
+ */
+@Module({
+  controllers: [IncomingCallController, TwilioCallStatusController],
+  providers: [MediaStreamGateway, TwilioRestClient, TwilioSignatureVerifier, TwilioSignatureGuard],
+  exports: [TwilioRestClient, TwilioSignatureVerifier, TwilioSignatureGuard],
+})
+export class TwilioModule extends ConfigurableTwilioModule {}

@@ -1,7 +1,7 @@
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { CallRecordsConfig } from '@app/config';
+import type { CallRecordsModuleOptions } from '../call-records.module-definition';
 import { record } from '../store/call-record-store.contract';
 import { CallRecordWebhook, signWebhook } from './call-record-webhook';
 
@@ -21,7 +21,7 @@ async function receiver(statuses: number[]): Promise<{ server: Server; url: stri
 }
 
 const config = (webhookUrl: string | undefined, webhookMaxAttempts = 3) =>
-  ({ webhookUrl, webhookSecret: 'secret-0123456789abcdef', webhookMaxAttempts, retryInitialMs: 10 }) as CallRecordsConfig;
+  ({ webhookUrl, webhookSecret: 'secret-0123456789abcdef', webhookMaxAttempts, retryInitialMs: 10 }) as CallRecordsModuleOptions;
 
 describe('CallRecordWebhook', () => {
   let server: Server | undefined;

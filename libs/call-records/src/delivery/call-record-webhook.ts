@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { callRecordsConfig } from '@app/config';
-import type { CallRecordsConfig } from '@app/config';
 import { createHmac } from 'node:crypto';
+import { CALL_RECORDS_OPTIONS } from '../call-records.module-definition';
+import type { CallRecordsModuleOptions } from '../call-records.module-definition';
 import type { CallRecord } from '../record/call-record';
 import { backoffDelay } from './backoff';
 
@@ -15,8 +15,8 @@ export function signWebhook(secret: string, timestamp: string, body: string): st
 }
 
 /**
- * POSTs each finished record to CALL_RECORD_WEBHOOK_URL, signed, retrying with backoff on network
- * errors, 5xx, 408 and 429 up to CALL_RECORD_WEBHOOK_MAX_ATTEMPTS. Independent of the database.
+ * POSTs each finished record to the webhook URL, signed, retrying with backoff on network errors,
+ * 5xx, 408 and 429 up to `webhookMaxAttempts`. Independent of the database.
  */
 @Injectable()
 export class CallRecordWebhook {
@@ -25,7 +25,7 @@ export class CallRecordWebhook {
   private readonly inFlight = new Set<Promise<void>>();
   private closed = false;
 
-  constructor(@Inject(callRecordsConfig.KEY) private readonly config: CallRecordsConfig) {}
+  constructor(@Inject(CALL_RECORDS_OPTIONS) private readonly config: CallRecordsModuleOptions) {}
 
   get enabled(): boolean {
     return Boolean(this.config.webhookUrl && this.config.webhookSecret);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { CallRecordsConfig } from '@app/config';
+import type { CallRecordsModuleOptions } from '../call-records.module-definition';
 import { record } from '../store/call-record-store.contract';
 import type { CallRecord } from '../record/call-record';
 import { CallRecordStore } from '../store/call-record.store';
@@ -27,7 +27,7 @@ class FlakyStore extends CallRecordStore {
   async close(): Promise<void> {}
 }
 
-const config = { retryInitialMs: 20 } as CallRecordsConfig;
+const config = { retryInitialMs: 20 } as CallRecordsModuleOptions;
 
 describe('CallRecordWriter', () => {
   let writer: CallRecordWriter | undefined;

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { callRecordsConfig } from '@app/config';
-import type { CallRecordsConfig } from '@app/config';
+import { CALL_RECORDS_OPTIONS } from '../call-records.module-definition';
+import type { CallRecordsModuleOptions } from '../call-records.module-definition';
 import type { CallRecord } from '../record/call-record';
 import { CallRecordStore } from '../store/call-record.store';
 import { backoffDelay } from './backoff';
@@ -24,7 +24,7 @@ export class CallRecordWriter {
 
   constructor(
     private readonly store: CallRecordStore,
-    @Inject(callRecordsConfig.KEY) private readonly config: CallRecordsConfig,
+    @Inject(CALL_RECORDS_OPTIONS) private readonly config: CallRecordsModuleOptions,
   ) {}
 
   /** Records waiting to be written. */

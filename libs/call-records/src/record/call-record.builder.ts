@@ -1,9 +1,9 @@
-import type { TokenPrices } from '@app/config';
 import { BENIGN_OPENAI_ERROR_CODES } from '@app/realtime';
 import type { RealtimeUsage } from '@app/realtime';
 import type { PlaybackCut, ToolCallEvent } from '@app/orchestration';
 import type { CallRecord, ToolCallRecord, TranscriptTurn } from './call-record';
 import { emptyUsage, estimateCost } from './cost';
+import type { TokenPrices } from './cost';
 
 export interface CallIdentity {
   callSid: string;

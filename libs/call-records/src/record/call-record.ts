@@ -1,3 +1,5 @@
+import type { TwilioCallStatus } from '@app/telephony';
+
 /** The stored record of one call (also the JSON served by the API and POSTed to the webhook). */
 export interface CallRecord {
   callSid: string;
@@ -65,14 +67,6 @@ export interface CostEstimate {
   currency: 'USD';
   total: number;
   breakdown: { inputText: number; inputAudio: number; cachedInput: number; outputText: number; outputAudio: number };
-}
-
-export interface TwilioCallStatus {
-  status?: string;
-  answeredAt?: string;
-  endedAt?: string;
-  /** Twilio's CallDuration (whole seconds, billed). */
-  durationSec?: number;
 }
 
 /** Folds Twilio's status callbacks into the record: Twilio's answer/end times and duration win. */

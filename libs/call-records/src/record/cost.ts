@@ -1,5 +1,13 @@
-import type { TokenPrices } from '@app/config';
 import type { CostEstimate, TokenUsage } from './call-record';
+
+/** USD per million tokens, by kind, for call records' estimated cost. */
+export interface TokenPrices {
+  inputText: number;
+  inputAudio: number;
+  cachedInput: number;
+  outputText: number;
+  outputAudio: number;
+}
 
 export function emptyUsage(): TokenUsage {
   return {

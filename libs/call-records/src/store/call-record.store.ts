@@ -1,4 +1,5 @@
-import type { CallRecord, TwilioCallStatus } from '../record/call-record';
+import type { TwilioCallStatus } from '@app/telephony';
+import type { CallRecord } from '../record/call-record';
 
 export interface CallRecordQuery {
   /** Started at or after (ISO-8601). */

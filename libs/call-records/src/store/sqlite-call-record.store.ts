@@ -1,4 +1,5 @@
-import type { CallRecord, TwilioCallStatus } from '../record/call-record';
+import type { TwilioCallStatus } from '@app/telephony';
+import type { CallRecord } from '../record/call-record';
 import { reconcileWithTwilio } from '../record/call-record';
 import { CallRecordPage, CallRecordQuery, CallRecordStore, recordRowValues, summarize } from './call-record.store';
 import { MIGRATIONS } from './migrations';

@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { operationsConfig } from '@app/config';
-import type { OperationsConfig } from '@app/config';
-import { CallRegistry } from '@app/orchestration';
+import { LiveCalls } from '@app/orchestration';
 import { AdmissionDecision, CallAdmission } from '@app/telephony';
 import { GatewayMetrics } from '../metrics/gateway-metrics.service';
+import { OPERATIONS_OPTIONS } from '../operations.module-definition';
+import type { OperationsModuleOptions } from '../operations.module-definition';
 
 /**
- * Whether this process takes new calls: not while draining, and not at MAX_CONCURRENT_CALLS.
+ * Whether this process takes new calls: not while draining, and not at the concurrent-call limit.
  * Readiness reports the same thing, so the load balancer and the TwiML webhook agree.
  */
 @Injectable()
@@ -14,9 +14,9 @@ export class GatewayAdmission extends CallAdmission {
   private draining = false;
 
   constructor(
-    private readonly calls: CallRegistry,
+    private readonly calls: LiveCalls,
     private readonly metrics: GatewayMetrics,
-    @Inject(operationsConfig.KEY) private readonly config: OperationsConfig,
+    @Inject(OPERATIONS_OPTIONS) private readonly config: OperationsModuleOptions,
   ) {
     super();
   }

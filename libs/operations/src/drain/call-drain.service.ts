@@ -1,19 +1,18 @@
 import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
-import { operationsConfig } from '@app/config';
-import type { OperationsConfig } from '@app/config';
 import { Call, CallRegistry } from '@app/orchestration';
-import { TwilioRestClient } from '@app/telephony';
+import { hangUpTwiml, TwilioRestClient } from '@app/telephony';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
-import twilio from 'twilio';
 import { GatewayAdmission } from '../admission/gateway-admission.service';
 import { GatewayMetrics } from '../metrics/gateway-metrics.service';
+import { OPERATIONS_OPTIONS } from '../operations.module-definition';
+import type { OperationsModuleOptions } from '../operations.module-definition';
 
 /** How long Twilio gets to act on a goodbye redirect (it ends the stream) before we close it ourselves. */
 export const GOODBYE_GRACE_MS = 10_000;
 
 /**
  * Graceful drain on SIGTERM: readiness goes down and new calls are refused at once, live
- * calls keep flowing until they end or DRAIN_TIMEOUT_S passes, then each remaining caller hears a
+ * calls keep flowing until they end or the drain timeout passes, then each remaining caller hears a
  * short goodbye. Runs in beforeApplicationShutdown because the WS adapter terminates every socket
  * right after that hook. SIGINT (Ctrl-C) and a plain `app.close()` (tests) do not wait: the
  * orchestrator then ends live calls at once.
@@ -27,7 +26,7 @@ export class CallDrainService implements BeforeApplicationShutdown {
     private readonly calls: CallRegistry,
     private readonly twilioApi: TwilioRestClient,
     private readonly metrics: GatewayMetrics,
-    @Inject(operationsConfig.KEY) private readonly config: OperationsConfig,
+    @Inject(OPERATIONS_OPTIONS) private readonly config: OperationsModuleOptions,
     @InjectPinoLogger('Drain') private readonly logger: PinoLogger,
   ) {}
 
@@ -64,11 +63,8 @@ export class CallDrainService implements BeforeApplicationShutdown {
    */
   private async sayGoodbye(call: Call): Promise<void> {
     if (this.twilioApi.isConfigured && call.callSid) {
-      const twiml = new twilio.twiml.VoiceResponse();
-      twiml.say(this.config.drainGoodbyeMessage);
-      twiml.hangup();
       try {
-        await this.twilioApi.redirectCall(call.callSid, twiml.toString());
+        await this.twilioApi.redirectCall(call.callSid, hangUpTwiml(this.config.drainGoodbyeMessage));
         this.metrics.recordDrainedCall('redirected');
         return;
       } catch (error) {

@@ -1,18 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { operationsConfig } from '@app/config';
-import type { OperationsConfig } from '@app/config';
-import { CallRegistry } from '@app/orchestration';
+import { LiveCalls } from '@app/orchestration';
 import { GatewayAdmission } from '../admission/gateway-admission.service';
+import { OPERATIONS_OPTIONS } from '../operations.module-definition';
+import type { OperationsModuleOptions } from '../operations.module-definition';
 
-/** Readiness: up while this process accepts calls; down while draining or at MAX_CONCURRENT_CALLS. */
+/** Readiness: up while this process accepts calls; down while draining or at the concurrent-call limit. */
 @Injectable()
 export class CallsHealthIndicator {
   constructor(
     private readonly health: HealthIndicatorService,
     private readonly admission: GatewayAdmission,
-    private readonly calls: CallRegistry,
-    @Inject(operationsConfig.KEY) private readonly config: OperationsConfig,
+    private readonly calls: LiveCalls,
+    @Inject(OPERATIONS_OPTIONS) private readonly config: OperationsModuleOptions,
   ) {}
 
   check(key = 'calls') {

@@ -2,14 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { Call, CallEvents, CallRegistry } from '@app/orchestration';
 import { GatewayMetrics } from './gateway-metrics.service';
 
-/** Just the parts of a Call the metrics read. */
-const fakeCall = (traffic: Partial<Call['traffic']> = {}) =>
-  ({
+/** Just the parts of a Call the metrics read (a live call is observed as itself here). */
+const fakeCall = (traffic: Partial<Call['traffic']> = {}) => {
+  const call = {
     traffic: { framesFromCaller: 0, bytesFromCaller: 0, framesToCaller: 0, bytesToCaller: 0, ...traffic },
     connectedAt: 1_000,
     startedAt: 2_000,
     endedAt: 12_000,
-  }) as unknown as Call;
+  } as unknown as Call & { observed: unknown };
+  call.observed = call;
+  return call;
+};
 
 async function value(metrics: GatewayMetrics, name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
   const metric = await metrics.registry.getSingleMetric(name)!.get();

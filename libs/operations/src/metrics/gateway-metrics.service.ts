@@ -1,5 +1,6 @@
 import { Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { Call, CallEndReason, CallEvents, CallObserver, CallRegistry, PlaybackCut } from '@app/orchestration';
+import { CallEvents, LiveCalls } from '@app/orchestration';
+import type { CallEndReason, CallObserver, CallTraffic, ObservedCall, PlaybackCut } from '@app/orchestration';
 import type { RealtimeUsage } from '@app/realtime';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -7,7 +8,6 @@ const PREFIX = 'voice_gateway_';
 /** OpenAI error codes are an open set; past this many distinct codes the rest count as `other`. */
 const MAX_ERROR_CODES = 50;
 
-type Traffic = Call['traffic'];
 type RefusalReason = 'draining' | 'at-capacity' | (string & {});
 
 /**
@@ -19,7 +19,7 @@ type RefusalReason = 'draining' | 'at-capacity' | (string & {});
 export class GatewayMetrics implements CallObserver, OnModuleInit, OnApplicationShutdown {
   readonly registry = new Registry();
   /** Traffic of calls that have ended; live calls are added at scrape time. */
-  private readonly endedTraffic: Traffic = { framesFromCaller: 0, bytesFromCaller: 0, framesToCaller: 0, bytesToCaller: 0 };
+  private readonly endedTraffic: CallTraffic = { framesFromCaller: 0, bytesFromCaller: 0, framesToCaller: 0, bytesToCaller: 0 };
   private readonly errorCodes = new Set<string>();
   private unsubscribe?: () => void;
 
@@ -94,7 +94,7 @@ export class GatewayMetrics implements CallObserver, OnModuleInit, OnApplication
 
   constructor(
     private readonly events: CallEvents,
-    private readonly calls: CallRegistry,
+    private readonly calls: LiveCalls,
   ) {
     const metrics = this;
     new Gauge({
@@ -165,22 +165,22 @@ export class GatewayMetrics implements CallObserver, OnModuleInit, OnApplication
     this.callsStarted.inc();
   }
 
-  sessionReady(_call: Call, setupMs: number): void {
+  sessionReady(_call: ObservedCall, setupMs: number): void {
     this.callSetup.observe(setupMs / 1000);
   }
 
-  assistantAudioStarted(_call: Call, _responseId: string, latencyMs: number | undefined): void {
+  assistantAudioStarted(_call: ObservedCall, _responseId: string, latencyMs: number | undefined): void {
     if (latencyMs !== undefined) this.responseLatency.observe(latencyMs / 1000);
   }
 
-  bargeIn(_call: Call, cuts: PlaybackCut[]): void {
+  bargeIn(_call: ObservedCall, cuts: PlaybackCut[]): void {
     this.bargeIns.inc();
     let truncated = 0;
     for (const cut of cuts) if (cut.playedMs > 0) truncated++;
     if (truncated > 0) this.truncations.inc(truncated);
   }
 
-  responseDone(_call: Call, _responseId: string, _status: string, usage: RealtimeUsage | undefined): void {
+  responseDone(_call: ObservedCall, _responseId: string, _status: string, usage: RealtimeUsage | undefined): void {
     if (!usage) return;
     this.addTokens('input_text', usage.input_token_details?.text_tokens);
     this.addTokens('input_audio', usage.input_token_details?.audio_tokens);
@@ -189,7 +189,7 @@ export class GatewayMetrics implements CallObserver, OnModuleInit, OnApplication
     this.addTokens('output_audio', usage.output_token_details?.audio_tokens);
   }
 
-  openAiError(_call: Call, code: string): void {
+  openAiError(_call: ObservedCall, code: string): void {
     if (!this.errorCodes.has(code) && this.errorCodes.size < MAX_ERROR_CODES) this.errorCodes.add(code);
     this.openAiErrors.inc({ code: this.errorCodes.has(code) ? code : 'other' });
   }
@@ -198,7 +198,7 @@ export class GatewayMetrics implements CallObserver, OnModuleInit, OnApplication
     this.openAiReconnects.inc();
   }
 
-  callEnded(call: Call, reason: CallEndReason): void {
+  callEnded(call: ObservedCall, reason: CallEndReason): void {
     this.callsEnded.inc({ outcome: reason });
     if (call.endedAt !== undefined) this.callDuration.observe((call.endedAt - (call.startedAt ?? call.connectedAt)) / 1000);
     const t = call.traffic;
@@ -213,13 +213,14 @@ export class GatewayMetrics implements CallObserver, OnModuleInit, OnApplication
   }
 
   /** Ended calls plus live ones. A call leaves the registry just before its callEnded event, in the same tick. */
-  private totalTraffic(): Traffic {
+  private totalTraffic(): CallTraffic {
     const total = { ...this.endedTraffic };
-    for (const call of this.calls.all()) {
-      total.framesFromCaller += call.traffic.framesFromCaller;
-      total.bytesFromCaller += call.traffic.bytesFromCaller;
-      total.framesToCaller += call.traffic.framesToCaller;
-      total.bytesToCaller += call.traffic.bytesToCaller;
+    for (const call of this.calls.observed()) {
+      const traffic = call.traffic;
+      total.framesFromCaller += traffic.framesFromCaller;
+      total.bytesFromCaller += traffic.bytesFromCaller;
+      total.framesToCaller += traffic.framesToCaller;
+      total.bytesToCaller += traffic.bytesToCaller;
     }
     return total;
   }

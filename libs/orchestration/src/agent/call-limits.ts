@@ -1,4 +1,4 @@
-import type { CallController } from './call-controller';
+import type { CallControl } from './call-control';
 
 export interface CallLimitsOptions {
   /** 0: no limit. */
@@ -7,7 +7,7 @@ export interface CallLimitsOptions {
   idleTimeoutMs: number;
 }
 
-/** What the limits need from the call's abilities (see CallAbilities). */
+/** What the limits need from the call's agent (see CallAgent). */
 export interface CallLimitsHost {
   /** True while the assistant is talking, a response is running or a tool is working. */
   readonly busy: boolean;
@@ -33,7 +33,7 @@ export class CallLimits {
 
   constructor(
     private readonly host: CallLimitsHost,
-    private readonly controller: CallController,
+    private readonly control: CallControl,
     private readonly options: CallLimitsOptions,
   ) {
     if (options.maxDurationMs > 0) {
@@ -64,7 +64,7 @@ export class CallLimits {
   private checkIdle(): void {
     const timeoutMs = this.options.idleTimeoutMs;
     const quietMs = Date.now() - this.lastActivityAt;
-    if (this.controller.isPending) return;
+    if (this.control.isPending) return;
     if (this.host.busy || quietMs < timeoutMs) {
       if (this.host.busy) this.lastActivityAt = Date.now();
       return this.armIdle(this.host.busy ? timeoutMs : timeoutMs - quietMs);
@@ -79,6 +79,6 @@ export class CallLimits {
   }
 
   private endFor(reason: 'max-duration' | 'caller-idle', lastWords: string): void {
-    if (this.controller.hangUp(reason, lastWords)) this.host.windDown();
+    if (this.control.hangUp(reason, lastWords)) this.host.windDown();
   }
 }

@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { assistantConfig, openAiConfig, resilienceConfig } from '@app/config';
-import type { AssistantConfig, OpenAiConfig, ResilienceConfig } from '@app/config';
-import { buildSessionConfig, RealtimeSessionFactory, ResilientRealtimeSession } from '@app/realtime';
+import { buildSessionConfig, RealtimeSessionFactory } from '@app/realtime';
 import type { MediaStreamStart, TwilioMediaStream } from '@app/telephony';
 import type { Logger } from 'pino';
-import { CallAbilitiesFactory } from '../agent/call-abilities.factory';
+import { CallAgentFactory } from '../agent/call-agent.factory';
 import { CallEvents } from '../events/call-events';
 import { CallFallback } from '../fallback/call-fallback.service';
+import { ORCHESTRATION_OPTIONS } from '../orchestration.module-definition';
+import type { OrchestrationModuleOptions } from '../orchestration.module-definition';
 import { AssistantProfiles } from '../profiles/assistant-profiles.service';
 import { Call, CallSettings } from './call';
 
@@ -21,15 +21,12 @@ export class CallFactory {
     private readonly sessions: RealtimeSessionFactory,
     private readonly events: CallEvents,
     private readonly profiles: AssistantProfiles,
-    private readonly abilities: CallAbilitiesFactory,
+    private readonly agents: CallAgentFactory,
     private readonly fallback: CallFallback,
-    @Inject(openAiConfig.KEY) private readonly openAi: OpenAiConfig,
-    @Inject(assistantConfig.KEY) private readonly assistant: AssistantConfig,
-    @Inject(resilienceConfig.KEY) private readonly resilience: ResilienceConfig,
+    @Inject(ORCHESTRATION_OPTIONS) private readonly options: OrchestrationModuleOptions,
   ) {}
 
   create(stream: TwilioMediaStream, logger: Logger, onEnded: (call: Call) => void): Call {
-    const sessionOptions = { model: this.openAi.model };
     const call: Call = new Call({
       stream,
       resolveSettings: (start, started) => this.resolveSettings(start, started),
@@ -37,39 +34,26 @@ export class CallFactory {
       events: this.events,
       onEnded,
       openSession: (listener, callLogger) =>
-        new ResilientRealtimeSession(
-          {
-            connectTimeoutMs: this.resilience.openAiConnectTimeoutMs,
-            connectAttempts: this.resilience.openAiConnectAttempts,
-            maxReconnects: this.resilience.openAiMaxReconnectsPerCall,
-            holdAudioMs: this.assistant.preReadyBufferMs,
-          },
-          {
-            open: (sessionListener) => this.sessions.create(sessionOptions, sessionListener, callLogger),
-            giveUp: async () => {
-              if (call.state === 'active') await this.fallback.takeOver(call.callSid, callLogger);
-            },
-          },
-          listener,
-          callLogger,
-        ),
+        this.sessions.createResilient(listener, callLogger, async () => {
+          if (call.state === 'active') await this.fallback.takeOver(call.callSid, callLogger);
+        }),
     });
     return call;
   }
 
   private resolveSettings(start: MediaStreamStart, call: Call): CallSettings {
     const profile = this.profiles.resolve(start);
-    const { agent, tools } = this.abilities.create(call, { profile: profile.name, tools: profile.tools, parameters: profile.parameters });
+    const { agent, tools } = this.agents.create(call, { profile: profile.name, tools: profile.tools, parameters: profile.parameters });
     call.log.info({ profile: profile.name, tools: tools.map((t) => t.name) }, 'assistant chosen');
     return {
       profile: profile.name,
       direction: profile.direction,
       session: buildSessionConfig({
-        model: this.openAi.model,
+        model: this.sessions.model,
         voice: profile.voice,
         instructions: profile.instructions,
         turnDetection: profile.turnDetection,
-        inputTranscriptionModel: this.assistant.inputTranscriptionModel,
+        inputTranscriptionModel: this.options.assistant.inputTranscriptionModel,
         tools,
       }),
       greeting: profile.greeting,

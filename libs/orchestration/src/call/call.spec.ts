@@ -10,7 +10,7 @@ import type {
   RealtimeSessionConfig,
   RealtimeSessionListener,
 } from '@app/realtime';
-import { Call, CallAgent, CallDependencies, CallSettings } from './call';
+import { Call, CallAgentListener, CallDependencies, CallSettings } from './call';
 
 /** Everything the call did to either socket, in order. */
 type Action =
@@ -95,7 +95,7 @@ interface Harness {
   events: unknown[][];
 }
 
-function makeCall(greeting = 'Say hello.', agent?: CallAgent, resolved: MediaStreamStart[] = []): Harness {
+function makeCall(greeting = 'Say hello.', agent?: CallAgentListener, resolved: MediaStreamStart[] = []): Harness {
   const actions: Action[] = [];
   const logs: Array<Record<string, unknown>> = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line)) });
@@ -516,7 +516,7 @@ describe('Call', () => {
   describe('agent (tools, keypad, call control)', () => {
     function withAgent() {
       const calls: unknown[][] = [];
-      const agent: CallAgent = {
+      const agent: CallAgentListener = {
         onFunctionCall: (c) => void calls.push(['function', c]),
         onDtmf: (d) => void calls.push(['dtmf', d]),
         onResponseDone: (id) => void calls.push(['done', id]),

@@ -10,6 +10,7 @@ import type {
   RealtimeSessionListener,
 } from '@app/realtime';
 import type { CallEvents, ToolCallEvent } from '../events/call-events';
+import { ObservedCall, ReadOnlyCall } from './observed-call';
 import { PlaybackTracker } from './playback-tracker';
 
 export type CallState = 'connecting' | 'active' | 'ended';
@@ -24,6 +25,14 @@ export type CallEndReason =
   | 'caller-idle'
   | 'transferred';
 
+/** Media counters: plain numbers, nothing per frame but an add. */
+export interface CallTraffic {
+  framesFromCaller: number;
+  bytesFromCaller: number;
+  framesToCaller: number;
+  bytesToCaller: number;
+}
+
 /** Per-call settings, fixed when the call starts. */
 export interface CallSettings {
   /** The assistant profile the call runs with. */
@@ -33,11 +42,11 @@ export interface CallSettings {
   /** Instructions for the assistant's first turn; empty: the caller speaks first. */
   greeting: string;
   /** Runs tool calls, keypad input and call control; absent: the assistant only talks. */
-  agent?: CallAgent;
+  agent?: CallAgentListener;
 }
 
-/** What the Call delegates tool calls, keypad presses and call control to (see ../agent). */
-export interface CallAgent {
+/** What the Call tells its agent about (tool calls, keypad presses, turns); implemented by CallAgent in ../agent. */
+export interface CallAgentListener {
   onFunctionCall(call: { callId: string; name: string; arguments: string; responseId: string }): void;
   onDtmf(digit: string): void;
   onResponseDone(responseId: string): void;
@@ -72,9 +81,11 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
   streamSid?: string;
   customParameters: Record<string, string> = {};
   endReason?: CallEndReason;
-  /** Media counters, read by metrics on scrape (plain numbers: nothing per frame but an add). */
-  readonly traffic = { framesFromCaller: 0, bytesFromCaller: 0, framesToCaller: 0, bytesToCaller: 0 };
+  /** Media counters, read by metrics on scrape. */
+  readonly traffic: CallTraffic = { framesFromCaller: 0, bytesFromCaller: 0, framesToCaller: 0, bytesToCaller: 0 };
   readonly connectedAt: number;
+  /** What observers get: this call, read-only (the same object for every event of the call). */
+  readonly observed: ObservedCall = new ReadOnlyCall(this);
   startedAt?: number;
   endedAt?: number;
 
@@ -142,7 +153,7 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
   }
 
   reportToolCall(toolCall: ToolCallEvent): void {
-    this.deps.events.emit('toolCalled', this, toolCall);
+    this.deps.events.emit('toolCalled', this.observed, toolCall);
   }
 
   /** Ends the call from our side (e.g. shutdown): closes both sockets. */
@@ -158,7 +169,7 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
     this.logger.info({ reason, durationMs, ...this.traffic }, 'call ended');
     this.deps.onEnded(this);
     // Observers saw callStarted only for calls that sent `start`; keep the pair symmetric.
-    if (this.startedAt !== undefined) this.deps.events.emit('callEnded', this, reason);
+    if (this.startedAt !== undefined) this.deps.events.emit('callEnded', this.observed, reason);
   }
 
   // ---- Twilio side ---------------------------------------------------------------------
@@ -173,7 +184,7 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
     this.logger = this.deps.logger.child({ callSid: start.callSid, streamSid: start.streamSid });
     this.logger.info({ from: start.customParameters.From, to: start.customParameters.To }, 'call started');
     this.settings = this.deps.resolveSettings(start, this);
-    this.deps.events.emit('callStarted', this);
+    this.deps.events.emit('callStarted', this.observed);
     this.session = this.deps.openSession(this, this.logger);
     this.session.configure(this.settings.session);
     this.session.connect();
@@ -192,7 +203,7 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
 
   onDtmf(digit: string): void {
     this.logger.debug({ digit }, 'caller pressed a key');
-    this.deps.events.emit('dtmf', this, digit);
+    this.deps.events.emit('dtmf', this.observed, digit);
     this.settings?.agent?.onDtmf(digit);
   }
 
@@ -218,7 +229,7 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
     if (this.state !== 'active') return;
     const setupMs = this.now() - (this.startedAt ?? this.connectedAt);
     this.logger.info({ setupMs }, 'OpenAI session ready');
-    this.deps.events.emit('sessionReady', this, setupMs);
+    this.deps.events.emit('sessionReady', this.observed, setupMs);
     const greeting = this.settings?.greeting;
     if (greeting) this.session!.send({ type: 'response.create', response: { instructions: greeting } });
   }
@@ -228,19 +239,19 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
       case 'response.output_audio.delta':
         return this.forwardAssistantAudio(event.response_id, event.item_id, event.delta);
       case 'input_audio_buffer.speech_started':
-        this.deps.events.emit('callerSpeechStarted', this);
+        this.deps.events.emit('callerSpeechStarted', this.observed);
         this.settings?.agent?.onCallerSpeechStarted();
         return this.handleCallerSpeechStarted();
       case 'input_audio_buffer.speech_stopped':
         this.callerStoppedAt = this.now();
-        this.deps.events.emit('callerSpeechStopped', this);
+        this.deps.events.emit('callerSpeechStopped', this.observed);
         return;
       case 'response.created':
         this.activeResponseId = event.response.id;
         return;
       case 'response.done':
         if (this.activeResponseId === event.response.id) this.activeResponseId = undefined;
-        this.deps.events.emit('responseDone', this, event.response.id, event.response.status, event.response.usage ?? undefined);
+        this.deps.events.emit('responseDone', this.observed, event.response.id, event.response.status, event.response.usage ?? undefined);
         this.settings?.agent?.onResponseDone(event.response.id);
         return;
       case 'response.function_call_arguments.done':
@@ -248,11 +259,11 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
         return;
       case 'conversation.item.input_audio_transcription.completed':
         this.logger.debug({ transcript: event.transcript }, 'caller said');
-        this.deps.events.emit('callerTranscript', this, event.item_id, event.transcript);
+        this.deps.events.emit('callerTranscript', this.observed, event.item_id, event.transcript);
         return;
       case 'response.output_audio_transcript.done':
         this.logger.debug({ transcript: event.transcript }, 'assistant said');
-        this.deps.events.emit('assistantTranscript', this, event.item_id, event.transcript);
+        this.deps.events.emit('assistantTranscript', this.observed, event.item_id, event.transcript);
         return;
       case 'error':
         return this.handleOpenAiError(event.error);
@@ -270,7 +281,7 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
       this.activeResponseId = undefined;
       this.settings?.agent?.onResponseDone(responseId);
     }
-    this.deps.events.emit('openAiReconnect', this, attempt);
+    this.deps.events.emit('openAiReconnect', this.observed, attempt);
   }
 
   onSessionClosed(info: RealtimeCloseInfo): void {
@@ -297,7 +308,7 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
     this.audioStartedResponseId = responseId;
     const latencyMs = this.callerStoppedAt === undefined ? undefined : this.now() - this.callerStoppedAt;
     this.callerStoppedAt = undefined;
-    this.deps.events.emit('assistantAudioStarted', this, responseId, latencyMs);
+    this.deps.events.emit('assistantAudioStarted', this.observed, responseId, latencyMs);
   }
 
   /**
@@ -320,7 +331,7 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
     }
     if (responseId) this.session.send({ type: 'response.cancel', response_id: responseId });
     this.logger.debug('caller barged in');
-    this.deps.events.emit('bargeIn', this, cuts);
+    this.deps.events.emit('bargeIn', this.observed, cuts);
   }
 
   /** Remembers the last few interrupted responses so their stragglers are dropped. */
@@ -338,7 +349,7 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
     } else {
       this.logger.warn({ code, message: error?.message }, 'OpenAI reported an error');
     }
-    this.deps.events.emit('openAiError', this, code, error?.message);
+    this.deps.events.emit('openAiError', this.observed, code, error?.message);
   }
 }
 

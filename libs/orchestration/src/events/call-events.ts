@@ -1,13 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { RealtimeUsage } from '@app/realtime';
 import type { PlaybackCut } from '../call/playback-tracker';
-import type { Call, CallEndReason } from '../call/call';
+import type { CallEndReason } from '../call/call';
+import type { ObservedCall } from '../call/observed-call';
 
-/**
- * Hooks into the life of every call, for metrics, call records, live consoles and the like.
- * Every method is optional. Observers run synchronously on the call's path: keep them cheap,
- * and never do I/O inline. A throwing observer is logged and never affects the call.
- */
 /** One function call the assistant made during a call, once its result is known. */
 export interface ToolCallEvent {
   name: string;
@@ -21,29 +17,35 @@ export interface ToolCallEvent {
   durationMs: number;
 }
 
+/**
+ * Hooks into the life of every call, for metrics, call records, live consoles and the like.
+ * Every method is optional and gets the call as an ObservedCall (read-only, the same object for
+ * every event of one call, so it can key a Map). Observers run synchronously on the call's path: keep them cheap,
+ * and never do I/O inline. A throwing observer is logged and never affects the call.
+ */
 export interface CallObserver {
-  callStarted?(call: Call): void;
+  callStarted?(call: ObservedCall): void;
   /** The OpenAI session accepted the configuration; `setupMs` is from the stream's `start`. */
-  sessionReady?(call: Call, setupMs: number): void;
-  callerSpeechStarted?(call: Call): void;
-  callerSpeechStopped?(call: Call): void;
-  callerTranscript?(call: Call, itemId: string, transcript: string): void;
+  sessionReady?(call: ObservedCall, setupMs: number): void;
+  callerSpeechStarted?(call: ObservedCall): void;
+  callerSpeechStopped?(call: ObservedCall): void;
+  callerTranscript?(call: ObservedCall, itemId: string, transcript: string): void;
   /**
    * The first audio of an assistant response was sent to Twilio. `latencyMs` is from the end of
    * the caller's speech (server VAD's speech_stopped), when the response answers a caller turn.
    */
-  assistantAudioStarted?(call: Call, responseId: string, latencyMs: number | undefined): void;
-  assistantTranscript?(call: Call, itemId: string, transcript: string): void;
+  assistantAudioStarted?(call: ObservedCall, responseId: string, latencyMs: number | undefined): void;
+  assistantTranscript?(call: ObservedCall, itemId: string, transcript: string): void;
   /** The caller interrupted the assistant; `cuts` says how much of each item was heard. */
-  bargeIn?(call: Call, cuts: PlaybackCut[]): void;
-  responseDone?(call: Call, responseId: string, status: string, usage: RealtimeUsage | undefined): void;
-  openAiError?(call: Call, code: string, message: string | undefined): void;
+  bargeIn?(call: ObservedCall, cuts: PlaybackCut[]): void;
+  responseDone?(call: ObservedCall, responseId: string, status: string, usage: RealtimeUsage | undefined): void;
+  openAiError?(call: ObservedCall, code: string, message: string | undefined): void;
   /** The call's OpenAI session dropped and is being reopened; `attempt` counts from 1. */
-  openAiReconnect?(call: Call, attempt: number): void;
-  dtmf?(call: Call, digit: string): void;
+  openAiReconnect?(call: ObservedCall, attempt: number): void;
+  dtmf?(call: ObservedCall, digit: string): void;
   /** The assistant called a tool and the call finished (successfully or not). */
-  toolCalled?(call: Call, toolCall: ToolCallEvent): void;
-  callEnded?(call: Call, reason: CallEndReason): void;
+  toolCalled?(call: ObservedCall, toolCall: ToolCallEvent): void;
+  callEnded?(call: ObservedCall, reason: CallEndReason): void;
 }
 
 export type CallEventName = keyof CallObserver;

@@ -1,30 +1,30 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { resilienceConfig } from '@app/config';
-import type { ResilienceConfig } from '@app/config';
-import { TwilioRestClient } from '@app/telephony';
+import { dialTwiml, hangUpTwiml, TwilioRestClient } from '@app/telephony';
 import type { Logger } from 'pino';
-import twilio from 'twilio';
+import type { AgentOptions } from '../agent/agent-options';
+import { ORCHESTRATION_OPTIONS } from '../orchestration.module-definition';
+import type { OrchestrationModuleOptions } from '../orchestration.module-definition';
 
 /**
  * What a caller gets when the OpenAI side cannot be recovered: the live call is redirected through
- * the Twilio REST API to TwiML that apologises and then transfers to FALLBACK_PHONE_NUMBER, or hangs
+ * the Twilio REST API to TwiML that apologises and then transfers to the fallback number, or hangs
  * up politely when none is set. The new TwiML replaces the running `<Connect><Stream>`, so closing
  * the media stream afterwards no longer affects the call.
  */
 @Injectable()
 export class CallFallback {
+  private readonly fallback: AgentOptions['fallback'];
+
   constructor(
     private readonly rest: TwilioRestClient,
-    @Inject(resilienceConfig.KEY) private readonly resilience: ResilienceConfig,
-  ) {}
+    @Inject(ORCHESTRATION_OPTIONS) options: OrchestrationModuleOptions,
+  ) {
+    this.fallback = options.agent.fallback;
+  }
 
-  twiml(): string {
-    const { message, phoneNumber } = this.resilience.fallback;
-    const response = new twilio.twiml.VoiceResponse();
-    response.say(message);
-    if (phoneNumber) response.dial(phoneNumber);
-    else response.hangup();
-    return response.toString();
+  private twiml(): string {
+    const { message, phoneNumber } = this.fallback;
+    return phoneNumber ? dialTwiml(phoneNumber, message) : hangUpTwiml(message);
   }
 
   /** Redirects the call; never throws. Returns whether Twilio accepted the redirect. */
@@ -36,7 +36,7 @@ export class CallFallback {
     }
     try {
       await this.rest.redirectCall(callSid, this.twiml());
-      logger.warn({ transfer: Boolean(this.resilience.fallback.phoneNumber) }, 'caller redirected to the fallback');
+      logger.warn({ transfer: Boolean(this.fallback.phoneNumber) }, 'caller redirected to the fallback');
       return true;
     } catch (error) {
       // twilio-node errors carry status, code and message; never the credentials.

@@ -4,7 +4,6 @@ import {
   Body,
   Controller,
   HttpCode,
-  Inject,
   Post,
   Req,
   ServiceUnavailableException,
@@ -12,9 +11,7 @@ import {
   ValidationPipe,
 } from '@nestjs/common';
 import { ApiKeyGuard } from '@app/auth';
-import { appConfig, twilioConfig } from '@app/config';
-import type { AppConfig, TwilioConfig } from '@app/config';
-import { baseUrlFromHeaders, TwilioRestClient } from '@app/telephony';
+import { TwilioRestClient } from '@app/telephony';
 import type { Request } from 'express';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { AssistantProfiles } from '../profiles/assistant-profiles.service';
@@ -33,8 +30,6 @@ export class OutboundCallsController {
     private readonly twilio: TwilioRestClient,
     private readonly profiles: AssistantProfiles,
     private readonly outbound: OutboundCallRegistry,
-    @Inject(appConfig.KEY) private readonly app: AppConfig,
-    @Inject(twilioConfig.KEY) private readonly twilioSettings: TwilioConfig,
     @InjectPinoLogger(OutboundCallsController.name) private readonly logger: PinoLogger,
   ) {}
 
@@ -44,23 +39,16 @@ export class OutboundCallsController {
     @Body(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true })) body: CreateOutboundCallDto,
     @Req() request: Request,
   ): Promise<{ callSid: string; status: string; profile: string }> {
-    const from = body.from ?? this.twilioSettings.phoneNumber;
+    const from = body.from ?? this.twilio.defaultFromNumber;
     if (!from) throw new BadRequestException('from is required when TWILIO_PHONE_NUMBER is not set');
     const profile = body.profile ?? 'default';
     if (!this.profiles.has(profile)) throw new BadRequestException(`unknown profile "${profile}"; known: ${this.profiles.names().join(', ')}`);
     const variables = checkVariables(body.variables ?? {});
     if (!this.twilio.isConfigured) throw new ServiceUnavailableException('Twilio is not configured (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN)');
-    const base = this.app.publicUrl ?? baseUrlFromHeaders(request.headers, request.secure);
     let placed: { sid: string; status: string };
     try {
-      placed = await this.twilio.createCall({
-        to: body.to,
-        from,
-        url: `${base}/incoming-call`,
-        // Twilio's status callback (handled by the call records) reconciles the call's timing.
-        statusCallback: `${base}/twilio/call-status`,
-        machineDetection: body.machineDetection,
-      });
+      // Twilio's status callback (folded into the call records) reconciles the call's timing.
+      placed = await this.twilio.placeCall({ to: body.to, from, machineDetection: body.machineDetection }, request);
     } catch (error) {
       this.logger.warn({ err: { message: (error as Error).message } }, 'Twilio refused the outbound call');
       throw new BadGatewayException(`Twilio refused the call: ${(error as Error).message}`);

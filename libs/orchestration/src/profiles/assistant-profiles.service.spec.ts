@@ -1,9 +1,8 @@
 import 'reflect-metadata';
 import { describe, expect, it } from 'vitest';
-import type { AgentConfig, AssistantConfig } from '@app/config';
-import { parseAssistantProfiles } from '@app/config';
 import type { MediaStreamStart } from '@app/telephony';
 import { OutboundCallRegistry } from '../outbound/outbound-call-registry.service';
+import type { AssistantOptions, AssistantProfile } from './assistant-options';
 import { AssistantProfiles } from './assistant-profiles.service';
 import { interpolate } from './interpolate';
 
@@ -12,11 +11,10 @@ const assistant = {
   instructions: 'Default for {{From}}.',
   greeting: 'Hi.',
   turnDetection: { threshold: 0.5, prefixPaddingMs: 300, silenceDurationMs: 500 },
-} as AssistantConfig;
+} as AssistantOptions;
 
-function profiles(json: object, outbound = new OutboundCallRegistry()) {
-  const agent = { profiles: parseAssistantProfiles(JSON.stringify(json)), defaultTools: undefined } as unknown as AgentConfig;
-  return new AssistantProfiles(assistant, agent, outbound);
+function profiles(definitions: Record<string, AssistantProfile>, outbound = new OutboundCallRegistry()) {
+  return new AssistantProfiles({ assistant: { ...assistant, profiles: definitions, tools: undefined } }, outbound);
 }
 
 const start = (customParameters: Record<string, string>, callSid = 'CA1'): MediaStreamStart => ({

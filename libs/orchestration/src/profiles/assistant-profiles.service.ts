@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { agentConfig, assistantConfig } from '@app/config';
-import type { AgentConfig, AssistantConfig, AssistantProfileDefinition } from '@app/config';
 import type { MediaStreamStart } from '@app/telephony';
+import { ORCHESTRATION_OPTIONS } from '../orchestration.module-definition';
+import type { OrchestrationModuleOptions } from '../orchestration.module-definition';
 import { OutboundCallRegistry } from '../outbound/outbound-call-registry.service';
+import type { AssistantOptions, AssistantProfile, TurnDetectionSettings } from './assistant-options';
 import { interpolate } from './interpolate';
 
 export const DEFAULT_PROFILE = 'default';
@@ -17,35 +18,36 @@ export interface ResolvedProfile {
   greeting: string;
   /** undefined: every available tool. */
   tools?: string[];
-  turnDetection: AssistantConfig['turnDetection'];
+  turnDetection: TurnDetectionSettings;
   /** Stream `<Parameter>`s and outbound context variables, for tools. */
   parameters: Record<string, string>;
 }
 
 /**
- * The assistants this gateway runs: the default one from the environment, plus ASSISTANT_PROFILES.
+ * The assistants this gateway runs: the default one, plus the named profiles.
  * An outbound call gets the profile it was placed with; an inbound call the one mapped to the dialled number.
  */
 @Injectable()
 export class AssistantProfiles {
   private readonly byNumber = new Map<string, string>();
+  private readonly assistant: AssistantOptions;
 
   constructor(
-    @Inject(assistantConfig.KEY) private readonly assistant: AssistantConfig,
-    @Inject(agentConfig.KEY) private readonly agent: AgentConfig,
+    @Inject(ORCHESTRATION_OPTIONS) options: Pick<OrchestrationModuleOptions, 'assistant'>,
     private readonly outbound: OutboundCallRegistry,
   ) {
-    for (const [name, profile] of Object.entries(agent.profiles)) {
+    this.assistant = options.assistant;
+    for (const [name, profile] of Object.entries(this.assistant.profiles)) {
       for (const number of profile.numbers ?? []) this.byNumber.set(number, name);
     }
   }
 
   has(name: string): boolean {
-    return name === DEFAULT_PROFILE || name in this.agent.profiles;
+    return name === DEFAULT_PROFILE || name in this.assistant.profiles;
   }
 
   names(): string[] {
-    return [...new Set([DEFAULT_PROFILE, ...Object.keys(this.agent.profiles)])];
+    return [...new Set([DEFAULT_PROFILE, ...Object.keys(this.assistant.profiles)])];
   }
 
   resolve(start: MediaStreamStart): ResolvedProfile {
@@ -53,7 +55,7 @@ export class AssistantProfiles {
     const outbound = this.outbound.take(start.callSid);
     const wanted = outbound?.profile ?? (params.To ? this.byNumber.get(params.To) : undefined) ?? DEFAULT_PROFILE;
     const name = this.has(wanted) ? wanted : DEFAULT_PROFILE;
-    const profile: AssistantProfileDefinition = this.agent.profiles[name] ?? {};
+    const profile: AssistantProfile = this.assistant.profiles[name] ?? {};
     const parameters = { ...params, ...outbound?.variables };
     const variables: Record<string, string> = { ...parameters, from: params.From ?? '', to: params.To ?? '', callSid: start.callSid };
     let instructions = interpolate(profile.instructions ?? this.assistant.instructions, variables);
@@ -64,7 +66,7 @@ export class AssistantProfiles {
       voice: profile.voice ?? this.assistant.voice,
       instructions,
       greeting: interpolate(profile.greeting ?? this.assistant.greeting, variables),
-      tools: profile.tools ?? this.agent.defaultTools,
+      tools: profile.tools ?? this.assistant.tools,
       turnDetection: { ...this.assistant.turnDetection, ...stripUndefined(profile.turnDetection ?? {}) },
       parameters,
     };

@@ -1,6 +1,7 @@
 import WebSocket from 'ws';
 import twilio from 'twilio';
 import { randomBytes } from 'node:crypto';
+import { TWILIO_ROUTES } from '@app/telephony';
 import { MULAW_BYTES_PER_MS, mulawLevel } from '../audio/mulaw';
 import { FakeTwilioCall } from '../twilio-media-stream/fake-twilio-call';
 
@@ -91,7 +92,7 @@ export async function runSimulatedCall(options: SimulatedCallOptions): Promise<S
   if (transcriptNote) progress(`(${transcriptNote})`);
 
   const webhookStarted = Date.now();
-  const webhookUrl = `${base}/incoming-call`;
+  const webhookUrl = base + TWILIO_ROUTES.incomingCall;
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
   if (options.authToken) headers['x-twilio-signature'] = twilio.getExpectedTwilioSignature(options.authToken, webhookUrl, params);
   const response = await fetch(webhookUrl, { method: 'POST', headers, body: new URLSearchParams(params) });

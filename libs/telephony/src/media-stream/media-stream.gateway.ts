@@ -1,23 +1,22 @@
 import { Inject, Logger, Optional } from '@nestjs/common';
 import { OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
-import { resilienceConfig } from '@app/config';
-import type { ResilienceConfig } from '@app/config';
 import type { IncomingMessage } from 'node:http';
 import type WebSocket from 'ws';
+import { TWILIO_OPTIONS } from '../twilio.module-definition';
+import type { TwilioModuleOptions } from '../twilio.module-definition';
+import { TWILIO_ROUTES } from '../twilio-routes';
 import { CallAdmission } from '../twiml/call-admission';
 import { MediaStreamHandler } from './media-stream-handler';
 import { TwilioMediaStream } from './twilio-media-stream';
 
-export const MEDIA_STREAM_PATH = '/media-stream';
-
 /** Accepts Twilio Media Stream sockets on the HTTP port and hands each to the call orchestration. */
-@WebSocketGateway({ path: MEDIA_STREAM_PATH })
+@WebSocketGateway({ path: TWILIO_ROUTES.mediaStream })
 export class MediaStreamGateway implements OnGatewayConnection {
   private readonly logger = new Logger(MediaStreamGateway.name);
 
   constructor(
     private readonly handler: MediaStreamHandler,
-    @Inject(resilienceConfig.KEY) private readonly limits: ResilienceConfig,
+    @Inject(TWILIO_OPTIONS) private readonly options: TwilioModuleOptions,
     @Optional() private readonly admission?: CallAdmission,
   ) {}
 
@@ -29,7 +28,7 @@ export class MediaStreamGateway implements OnGatewayConnection {
       return;
     }
     const stream = new TwilioMediaStream(socket, {
-      startTimeoutMs: this.limits.mediaStreamStartTimeoutMs,
+      startTimeoutMs: this.options.mediaStreamStartTimeoutMs,
       onListenerError: (error) => this.logger.error(`a media-stream frame handler failed; closing that stream: ${describe(error)}`),
     });
     this.handler.acceptMediaStream(stream, request);

@@ -1,4 +1,8 @@
-/** Twilio Media Streams messages (bidirectional stream). See ../shared/protocol.md §1. */
+/**
+ * Twilio Media Streams messages of a bidirectional stream (`<Connect><Stream>`), as documented at
+ * twilio.com/docs/voice/media-streams/websocket-messages. Every frame is a JSON text frame with
+ * `event` at the top level; audio is base64 µ-law at 8 kHz, mono.
+ */
 
 export interface TwilioStartFrame {
   event: 'start';

@@ -1,7 +1,7 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { WsAdapter } from '@nestjs/platform-ws';
 import type { IncomingMessage } from 'node:http';
-import { MEDIA_STREAM_PATH } from './media-stream.gateway';
+import { TWILIO_ROUTES } from '../twilio-routes';
 
 /** Twilio frames are a few hundred bytes; anything far larger is abuse. */
 export const MEDIA_STREAM_MAX_PAYLOAD_BYTES = 64 * 1024;
@@ -20,7 +20,7 @@ export class TwilioWsAdapter extends WsAdapter {
   }
 
   override create(port: number, options: Record<string, any> = {}): any {
-    const verifyUpgrade = options.path === MEDIA_STREAM_PATH ? this.verifyUpgrade : undefined;
+    const verifyUpgrade = options.path === TWILIO_ROUTES.mediaStream ? this.verifyUpgrade : undefined;
     return super.create(port, {
       ...options,
       maxPayload: MEDIA_STREAM_MAX_PAYLOAD_BYTES,

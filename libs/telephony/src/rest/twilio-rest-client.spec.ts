@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeTwilioRestApi } from '@app/simulators';
+import type { TwilioModuleOptions } from '../twilio.module-definition';
 import { TwilioNotConfiguredError, TwilioRestClient } from './twilio-rest-client';
 
 const ACCOUNT = 'AC' + 'a'.repeat(32);
@@ -10,7 +11,7 @@ describe('TwilioRestClient against a fake api.twilio.com', () => {
   let client: TwilioRestClient;
   beforeAll(async () => {
     api = await FakeTwilioRestApi.start();
-    client = new TwilioRestClient({ accountSid: ACCOUNT, authToken: TOKEN, apiBaseUrl: api.baseUrl, validateSignatures: true });
+    client = new TwilioRestClient({ accountSid: ACCOUNT, authToken: TOKEN, apiBaseUrl: api.baseUrl, validateSignatures: true } as TwilioModuleOptions);
   });
   afterAll(async () => api.close());
 
@@ -33,7 +34,7 @@ describe('TwilioRestClient against a fake api.twilio.com', () => {
     api.failWith({ status: 404, code: 20404, message: 'The requested resource was not found' });
     await expect(client.completeCall('CA404')).rejects.toThrow(/not found/);
     api.failWith(undefined);
-    const unconfigured = new TwilioRestClient({ accountSid: undefined, authToken: undefined, apiBaseUrl: api.baseUrl, validateSignatures: true });
+    const unconfigured = new TwilioRestClient({ accountSid: undefined, authToken: undefined, apiBaseUrl: api.baseUrl, validateSignatures: true } as TwilioModuleOptions);
     await expect(unconfigured.completeCall('CA1')).rejects.toBeInstanceOf(TwilioNotConfiguredError);
   });
 });

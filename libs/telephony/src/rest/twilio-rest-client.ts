@@ -1,11 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { twilioConfig } from '@app/config';
-import type { TwilioConfig } from '@app/config';
+import type { IncomingHttpHeaders } from 'node:http';
 import twilio from 'twilio';
+import { TWILIO_OPTIONS } from '../twilio.module-definition';
+import type { TwilioModuleOptions } from '../twilio.module-definition';
+import { TWILIO_ROUTES } from '../twilio-routes';
+import { publicBaseUrl } from '../twiml/stream-url';
 
 const TWILIO_API_ORIGIN = 'https://api.twilio.com';
 
-/** twilio-node always calls api.twilio.com; this client sends the same requests to TWILIO_API_BASE_URL. */
+/** twilio-node always calls api.twilio.com; this client sends the same requests to the configured base URL. */
 class BaseUrlRequestClient extends twilio.RequestClient {
   constructor(private readonly baseUrl: string) {
     super({ timeout: 10_000 });
@@ -24,6 +27,20 @@ export class TwilioNotConfiguredError extends Error {
   }
 }
 
+/** An outbound call that runs like an inbound one once answered. */
+export interface PlaceCallRequest {
+  to: string;
+  from: string;
+  machineDetection?: CreateCallRequest['machineDetection'];
+}
+
+/** The request a call is placed from: the gateway's public URL is derived from it when none is configured. */
+export interface RequestOrigin {
+  headers: IncomingHttpHeaders;
+  /** True when the request came over TLS. */
+  secure: boolean;
+}
+
 export interface CreateCallRequest {
   to: string;
   from: string;
@@ -40,10 +57,15 @@ export interface CreateCallRequest {
 export class TwilioRestClient {
   private client?: twilio.Twilio;
 
-  constructor(@Inject(twilioConfig.KEY) private readonly config: TwilioConfig) {}
+  constructor(@Inject(TWILIO_OPTIONS) private readonly options: TwilioModuleOptions) {}
 
   get isConfigured(): boolean {
-    return Boolean(this.config.accountSid && this.config.authToken);
+    return Boolean(this.options.accountSid && this.options.authToken);
+  }
+
+  /** The default `from` number of outbound calls, when one is configured. */
+  get defaultFromNumber(): string | undefined {
+    return this.options.phoneNumber;
   }
 
   /** Replaces what a live call is doing with new TwiML (e.g. `<Dial>` to transfer, a goodbye). */
@@ -54,6 +76,20 @@ export class TwilioRestClient {
   /** Hangs up a live call. */
   async completeCall(callSid: string): Promise<void> {
     await this.api().calls(callSid).update({ status: 'completed' });
+  }
+
+  /**
+   * Places an outbound call: when it is answered Twilio fetches the gateway's voice webhook (so the
+   * call connects to the media stream like an inbound one) and reports its status to the gateway's
+   * status callback.
+   */
+  placeCall(request: PlaceCallRequest, origin: RequestOrigin): Promise<{ sid: string; status: string }> {
+    const base = publicBaseUrl(this.options.publicUrl, origin.headers, origin.secure);
+    return this.createCall({
+      ...request,
+      url: base + TWILIO_ROUTES.incomingCall,
+      statusCallback: base + TWILIO_ROUTES.callStatus,
+    });
   }
 
   async createCall(request: CreateCallRequest): Promise<{ sid: string; status: string }> {
@@ -75,8 +111,8 @@ export class TwilioRestClient {
 
   private api(): twilio.Twilio {
     if (!this.isConfigured) throw new TwilioNotConfiguredError();
-    this.client ??= twilio(this.config.accountSid, this.config.authToken, {
-      httpClient: new BaseUrlRequestClient(this.config.apiBaseUrl),
+    this.client ??= twilio(this.options.accountSid, this.options.authToken, {
+      httpClient: new BaseUrlRequestClient(this.options.apiBaseUrl),
     });
     return this.client;
   }

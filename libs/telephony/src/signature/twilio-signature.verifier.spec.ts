@@ -1,9 +1,9 @@
-import type { AppConfig, TwilioConfig } from '@app/config';
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
+import type { TwilioModuleOptions } from '../twilio.module-definition';
 import { TwilioSignatureVerifier } from './twilio-signature.verifier';
 
-/** Twilio's published example (twilio.com/docs/usage/security), also in ../shared/protocol.md §4.1. */
+/** Twilio's published example of a signed webhook (twilio.com/docs/usage/security, "Validating requests"). */
 const VECTOR = {
   token: '12345',
   path: '/myapp.php?foo=1&bar=2',
@@ -12,7 +12,7 @@ const VECTOR = {
 };
 
 const verifier = (publicUrl: string | undefined, authToken: string | undefined, validateSignatures = true) =>
-  new TwilioSignatureVerifier({ publicUrl } as AppConfig, { authToken, validateSignatures } as TwilioConfig);
+  new TwilioSignatureVerifier({ publicUrl, authToken, validateSignatures } as TwilioModuleOptions);
 
 const upgrade = (url: string, headers: Record<string, string>) => ({ url, headers }) as unknown as IncomingMessage;
 
@@ -33,7 +33,7 @@ describe('TwilioSignatureVerifier', () => {
 
   it('checks the media-stream upgrade against the wss:// URL, with or without a trailing slash', () => {
     const v = verifier('https://example.com', VECTOR.token);
-    // getExpectedTwilioSignature('12345', 'wss://example.com/media', {}) (protocol.md §4.4)
+    // twilio.getExpectedTwilioSignature('12345', 'wss://example.com/media', {}): Twilio signs the upgrade over the wss:// URL with no params.
     expect(v.isValidUpgrade(upgrade('/media', { 'x-twilio-signature': '7PR3qMkpDyEJtMrVOY/LDyNq8J8=' }))).toBe(true);
     expect(v.isValidUpgrade(upgrade('/media', {}))).toBe(false);
     expect(v.isValidUpgrade(upgrade('/media', { 'x-twilio-signature': '7PR3qMkpDyEJtMrVOY/LDyNq8J9=' }))).toBe(false);

@@ -1,12 +1,13 @@
 import { Controller, Get, Header, HttpCode, Inject, Optional, Post, Req, UseGuards } from '@nestjs/common';
-import { appConfig, assistantConfig } from '@app/config';
-import type { AppConfig, AssistantConfig } from '@app/config';
 import type { Request } from 'express';
 import twilio from 'twilio';
-import { MEDIA_STREAM_PATH } from '../media-stream/media-stream.gateway';
 import { TwilioSignatureGuard } from '../signature/twilio-signature.guard';
+import { TWILIO_OPTIONS } from '../twilio.module-definition';
+import type { TwilioModuleOptions } from '../twilio.module-definition';
+import { TWILIO_ROUTES } from '../twilio-routes';
 import { CallAdmission } from './call-admission';
 import { buildStreamUrl } from './stream-url';
+import { hangUpTwiml } from './twiml';
 
 /** Call details forwarded to the media stream as `<Parameter>`s (they arrive in `start.customParameters`). */
 const FORWARDED_PARAMETERS = ['From', 'To', 'CallSid'] as const;
@@ -18,19 +19,18 @@ const MAX_PARAMETER_LENGTH = 400;
 @UseGuards(TwilioSignatureGuard)
 export class IncomingCallController {
   constructor(
-    @Inject(appConfig.KEY) private readonly app: AppConfig,
-    @Inject(assistantConfig.KEY) private readonly assistant: AssistantConfig,
+    @Inject(TWILIO_OPTIONS) private readonly options: TwilioModuleOptions,
     @Optional() private readonly admission?: CallAdmission,
   ) {}
 
-  @Get('incoming-call')
+  @Get(TWILIO_ROUTES.incomingCall)
   @HttpCode(200)
   @Header('Content-Type', 'text/xml')
   incomingCallGet(@Req() request: Request): string {
     return this.connectTwiml(request, request.query as Record<string, unknown>);
   }
 
-  @Post('incoming-call')
+  @Post(TWILIO_ROUTES.incomingCall)
   @HttpCode(200)
   @Header('Content-Type', 'text/xml')
   incomingCallPost(@Req() request: Request): string {
@@ -38,15 +38,11 @@ export class IncomingCallController {
   }
 
   private connectTwiml(request: Request, params: Record<string, unknown>): string {
-    const response = new twilio.twiml.VoiceResponse();
     const decision = this.admission?.admit();
-    if (decision && !decision.admitted) {
-      response.say(decision.message);
-      response.hangup();
-      return response.toString();
-    }
-    if (this.assistant.twimlWelcomeMessage) response.say(this.assistant.twimlWelcomeMessage);
-    const url = buildStreamUrl(this.app.publicUrl, MEDIA_STREAM_PATH, request.headers, request.secure);
+    if (decision && !decision.admitted) return hangUpTwiml(decision.message);
+    const response = new twilio.twiml.VoiceResponse();
+    if (this.options.welcomeMessage) response.say(this.options.welcomeMessage);
+    const url = buildStreamUrl(this.options.publicUrl, TWILIO_ROUTES.mediaStream, request.headers, request.secure);
     const stream = response.connect().stream({ url });
     for (const name of FORWARDED_PARAMETERS) {
       const value = params[name];

@@ -1,12 +1,16 @@
 import type { IncomingHttpHeaders } from 'node:http';
 
 /**
- * The public URL of the media-stream socket: from PUBLIC_URL when set (https://x → wss://x/path),
- * else from the proxy headers Twilio's request arrived with.
+ * The public URL of the media-stream socket: from the configured public URL when set
+ * (https://x → wss://x/path), else from the proxy headers Twilio's request arrived with.
  */
 export function buildStreamUrl(publicUrl: string | undefined, path: string, headers: IncomingHttpHeaders, encrypted: boolean): string {
-  const base = publicUrl ?? baseUrlFromHeaders(headers, encrypted);
-  return base.replace(/^http/, 'ws') + path;
+  return publicBaseUrl(publicUrl, headers, encrypted).replace(/^http/, 'ws') + path;
+}
+
+/** The base URL Twilio reaches the gateway at: the configured public URL, else the request's proxy headers. */
+export function publicBaseUrl(publicUrl: string | undefined, headers: IncomingHttpHeaders, encrypted: boolean): string {
+  return publicUrl ?? baseUrlFromHeaders(headers, encrypted);
 }
 
 export function baseUrlFromHeaders(headers: IncomingHttpHeaders, encrypted: boolean): string {

@@ -1,10 +1,10 @@
+import { dialTwiml } from '@app/telephony';
 import type { TwilioRestClient } from '@app/telephony';
 import type { CallControlApi, ToolControlOutcome } from '@app/tools';
-import twilio from 'twilio';
 import type { CallEndReason } from '../call/call';
 import type { CallAgentHost } from './call-agent-host';
 
-export interface CallControllerOptions {
+export interface CallControlOptions {
   endCallEnabled: boolean;
   transferCallEnabled: boolean;
   /** Allowed transfer destinations; the first is the default. */
@@ -28,7 +28,7 @@ interface PendingAction {
  * have been heard (no response running, every mark echoed), then uses Twilio's REST API.
  * One action per call: a second end or transfer is refused.
  */
-export class CallController implements CallControlApi {
+export class CallControl implements CallControlApi {
   private pending?: PendingAction;
   private acted = false;
   private transferAttempted = false;
@@ -37,7 +37,7 @@ export class CallController implements CallControlApi {
   constructor(
     private readonly host: CallAgentHost,
     private readonly twilio: TwilioRestClient,
-    private readonly options: CallControllerOptions,
+    private readonly options: CallControlOptions,
   ) {}
 
   /** True once an action was accepted: the conversation is winding down. */
@@ -119,9 +119,7 @@ export class CallController implements CallControlApi {
     this.transferAttempted = true;
     try {
       if (!callSid) throw new Error('the call has no CallSid');
-      const response = new twilio.twiml.VoiceResponse();
-      response.dial(action.destination!);
-      await this.twilio.redirectCall(callSid, response.toString());
+      await this.twilio.redirectCall(callSid, dialTwiml(action.destination!));
       this.host.log.info({ destination: action.destination }, 'call transferred');
       this.host.end('transferred');
     } catch (error) {

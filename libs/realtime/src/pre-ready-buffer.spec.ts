@@ -1,19 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { PreReadyAudioBuffer } from './pre-ready-audio-buffer';
+import { PreReadyBuffer } from './pre-ready-buffer';
 
 /** A base64 frame of `bytes` decoded bytes, all set to `fill` so frames are told apart. */
 const frame = (bytes: number, fill: number) => Buffer.alloc(bytes, fill).toString('base64');
 
-describe('PreReadyAudioBuffer', () => {
+describe('PreReadyBuffer', () => {
   it('is empty to begin with', () => {
-    const buffer = new PreReadyAudioBuffer(1000);
+    const buffer = new PreReadyBuffer(1000);
     expect(buffer.drain()).toEqual([]);
     expect(buffer.bufferedBytes).toBe(0);
     expect(buffer.overflowBytes).toBe(0);
   });
 
   it('gives back frames in arrival order, exactly as pushed', () => {
-    const buffer = new PreReadyAudioBuffer(40_000);
+    const buffer = new PreReadyBuffer(40_000);
     const frames = [frame(160, 1), frame(160, 2), frame(161, 3), frame(162, 4)];
     for (const f of frames) buffer.push(f);
 
@@ -22,7 +22,7 @@ describe('PreReadyAudioBuffer', () => {
   });
 
   it('empties on drain', () => {
-    const buffer = new PreReadyAudioBuffer(1000);
+    const buffer = new PreReadyBuffer(1000);
     buffer.push(frame(160, 1));
     buffer.drain();
     expect(buffer.bufferedBytes).toBe(0);
@@ -31,7 +31,7 @@ describe('PreReadyAudioBuffer', () => {
 
   it('drops the oldest audio past its limit and counts what it dropped', () => {
     // Room for three 20 ms frames (160 bytes each).
-    const buffer = new PreReadyAudioBuffer(480);
+    const buffer = new PreReadyBuffer(480);
     const frames = [1, 2, 3, 4, 5].map((fill) => frame(160, fill));
     for (const f of frames) buffer.push(f);
 
@@ -41,7 +41,7 @@ describe('PreReadyAudioBuffer', () => {
   });
 
   it('never holds more than its limit', () => {
-    const buffer = new PreReadyAudioBuffer(500);
+    const buffer = new PreReadyBuffer(500);
     for (let i = 0; i < 50; i++) {
       buffer.push(frame(160 + (i % 3), i));
       expect(buffer.bufferedBytes).toBeLessThanOrEqual(500);
@@ -53,7 +53,7 @@ describe('PreReadyAudioBuffer', () => {
   });
 
   it('keeps counting overflow across drains', () => {
-    const buffer = new PreReadyAudioBuffer(160);
+    const buffer = new PreReadyBuffer(160);
     buffer.push(frame(160, 1));
     buffer.push(frame(160, 2));
     buffer.drain();
@@ -63,7 +63,7 @@ describe('PreReadyAudioBuffer', () => {
   });
 
   it('holds nothing with a zero limit', () => {
-    const buffer = new PreReadyAudioBuffer(0);
+    const buffer = new PreReadyBuffer(0);
     buffer.push(frame(160, 1));
     expect(buffer.drain()).toEqual([]);
     expect(buffer.overflowBytes).toBe(160);

@@ -1,36 +1,40 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { agentConfig } from '@app/config';
-import type { AgentConfig } from '@app/config';
 import type { RealtimeFunctionTool } from '@app/realtime';
 import { TwilioRestClient } from '@app/telephony';
 import { END_CALL_TOOL, RegisteredTool, ToolRegistry, ToolRunner, TRANSFER_CALL_TOOL } from '@app/tools';
-import { CallAbilities } from './call-abilities';
+import { ORCHESTRATION_OPTIONS } from '../orchestration.module-definition';
+import type { OrchestrationModuleOptions } from '../orchestration.module-definition';
+import type { AgentOptions } from './agent-options';
+import { CallAgent } from './call-agent';
 import type { CallAgentHost } from './call-agent-host';
-import { CallController } from './call-controller';
+import { CallControl } from './call-control';
 
 /** Longest wait for the assistant's last words before hanging up or transferring anyway. */
 const CONTROL_MAX_WAIT_MS = 20_000;
 
-export interface CallAbilitiesRequest {
+export interface CallAgentRequest {
   profile: string;
   /** Tool names the profile allows; undefined: every available tool. */
   tools?: string[];
   parameters: Readonly<Record<string, string>>;
 }
 
-/** Makes each call's CallAbilities, with the tools its profile allows and the configuration turns on. */
+/** Makes each call's CallAgent, with the tools its profile allows and the configuration turns on. */
 @Injectable()
-export class CallAbilitiesFactory {
-  private readonly logger = new Logger(CallAbilitiesFactory.name);
+export class CallAgentFactory {
+  private readonly logger = new Logger(CallAgentFactory.name);
   private readonly warnedUnknown = new Set<string>();
+  private readonly config: AgentOptions;
 
   constructor(
     private readonly registry: ToolRegistry,
     private readonly twilio: TwilioRestClient,
-    @Inject(agentConfig.KEY) private readonly config: AgentConfig,
-  ) {}
+    @Inject(ORCHESTRATION_OPTIONS) options: OrchestrationModuleOptions,
+  ) {
+    this.config = options.agent;
+  }
 
-  create(host: CallAgentHost, request: CallAbilitiesRequest): { agent: CallAbilities; tools: RealtimeFunctionTool[] } {
+  create(host: CallAgentHost, request: CallAgentRequest): { agent: CallAgent; tools: RealtimeFunctionTool[] } {
     const tools = new Map<string, RegisteredTool>();
     for (const name of request.tools ?? this.registry.names()) {
       const tool = this.registry.get(name);
@@ -41,15 +45,15 @@ export class CallAbilitiesFactory {
       if (this.isAvailable(name)) tools.set(name, tool);
     }
     const runner = new ToolRunner({ tools, defaultTimeoutMs: this.config.toolTimeoutMs, logger: host.log });
-    const controller = new CallController(host, this.twilio, {
+    const control = new CallControl(host, this.twilio, {
       endCallEnabled: this.config.endCallEnabled,
       transferCallEnabled: this.config.transferCallEnabled && this.twilio.isConfigured,
       transferNumbers: this.config.transferNumbers,
       maxWaitMs: CONTROL_MAX_WAIT_MS,
     });
-    const agent = new CallAbilities(host, {
+    const agent = new CallAgent(host, {
       runner,
-      controller,
+      control,
       dtmfWindowMs: this.config.dtmfWindowMs,
       profile: request.profile,
       parameters: request.parameters,

@@ -1,33 +1,33 @@
-import { Body, Controller, HttpCode, Logger, Post, ServiceUnavailableException, UseGuards } from '@nestjs/common';
+import { Body, Controller, HttpCode, Logger, Optional, Post, ServiceUnavailableException, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { TwilioSignatureGuard } from '@app/telephony';
-import type { TwilioCallStatus } from '../record/call-record';
-import { CallRecordStore } from '../store/call-record.store';
+import { TwilioSignatureGuard } from '../signature/twilio-signature.guard';
+import { TWILIO_ROUTES } from '../twilio-routes';
+import { CallStatusListener, TwilioCallStatus } from './call-status-listener';
 
 const FINAL_STATUSES = new Set(['completed', 'busy', 'failed', 'no-answer', 'canceled']);
 
 /**
- * Twilio's call status callback (form-encoded, signed). Folds Twilio's answer time, end time and
- * billed duration into the call's record, whether the record has been written yet or not.
+ * Twilio's call status callback (form-encoded, signed). Turns Twilio's answer time, end time and
+ * billed duration into a TwilioCallStatus for the CallStatusListener (the call records).
  */
 @ApiExcludeController()
 @UseGuards(TwilioSignatureGuard)
-@Controller('twilio')
+@Controller()
 export class TwilioCallStatusController {
   private readonly logger = new Logger(TwilioCallStatusController.name);
 
-  constructor(private readonly store: CallRecordStore) {}
+  constructor(@Optional() private readonly listener?: CallStatusListener) {}
 
-  @Post('call-status')
+  @Post(TWILIO_ROUTES.callStatus)
   @HttpCode(204)
   async callStatus(@Body() body: Record<string, string | undefined>): Promise<void> {
     const callSid = body.CallSid;
     const status = body.CallStatus;
-    if (!callSid || !/^CA[0-9a-zA-Z]{1,64}$/.test(callSid) || !status) return;
+    if (!this.listener || !callSid || !/^CA[0-9a-zA-Z]{1,64}$/.test(callSid) || !status) return;
     const update = statusUpdate(status, body);
     if (!update) return;
     try {
-      await this.store.saveTwilioStatus(callSid, update);
+      await this.listener.onCallStatus(callSid, update);
     } catch (error) {
       this.logger.warn(`cannot store Twilio status ${status} for ${callSid}: ${error instanceof Error ? error.message : String(error)}`);
       // Twilio retries a failed callback only if configured to; a 503 says so honestly.

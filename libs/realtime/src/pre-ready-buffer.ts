@@ -1,8 +1,8 @@
 /**
- * Holds caller audio (base64 µ-law frames) that arrives before the OpenAI session is configured,
+ * The pre-ready buffer: holds caller audio (base64 µ-law frames) that arrives before the OpenAI session is configured,
  * so it can be appended in order once it is. Bounded: past the limit the oldest audio goes first.
  */
-export class PreReadyAudioBuffer {
+export class PreReadyBuffer {
   private frames: string[] = [];
   private bytes = 0;
   private droppedBytes = 0;

@@ -1,13 +1,13 @@
 import type { ToolCallContext, ToolRunner } from '@app/tools';
-import type { CallAgent } from '../call/call';
+import type { CallAgentListener } from '../call/call';
 import type { CallAgentHost } from './call-agent-host';
-import type { CallController } from './call-controller';
+import type { CallControl } from './call-control';
 import { CallLimits, CallLimitsOptions } from './call-limits';
 import { DtmfCollector } from './dtmf-collector';
 
-export interface CallAbilitiesOptions {
+export interface CallAgentOptions {
   runner: ToolRunner;
-  controller: CallController;
+  control: CallControl;
   dtmfWindowMs: number;
   profile: string;
   parameters: Readonly<Record<string, string>>;
@@ -16,11 +16,11 @@ export interface CallAbilitiesOptions {
 }
 
 /**
- * Everything one call's assistant can do besides talking: runs its tool calls (answering each with
+ * The call's agent: everything its assistant can do besides talking. It runs its tool calls (answering each with
  * a `function_call_output`, then one `response.create` once the calling response is done), turns
  * keypad presses into conversation input, and lets end/transfer wait for the last words.
  */
-export class CallAbilities implements CallAgent {
+export class CallAgent implements CallAgentListener {
   private readonly dtmf: DtmfCollector;
   private readonly limits?: CallLimits;
   private toolsRunning = 0;
@@ -31,15 +31,15 @@ export class CallAbilities implements CallAgent {
 
   constructor(
     private readonly host: CallAgentHost,
-    private readonly options: CallAbilitiesOptions,
+    private readonly options: CallAgentOptions,
   ) {
     this.dtmf = new DtmfCollector(options.dtmfWindowMs, (digits) => this.sendKeypadEntry(digits));
     if (options.limits) {
-      const abilities = this;
+      const agent = this;
       this.limits = new CallLimits(
         {
           get busy() {
-            return abilities.busy;
+            return agent.busy;
           },
           prompt: (instructions) => this.prompt(instructions),
           windDown: () => {
@@ -47,7 +47,7 @@ export class CallAbilities implements CallAgent {
             this.advance();
           },
         },
-        options.controller,
+        options.control,
         options.limits,
       );
     }
@@ -60,14 +60,14 @@ export class CallAbilities implements CallAgent {
   onFunctionCall(call: { callId: string; name: string; arguments: string; responseId: string }): void {
     if (this.disposed) return;
     this.toolsRunning++;
-    const controlWasPending = this.options.controller.isPending;
+    const controlWasPending = this.options.control.isPending;
     const context: Omit<ToolCallContext, 'signal'> = {
       callSid: this.host.callSid,
       from: this.host.from,
       to: this.host.to,
       parameters: this.options.parameters,
       profile: this.options.profile,
-      control: this.options.controller,
+      control: this.options.control,
     };
     const startedAt = Date.now();
     void this.options.runner.run(call.name, call.arguments, context).then((result) => {
@@ -81,7 +81,7 @@ export class CallAbilities implements CallAgent {
       });
       if (this.disposed) return;
       this.host.sendToModel({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: call.callId, output: result.output } });
-      const startedControl = !controlWasPending && this.options.controller.isPending;
+      const startedControl = !controlWasPending && this.options.control.isPending;
       // The model already spoke its last words in the response that called end/transfer: say nothing more.
       if (!startedControl || !this.host.responseHadAudio(call.responseId)) this.responseWanted = true;
       this.advance();
@@ -100,7 +100,7 @@ export class CallAbilities implements CallAgent {
 
   onMarkPlayed(): void {
     this.limits?.activity();
-    if (this.options.controller.isPending) this.options.controller.check(this.responseRequested || this.responseWanted || this.toolsRunning > 0);
+    if (this.options.control.isPending) this.options.control.check(this.responseRequested || this.responseWanted || this.toolsRunning > 0);
   }
 
   dispose(): void {
@@ -108,7 +108,7 @@ export class CallAbilities implements CallAgent {
     this.dtmf.dispose();
     this.limits?.dispose();
     this.options.runner.dispose();
-    this.options.controller.dispose();
+    this.options.control.dispose();
   }
 
   /** The assistant is talking, a response is running or awaited, or a tool is working. */
@@ -136,9 +136,9 @@ export class CallAbilities implements CallAgent {
     if (this.responseWanted && this.toolsRunning === 0 && !this.host.responseActive) {
       this.responseWanted = false;
       this.responseRequested = true;
-      const lastWords = this.options.controller.lastWords;
+      const lastWords = this.options.control.lastWords;
       this.host.sendToModel(lastWords ? { type: 'response.create', response: { instructions: lastWords } } : { type: 'response.create' });
     }
-    this.options.controller.check(this.responseRequested || this.responseWanted || this.toolsRunning > 0);
+    this.options.control.check(this.responseRequested || this.responseWanted || this.toolsRunning > 0);
   }
 }

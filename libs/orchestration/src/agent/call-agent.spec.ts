@@ -6,11 +6,11 @@ import type { TwilioRestClient } from '@app/telephony';
 import { EndCallTool, RegisteredTool, ToolRunner, TransferCallTool } from '@app/tools';
 import type { RealtimeToolHandler } from '@app/tools';
 import type { CallEndReason, CallState } from '../call/call';
-import { CallAbilities } from './call-abilities';
+import { CallAgent } from './call-agent';
 import type { CallLimitsOptions } from './call-limits';
 import type { ToolCallEvent } from '../events/call-events';
 import type { CallAgentHost } from './call-agent-host';
-import { CallController } from './call-controller';
+import { CallControl } from './call-control';
 
 class FakeHost implements CallAgentHost {
   state: CallState = 'active';
@@ -60,7 +60,7 @@ function setUp(options: { failRedirect?: boolean; limits?: CallLimitsOptions } =
       if (options.failRedirect) throw new Error('Twilio says no');
     },
   };
-  const controller = new CallController(host, rest as unknown as TwilioRestClient, {
+  const control = new CallControl(host, rest as unknown as TwilioRestClient, {
     endCallEnabled: true,
     transferCallEnabled: true,
     transferNumbers: ['+15557654321'],
@@ -75,14 +75,14 @@ function setUp(options: { failRedirect?: boolean; limits?: CallLimitsOptions } =
     defaultTimeoutMs: 1000,
     logger: host.log,
   });
-  const agent = new CallAbilities(host, { runner, controller, dtmfWindowMs: 500, profile: 'default', parameters: {}, limits: options.limits });
+  const agent = new CallAgent(host, { runner, control, dtmfWindowMs: 500, profile: 'default', parameters: {}, limits: options.limits });
   return { host, rest, agent };
 }
 
 const flush = () => new Promise((resolve) => setImmediate(resolve));
 const types = (host: FakeHost) => host.sent.map((e) => e.type);
 
-describe('CallAbilities', () => {
+describe('CallAgent', () => {
   afterEach(() => vi.useRealTimers());
 
   it('answers a tool call with its output, and asks for a response only once the calling response is done', async () => {
@@ -205,7 +205,7 @@ describe('CallAbilities', () => {
 
   describe('call limits', () => {
     /** The assistant speaks the requested words and they are heard. */
-    const speakAndPlay = async (agent: CallAbilities, host: FakeHost, responseId: string) => {
+    const speakAndPlay = async (agent: CallAgent, host: FakeHost, responseId: string) => {
       host.responseActive = false;
       agent.onResponseDone(responseId);
       agent.onMarkPlayed();

@@ -1,0 +1,19 @@
+/** What every call's agent may do besides talking, and what a caller gets when OpenAI fails. */
+export interface AgentOptions {
+  /** How long a tool may run before the model is told it failed (a tool may declare its own). */
+  toolTimeoutMs: number;
+  /** Keypad presses closer together than this are sent to the model as one entry. */
+  dtmfWindowMs: number;
+  /** Longest call; then the assistant says goodbye and the call ends. 0: no limit. */
+  maxCallDurationMs: number;
+  /** Caller silence before a nudge, and as long again before a polite hang-up. 0: off. */
+  callerIdleTimeoutMs: number;
+  /** Offer the end_call tool. */
+  endCallEnabled: boolean;
+  /** Offer the transfer_call tool (also needs transfer numbers and Twilio credentials). */
+  transferCallEnabled: boolean;
+  /** Numbers transfer_call may dial (E.164); the first is the default. */
+  transferNumbers: string[];
+  /** When OpenAI cannot be recovered: `message` is said, then the caller is transferred to `phoneNumber`, or hung up on. */
+  fallback: { message: string; phoneNumber?: string };
+}

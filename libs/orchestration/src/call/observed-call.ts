@@ -1,0 +1,94 @@
+import type { Call, CallEndReason, CallState, CallTraffic } from './call';
+
+/**
+ * What call observers (metrics, records, consoles) see of a call: read-only and live, each read
+ * giving the current value. It cannot end the call or touch its audio; what must act on a call
+ * (the drain) goes through the CallRegistry.
+ */
+export interface ObservedCall {
+  readonly callSid?: string;
+  readonly streamSid?: string;
+  /** Caller number (inbound) or the number we called from (outbound), as Twilio reports it. */
+  readonly from?: string;
+  readonly to?: string;
+  /** The assistant profile chosen at `start`. */
+  readonly profile: string;
+  readonly direction: 'inbound' | 'outbound';
+  readonly state: CallState;
+  /** The stream's `<Parameter>`s. */
+  readonly customParameters: Readonly<Record<string, string>>;
+  /** Epoch milliseconds. */
+  readonly connectedAt: number;
+  readonly startedAt?: number;
+  readonly endedAt?: number;
+  readonly endReason?: CallEndReason;
+  /** True while assistant audio sent to the caller has not been heard yet. */
+  readonly assistantSpeaking: boolean;
+  /** The media counters so far (a copy). */
+  readonly traffic: CallTraffic;
+}
+
+/** The ObservedCall of one Call: getters over it, made once per call. */
+export class ReadOnlyCall implements ObservedCall {
+  readonly #call: Call;
+
+  constructor(call: Call) {
+    this.#call = call;
+  }
+
+  get callSid() {
+    return this.#call.callSid;
+  }
+
+  get streamSid() {
+    return this.#call.streamSid;
+  }
+
+  get from() {
+    return this.#call.from;
+  }
+
+  get to() {
+    return this.#call.to;
+  }
+
+  get profile() {
+    return this.#call.profile;
+  }
+
+  get direction() {
+    return this.#call.direction;
+  }
+
+  get state() {
+    return this.#call.state;
+  }
+
+  get customParameters(): Readonly<Record<string, string>> {
+    return this.#call.customParameters;
+  }
+
+  get connectedAt() {
+    return this.#call.connectedAt;
+  }
+
+  get startedAt() {
+    return this.#call.startedAt;
+  }
+
+  get endedAt() {
+    return this.#call.endedAt;
+  }
+
+  get endReason() {
+    return this.#call.endReason;
+  }
+
+  get assistantSpeaking() {
+    return this.#call.assistantSpeaking;
+  }
+
+  get traffic(): CallTraffic {
+    return { ...this.#call.traffic };
+  }
+}

@@ -1,0 +1,12 @@
+/**
+ * The gateway's Twilio entry points, as Twilio is configured to call them (and as a Kubernetes
+ * ingress must route them): the voice webhook, the media-stream WebSocket and the call status callback.
+ */
+export const TWILIO_ROUTES = {
+  /** Voice webhook (GET or POST): answers with TwiML that connects the call to the media stream. */
+  incomingCall: '/incoming-call',
+  /** Twilio Media Streams WebSocket. */
+  mediaStream: '/media-stream',
+  /** Status callback of the calls the gateway places (POST, form-encoded). */
+  callStatus: '/twilio/call-status',
+} as const;
