@@ -22,7 +22,7 @@ ensure_node24() {
     echo "ensure-node: installing Node.js 24 ($package from the npm registry) into .tools/node24 (this machine has $machine)" >&2
     mkdir -p "$dir"
     [ -f "$dir/package.json" ] || echo '{"private":true}' > "$dir/package.json"
-    if ! npm install --prefix "$dir" --no-audit --no-fund --no-save --loglevel=error "$package@24" >&2 || [ ! -x "$bin/node" ]; then
+    if ! npm install --prefix "$dir" --no-audit --no-fund --no-save --loglevel=error "$package@24" >/dev/null || [ ! -x "$bin/node" ]; then
       echo "ensure-node: this project needs Node.js 24 (this machine has $machine) and installing $package@24 from the npm registry failed: install Node.js 24 (https://nodejs.org, or nvm install 24) and run the command again." >&2
       return 1
     fi
