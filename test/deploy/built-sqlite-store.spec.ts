@@ -1,11 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SqliteCallRecordStore } from '../../libs/call-records/src/store/sqlite-call-record.store';
 import { callRecordStoreContract } from '../support/call-record-store.contract';
-import { buildGateway } from '../support/gateway-build';
+import { buildGateway, GATEWAY_DIST } from '../support/gateway-build';
 
 /**
  * The embedded store as the image runs it: the compiled client from dist/ starting the compiled
@@ -25,6 +26,23 @@ describe('SqliteCallRecordStore from the build (compiled worker thread)', () => 
     const client = readFileSync(join(dist, 'libs/call-records/src/store/sqlite-worker.js'), 'utf8');
     expect(client).toContain("'sqlite-worker.thread.mjs'");
     expect(readFileSync(join(dist, 'libs/call-records/src/store/sqlite-worker.thread.mjs'), 'utf8')).toMatch(/from ['"]node:sqlite['"]/);
+  });
+
+  it('db:migrate creates and migrates the database file, then exits', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'built-migrate-'));
+    try {
+      const migrate = spawnSync(process.execPath, [join(GATEWAY_DIST, 'apps/voice-gateway/src/migrate.js')], {
+        env: { PATH: process.env.PATH, NODE_ENV: 'local', DATA_DIR: dir, LOG_LEVEL: 'warn' },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      expect(migrate.stderr).toBe('');
+      expect(migrate.stdout).toContain('call-record migrations applied (sqlite)');
+      expect(migrate.status).toBe(0);
+      expect(existsSync(join(dir, 'call-records.sqlite'))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   callRecordStoreContract(async () => {

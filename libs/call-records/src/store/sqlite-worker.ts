@@ -71,6 +71,8 @@ export class SqliteWorkerClient {
     const worker = this.worker ?? this.start();
     const id = ++this.nextId;
     return new Promise((resolve, reject) => {
+      // Awaited work keeps the process alive (e.g. `db:migrate`, which has nothing else to wait for).
+      if (this.pending.size === 0) worker.ref();
       this.pending.set(id, { resolve, reject });
       worker.postMessage({ id, op, sql, params } satisfies SqliteRequest);
     });
@@ -83,6 +85,7 @@ export class SqliteWorkerClient {
       const pending = this.pending.get(message.id);
       if (!pending) return;
       this.pending.delete(message.id);
+      if (this.pending.size === 0) worker.unref();
       if (message.error !== undefined) pending.reject(new Error(message.error));
       else pending.resolve(message.result);
     });
@@ -92,7 +95,7 @@ export class SqliteWorkerClient {
     };
     worker.on('error', onGone);
     worker.on('exit', (code) => onGone(new Error(`the SQLite worker exited (code ${code})`)));
-    // The worker never keeps the process alive on its own.
+    // An idle worker never keeps the process alive.
     worker.unref();
     this.worker = worker;
     return worker;
