@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
@@ -17,15 +17,20 @@ const stage = (name: string) => stages.find((s) => s.name === name)!;
 const runtime = stages.at(-1)!;
 const dockerignore = read('.dockerignore').split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
 const lockfile = JSON.parse(read('package-lock.json')) as { packages: Record<string, { dev?: boolean; optional?: boolean; devOptional?: boolean }> };
+const nestCli = JSON.parse(read('nest-cli.json'));
+/** The gateway's build tsconfig (nest-cli.json's), as tsc reads it: options and the files it compiles. */
+const tsconfigPath: string = nestCli.projects['voice-gateway'].compilerOptions.tsConfigPath;
+const tsconfig = ts.getParsedCommandLineOfConfigFile(`${ROOT}${tsconfigPath}`, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} })!;
 
-/** The packages `npm ci` installs at the top of node_modules with the given --omit flags (as the lockfile says). */
-function installedPackages(omit: string[]): Set<string> {
+/** The packages at the top of node_modules after the prod-deps stage's `npm ci --omit=…`, as the lockfile says. */
+function productionPackages(): Set<string> {
+  const omit = [...of(stage('prod-deps'), 'RUN').map(argsOf).join(' ').matchAll(/--omit=(\w+)/g)].map((m) => m[1]);
   const names = new Set<string>();
   for (const [path, entry] of Object.entries(lockfile.packages)) {
     const name = /^node_modules\/((?:@[^/]+\/)?[^/]+)$/.exec(path)?.[1];
     if (!name) continue;
-    if (omit.includes('dev') && entry.dev) continue;
-    if (omit.includes('optional') && (entry.optional || entry.devOptional)) continue;
+    const omitted = (flag: string) => omit.includes(flag);
+    if ((entry.dev && omitted('dev')) || (entry.optional && omitted('optional')) || (entry.devOptional && omitted('dev') && omitted('optional'))) continue;
     names.add(name);
   }
   return names;
@@ -61,8 +66,7 @@ describe('the container image', () => {
   });
 
   it('ships no test tooling in node_modules: vitest, @nestjs/testing, the Nest CLI, the TypeScript compiler', () => {
-    const omit = [...of(stage('prod-deps'), 'RUN').map(argsOf).join(' ').matchAll(/--omit=(\w+)/g)].map((m) => m[1]);
-    const installed = installedPackages(omit);
+    const installed = productionPackages();
     for (const tool of ['vitest', '@nestjs/testing', '@nestjs/cli', 'typescript', 'playwright-core', 'dockerfile-ast', 'unplugin-swc']) {
       expect(installed.has(tool), tool).toBe(false);
     }
@@ -77,17 +81,14 @@ describe('the container image', () => {
     // Everything that build reads is copied into the build stage: nest-cli.json, the tsconfig chain, every source file.
     const copied = of(build, 'COPY').flatMap((c) => copyOf(argsOf(c)).sources);
     const isCopied = (file: string) => copied.some((source) => file === source || file.startsWith(`${source}/`));
-    const nestCli = JSON.parse(read('nest-cli.json'));
-    const tsconfig = nestCli.projects['voice-gateway'].compilerOptions.tsConfigPath as string;
     const chain: string[] = [];
-    for (let config: string | undefined = tsconfig; config; ) {
+    for (let config: string | undefined = tsconfigPath; config; ) {
       chain.push(config);
       const extended = ts.readConfigFile(`${ROOT}${config}`, ts.sys.readFile).config.extends as string | undefined;
       config = extended && relative(ROOT, resolve(ROOT, dirname(config), extended));
     }
     expect(chain).toEqual(['apps/voice-gateway/tsconfig.app.json', 'tsconfig.build.json', 'tsconfig.json']);
-    const program = ts.getParsedCommandLineOfConfigFile(`${ROOT}${tsconfig}`, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} })!;
-    const sources = program.fileNames.map((file) => relative(ROOT, file));
+    const sources = tsconfig.fileNames.map((file) => relative(ROOT, file));
     expect(sources.length).toBeGreaterThan(100);
     for (const file of ['nest-cli.json', ...chain, ...sources]) expect(isCopied(file), file).toBe(true);
   });
@@ -102,7 +103,7 @@ describe('the container image', () => {
     }, 180_000);
 
     /** Copied as they are (the console's browser files, the simulator's voice), never loaded by Node. */
-    const assetFolders = (JSON.parse(read('nest-cli.json')).compilerOptions.assets as { include: string }[]).map(({ include }) =>
+    const assetFolders = (nestCli.compilerOptions.assets as { include: string }[]).map(({ include }) =>
       relative(ROOT, resolve(ROOT, 'apps/voice-gateway/src', include.split('*')[0])),
     );
     const isAsset = (file: string) => assetFolders.some((folder) => file.startsWith(`${folder}/`));
@@ -123,8 +124,7 @@ describe('the container image', () => {
     });
 
     it('loads only Node built-ins, its own files and the production dependencies: no vitest, no @nestjs/testing, no test support', () => {
-      const omit = [...of(stage('prod-deps'), 'RUN').map(argsOf).join(' ').matchAll(/--omit=(\w+)/g)].map((m) => m[1]);
-      const installed = installedPackages(omit);
+      const installed = productionPackages();
       const builtins = new Set<string>();
       const packages = new Set<string>();
       const problems: string[] = [];
@@ -150,10 +150,7 @@ describe('the container image', () => {
     });
 
     it('is all the build writes, and where the ENTRYPOINT starts the gateway', () => {
-      const nestCli = JSON.parse(read('nest-cli.json'));
-      const tsconfig = `${ROOT}${nestCli.projects['voice-gateway'].compilerOptions.tsConfigPath}`;
-      const { options } = ts.getParsedCommandLineOfConfigFile(tsconfig, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} })!;
-      const outDirs = [options.outDir!, ...nestCli.compilerOptions.assets.map((asset: { outDir: string }) => `${ROOT}${asset.outDir}`)];
+      const outDirs = [tsconfig.options.outDir!, ...nestCli.compilerOptions.assets.map((asset: { outDir: string }) => `${ROOT}${asset.outDir}`)];
       for (const outDir of outDirs) expect(resolve(outDir)).toBe(dist);
       const entrypoint = of(runtime, 'ENTRYPOINT').map(argsOf).join(' ');
       expect(entrypoint).toContain(`"${relative(ROOT, join(dist, 'apps/voice-gateway/src/main.js'))}"`);
