@@ -6,7 +6,7 @@ const ROOT = resolve(__dirname, '../..');
 
 /** The command the Dockerfile's build stage runs (as `npx nest build voice-gateway`). */
 export const GATEWAY_BUILD_COMMAND = ['nest', 'build', 'voice-gateway'] as const;
-/** Where that build writes: the whole of the image's `dist/`. */
+/** Where that build writes; built alone, as in the image, it is all of `dist/`. */
 export const GATEWAY_DIST = join(ROOT, 'dist/apps/voice-gateway');
 export const GATEWAY_MAIN = join(GATEWAY_DIST, 'apps/voice-gateway/src/main.js');
 
