@@ -7,17 +7,20 @@ FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts
-COPY nest-cli.json tsconfig.json ./
+COPY nest-cli.json tsconfig.json tsconfig.build.json ./
 COPY apps ./apps
 COPY libs ./libs
 COPY config ./config
-RUN npm run build
+# The gateway only (the call-simulator CLI stays out of the image); tsconfig.build.json leaves the
+# specs and test helpers out of dist.
+RUN npx nest build voice-gateway
 
-# 2. Production dependencies only.
+# 2. Production dependencies only. Optional ones left out too: the lockfile's are TypeScript (an
+#    optional peer of @nestjs/swagger, 24 MB) and pg-cloudflare (for Cloudflare Workers only).
 FROM node:24-bookworm-slim AS prod-deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean --force
+RUN npm ci --omit=dev --omit=optional --no-audit --no-fund --ignore-scripts && npm cache clean --force
 
 # 3. Runtime: compiled output and production dependencies, owned by root and read-only to the
 #    unprivileged user that runs it (uid 1000, "node" in the official image).

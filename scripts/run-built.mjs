@@ -20,7 +20,8 @@ function newestSource(dir) {
   return newest;
 }
 
-const sources = Math.max(...['apps', 'libs', 'config'].map((d) => newestSource(join(root, d))), statSync(join(root, 'package-lock.json')).mtimeMs);
+const configs = ['package-lock.json', 'nest-cli.json', 'tsconfig.json', 'tsconfig.build.json'];
+const sources = Math.max(...['apps', 'libs', 'config'].map((d) => newestSource(join(root, d))), ...configs.map((f) => statSync(join(root, f)).mtimeMs));
 const built = [entry, gatewayEntry].every((f) => existsSync(f) && statSync(f).mtimeMs >= sources);
 if (!built) {
   process.stdout.write('Building (dist is missing or out of date)…\n');

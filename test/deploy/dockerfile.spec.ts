@@ -1,60 +1,15 @@
 import 'reflect-metadata';
-import { resolve } from 'node:path';
-import { existsSync, readFileSync } from 'node:fs';
-import { DockerfileParser, Instruction } from 'dockerfile-ast';
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ENVIRONMENT_DEFAULTS } from '@app/config';
-
-const ROOT = resolve(__dirname, '../..') + '/';
-const read = (path: string) => readFileSync(`${ROOT}${path}`, 'utf8');
-
-interface Stage {
-  name: string | null;
-  image: string;
-  instructions: Instruction[];
-}
-
-/** Splits the parsed Dockerfile into its stages (each FROM and what follows it). */
-function stagesOf(source: string): Stage[] {
-  const stages: Stage[] = [];
-  for (const instruction of DockerfileParser.parse(source).getInstructions()) {
-    const keyword = instruction.getKeyword();
-    if (keyword === 'FROM') {
-      const args = instruction.getArguments().map((a) => a.getValue());
-      const asIndex = args.findIndex((a) => a.toUpperCase() === 'AS');
-      stages.push({ image: args.find((a) => !a.startsWith('--'))!, name: asIndex >= 0 ? args[asIndex + 1] : null, instructions: [] });
-    } else {
-      stages.at(-1)?.instructions.push(instruction);
-    }
-  }
-  return stages;
-}
-
-const of = (stage: Stage, keyword: string) => stage.instructions.filter((i) => i.getKeyword() === keyword);
-const LINES = readFileSync(`${ROOT}Dockerfile`, 'utf8').split('\n');
-/** The instruction's full argument text, flags included, continuation lines joined. */
-function argsOf(instruction: Instruction): string {
-  const { start, end } = instruction.getRange();
-  const text = LINES.slice(start.line, end.line + 1).join('\n').replace(/\\\n\s*/g, ' ');
-  return text.slice(text.search(/\s/) + 1).trim();
-}
-/** The JSON array of an exec-form instruction, or undefined for shell form. */
-function execForm(text: string): string[] | undefined {
-  try {
-    const value = JSON.parse(text);
-    return Array.isArray(value) && value.every((v) => typeof v === 'string') ? value : undefined;
-  } catch {
-    return undefined;
-  }
-}
+import { execForm, parseDockerfile, read, ROOT } from './dockerfile';
 
 describe('Dockerfile', () => {
-  const source = read('Dockerfile');
-  const stages = stagesOf(source);
+  const { stages, of, argsOf } = parseDockerfile();
   const runtime = stages.at(-1)!;
 
   it('parses cleanly into multiple stages, all on the Node.js 24 slim image', () => {
-    expect(DockerfileParser.parse(source).getInstructions().length).toBeGreaterThan(10);
+    expect(stages.reduce((count, stage) => count + 1 + stage.instructions.length, 0)).toBeGreaterThan(10);
     expect(stages.length).toBeGreaterThanOrEqual(2);
     for (const stage of stages) expect(stage.image).toMatch(/^node:24(\.\d+){0,2}-(bookworm|trixie)-slim(@sha256:[0-9a-f]{64})?$/);
     const names = stages.map((s) => s.name);
@@ -104,6 +59,9 @@ describe('Dockerfile', () => {
     const startProd = JSON.parse(read('package.json')).scripts['start:prod'] as string;
     expect(entry[0]![0]).toBe('node');
     expect(entry[0]!.at(-1)).toBe(startProd.split(' ').at(-1));
+    // The same Node flags as `npm run start:prod` (the image adds source-mapped stack traces).
+    const flags = (args: string[]) => args.filter((a) => a.startsWith('--') && a !== '--enable-source-maps');
+    expect(flags(entry[0]!)).toEqual(flags(startProd.split(' ')));
   });
 
   it('exposes the default PORT and bakes no secrets into the image', () => {

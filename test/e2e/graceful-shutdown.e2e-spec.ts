@@ -1,15 +1,14 @@
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeTwilioCall, mulawTone, RealtimeSimulator } from '@app/simulators';
 import twilio from 'twilio';
+import { GATEWAY_MAIN as MAIN, buildGateway } from '../support/gateway-build';
 import { TEST_OPENAI_KEY } from '../support/gateway-harness';
 
 const ROOT = resolve(__dirname, '../..') + '/';
-const MAIN = `${ROOT}dist/apps/voice-gateway/apps/voice-gateway/src/main.js`;
 
 /** The real deployable, `node dist/.../main.js`, as its own process. */
 interface GatewayProcess {
@@ -43,9 +42,8 @@ describe('the built gateway process on SIGTERM', () => {
   let gateway: GatewayProcess | undefined;
 
   beforeAll(async () => {
-    // One build of the deployable (the same `nest build` the Dockerfile runs).
-    const build = spawnSync(process.execPath, [`${ROOT}node_modules/@nestjs/cli/bin/nest.js`, 'build'], { cwd: ROOT, encoding: 'utf8' });
-    if (build.status !== 0 || !existsSync(MAIN)) throw new Error(`nest build failed:\n${build.stdout}\n${build.stderr}`);
+    // The deployable, as the Dockerfile builds it (one build shared with the other tests that need it).
+    await buildGateway();
     simulator = await RealtimeSimulator.start({ apiKey: TEST_OPENAI_KEY, autoRespond: false });
   }, 180_000);
 

@@ -2,7 +2,7 @@ import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CallRecordsModuleOptions } from '../call-records.module-definition';
-import { record } from '../store/call-record-store.contract';
+import { record } from '../../../../test/support/call-record-store.contract';
 import { CallRecordWebhook, signWebhook } from './call-record-webhook';
 
 /** A receiver answering each request with the next status of `statuses` (the last one repeats). */

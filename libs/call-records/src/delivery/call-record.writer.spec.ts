@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CallRecordsModuleOptions } from '../call-records.module-definition';
-import { record } from '../store/call-record-store.contract';
+import { record } from '../../../../test/support/call-record-store.contract';
 import type { CallRecord } from '../record/call-record';
 import { CallRecordStore } from '../store/call-record.store';
 import { CallRecordWriter } from './call-record.writer';

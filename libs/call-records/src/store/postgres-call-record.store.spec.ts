@@ -1,6 +1,6 @@
 import { describe } from 'vitest';
 import { dropSchema, requirePostgres, TEST_DATABASE_URL, uniqueSchema } from '../../../../test/support/postgres';
-import { callRecordStoreContract } from './call-record-store.contract';
+import { callRecordStoreContract } from '../../../../test/support/call-record-store.contract';
 import { PostgresCallRecordStore } from './postgres-call-record.store';
 
 describe('PostgresCallRecordStore (real PostgreSQL)', () => {

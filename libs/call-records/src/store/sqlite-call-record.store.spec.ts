@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe } from 'vitest';
-import { callRecordStoreContract } from './call-record-store.contract';
+import { callRecordStoreContract } from '../../../../test/support/call-record-store.contract';
 import { SqliteCallRecordStore } from './sqlite-call-record.store';
 
 describe('SqliteCallRecordStore (node:sqlite)', () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { CallRecord } from '../record/call-record';
-import { emptyUsage } from '../record/cost';
-import type { CallRecordStore } from './call-record.store';
+import type { CallRecord } from '../../libs/call-records/src/record/call-record';
+import { emptyUsage } from '../../libs/call-records/src/record/cost';
+import type { CallRecordStore } from '../../libs/call-records/src/store/call-record.store';
 
 export interface StoreUnderTest {
   store: CallRecordStore;
