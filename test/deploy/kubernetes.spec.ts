@@ -189,8 +189,8 @@ describe('Kubernetes manifests', () => {
       for (const name of [...Object.keys(configMap.data), ...container.env.map((e: any) => e.name)]) expect(declared, name).toContain(name);
       for (const ref of secretRefs) expect(container.env.find((e: any) => e.valueFrom?.secretKeyRef === ref).name).toBe(ref.key);
       expect(new Set(secretRefs.map((r: any) => r.name)).size).toBe(1);
-      // The README tells operators how to create the one Secret the pod reads.
-      expect(readFileSync(join(ROOT, 'README.md'), 'utf8')).toMatch(new RegExp(`kubectl (-n \\S+ )?create secret generic ${secretRefs[0].name} `));
+      // The deploy guide tells operators how to create the one Secret the pod reads.
+      expect(readFileSync(join(ROOT, 'docs/deploy-kubernetes.md'), 'utf8')).toMatch(new RegExp(`kubectl (-n \\S+ )?create secret generic ${secretRefs[0].name} `));
       // Production refuses to start without either key (Twilio signatures are validated there).
       expect(secretRefs.find((r: any) => r.key === 'OPENAI_API_KEY').optional).not.toBe(true);
       expect(secretRefs.find((r: any) => r.key === 'TWILIO_AUTH_TOKEN').optional).not.toBe(true);
