@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # voice-gateway: multi-stage build on Node.js 24 (Debian bookworm, slim).
-# Build: docker build -t voice-gateway .   Run: docker run -p 5050:5050 -e OPENAI_API_KEY=… voice-gateway
+# Build: docker build -t voice-gateway .   Run (production needs the Twilio keys; the app folder is read-only):
+#   docker run -p 5050:5050 -e OPENAI_API_KEY=… -e TWILIO_ACCOUNT_SID=… -e TWILIO_AUTH_TOKEN=… -e DATA_DIR=/tmp/voice-gateway voice-gateway
 
 # 1. Compile with every dependency (install scripts off: nothing here needs them).
 FROM node:24-bookworm-slim AS build
@@ -42,5 +43,5 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
 # node is PID 1 and receives the signal directly.
 STOPSIGNAL SIGTERM
 # A young generation capped at 16 MB per semi-space: about 32 MB less RSS per pod under load for a
-# little more scavenging (see README, Performance). Keep in step with `start:prod`.
+# little more scavenging (see docs/performance.md). Keep in step with `start:prod`.
 ENTRYPOINT ["node", "--enable-source-maps", "--max-semi-space-size=16", "dist/apps/voice-gateway/apps/voice-gateway/src/main.js"]

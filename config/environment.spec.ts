@@ -108,6 +108,12 @@ describe('readEnvironment', () => {
     expect(offending(problemsOf({ NODE_ENV: 'staging' }))).toContain('NODE_ENV');
   });
 
+  it('refuses pretty logs in production (the image has no pretty-printer)', () => {
+    const production = { NODE_ENV: 'production', OPENAI_API_KEY: REAL_LOOKING_KEY, TWILIO_AUTH_TOKEN: REAL_LOOKING_TOKEN };
+    expect(offending(problemsOf({ ...production, LOG_FORMAT: 'pretty' }))).toEqual(['LOG_FORMAT']);
+    expect(readEnvironment({ ...production, LOG_FORMAT: 'json' }).LOG_FORMAT).toBe('json');
+  });
+
   it('requires OPENAI_API_KEY in production', () => {
     const error = problemsOf({ NODE_ENV: 'production', TWILIO_AUTH_TOKEN: REAL_LOOKING_TOKEN });
     expect(offending(error)).toEqual(['OPENAI_API_KEY']);

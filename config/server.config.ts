@@ -38,5 +38,10 @@ export const serverConfig: ConfigOwner<ServerOptions> = {
     production: { LOG_LEVEL: 'info', LOG_FORMAT: 'json' },
     test: { LOG_LEVEL: 'silent', LOG_FORMAT: 'json' },
   },
+  check(env) {
+    // pino-pretty is a development dependency: the production image does not have it.
+    if (env.NODE_ENV !== 'production' || env.LOG_FORMAT !== 'pretty') return [];
+    return ['LOG_FORMAT: pretty is for a terminal (its formatter is a development dependency, not in the production image); use json in production'];
+  },
   section: (env) => ({ environment: env.NODE_ENV, port: env.PORT, logLevel: env.LOG_LEVEL, prettyLogs: env.LOG_FORMAT === 'pretty' }),
 };

@@ -23,7 +23,7 @@ export class CallRecordsController {
 
   @Get(':callSid')
   @ApiOperation({ summary: 'One call record: transcript, tool calls, usage, cost, Twilio status' })
-  @ApiOkResponse({ description: 'The whole call record (see the README for its format)' })
+  @ApiOkResponse({ description: 'The whole call record (format: docs/call-records.md)' })
   @ApiNotFoundResponse({ description: 'No record for this CallSid' })
   async get(@Param('callSid') callSid: string): Promise<CallRecord> {
     const record = await this.read(() => this.store.get(callSid));
