@@ -89,10 +89,10 @@ interface PendingMark {
  * the mark's position has not played yet, the model is moved forward to the echo.
  *
  * The other direction cannot be proven, only suspected: when the oldest pending mark's echo is
- * overdue by more than a grace learned from the stream's echoes, Twilio is not playing as modelled (stalled, or the network holds the
- * echoes). The clock then believes no more than up to that mark, and when the late echo comes it
- * restarts the model from the echo (the earliest time that mark can be proven to have played:
- * conservative; later echoes move it forward again). Marks echoed because of a `clear` prove
+ * overdue by more than a grace learned from the stream's echoes, Twilio is not playing as modelled
+ * (stalled, or the network holds the echoes). The clock then believes no more than up to that mark,
+ * and when the late echo comes it restarts the model from the echo (the latest moment that mark can
+ * have played: conservative; later echoes move it forward again). Marks echoed because of a `clear` prove
  * nothing: `interrupt()` forgets every pending mark, so their echoes are ignored.
  *
  * Marks cost a message each way, so they go out only where they earn it: one per
