@@ -552,7 +552,7 @@ describe('PlaybackClock against a simulated Twilio (truncation error = estimate 
 
 describe('mark policy: marks sent, and the error when Twilio stops playing for 0.5-2 s mid-answer', () => {
   const results: string[] = [];
-  afterAll(() => console.log(['policy (healthy and slow: 400 trials; pauses: 400) | marks per s of audio, 20 ms deltas | Twilio stops 0.5-2 s: mean|err| max | healthy, 100 ms deltas: mean|err| max | echoes 200-700 ms late: mean|err| max', ...results].join('\n')));
+  afterAll(() => console.log(['policy (400 trials per condition)           | marks per s of audio, 20 ms deltas | Twilio stops 0.5-2 s: mean|err| max | healthy, 100 ms deltas: mean|err| max | echoes 200-700 ms late: mean|err| max', ...results].join('\n')));
 
   /** Twilio holds playback for 0.5-2 s, starting at a random point of the answer. */
   const pausedLink: LinkChoice = (random, plan) => {
