@@ -2,7 +2,8 @@
 // generator never shares the server's event loop. Not product code. Each call sends `connected`,
 // `start`, then a stamped 20 ms µ-law media frame every 20 ms in Twilio's exact shape; it "plays"
 // the audio it receives in real time and echoes each mark once the audio before it has played
-// (and at once after a `clear`), like Twilio. It measures the OpenAI -> caller leg from the stamps.
+// (and at once after a `clear`), like Twilio. It measures the OpenAI -> caller leg from the stamps,
+// and counts the messages each way inside the measuring window (by the time it sends or receives them).
 import { parentPort, workerData } from 'node:worker_threads';
 import WebSocket from 'ws';
 import { base64Bytes, newHistogram, nowUs, readStamp, record, writeStamp } from './shared.mjs';
@@ -13,7 +14,19 @@ const PAYLOAD_KEY = '"payload":"';
 
 let window = { start: Infinity, end: -Infinity };
 const outbound = newHistogram(); // fake OpenAI -> caller, deltas stamped inside the window
-const totals = { connected: 0, failed: 0, closedEarly: 0, framesSentInWindow: 0, marksEchoed: 0 /* in the window */, violations: 0 };
+const totals = {
+  connected: 0,
+  failed: 0,
+  closedEarly: 0,
+  violations: 0,
+  // In the window:
+  framesSentInWindow: 0,
+  marksEchoed: 0,
+  mediaReceived: 0,
+  marksReceived: 0,
+  clearsReceived: 0,
+};
+const inWindow = (us) => us >= window.start && us < window.end;
 const calls = [];
 
 class BenchCall {
@@ -66,7 +79,7 @@ class BenchCall {
     const sentUs = nowUs();
     const seq = ++this.seq;
     writeStamp(this.frame, sentUs, this.callNo, seq);
-    if (sentUs >= window.start && sentUs < window.end) totals.framesSentInWindow++;
+    if (inWindow(sentUs)) totals.framesSentInWindow++;
     const n = String(++this.sequenceNumber);
     this.socket.send(
       '{"event":"media","sequenceNumber":"' + n + '","media":{"track":"inbound","chunk":"' + seq + '","timestamp":"' + seq * frameMs +
@@ -82,13 +95,14 @@ class BenchCall {
 
   echoMark(name) {
     const now = nowUs();
-    if (now >= window.start && now < window.end) totals.marksEchoed++;
+    if (inWindow(now)) totals.marksEchoed++;
     this.socket.send('{"event":"mark","sequenceNumber":"' + ++this.sequenceNumber + '","streamSid":"' + this.streamSid + '","mark":{"name":' + JSON.stringify(name) + '}}');
   }
 
   onMessage(text) {
     const now = nowUs();
     if (text.startsWith(MEDIA_PREFIX)) {
+      if (inWindow(now)) totals.mediaReceived++;
       const start = text.indexOf(PAYLOAD_KEY) + PAYLOAD_KEY.length;
       const end = text.indexOf('"', start);
       const stamp = readStamp(text, start);
@@ -105,9 +119,11 @@ class BenchCall {
       return;
     }
     if (frame.event === 'mark') {
+      if (inWindow(now)) totals.marksReceived++;
       this.marks.push([this.playedUntilUs, frame.mark.name]);
       this.echoPlayedMarks(now);
     } else if (frame.event === 'clear') {
+      if (inWindow(now)) totals.clearsReceived++;
       for (const [, name] of this.marks.splice(0)) this.echoMark(name);
       this.playedUntilUs = now;
     } else {

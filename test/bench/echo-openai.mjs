@@ -1,13 +1,17 @@
 // Echoing fake OpenAI Realtime for the load benchmark (test/bench). Not product code.
 // Runs as its own process (forked by run-bench.mjs) so it never shares the server's event loop.
-// It answers `session.update` with `session.updated`, and every `--batch` appended caller frames
-// with one `response.output_audio.delta` of the same audio length, stamped with its send time.
-// It measures the caller -> OpenAI leg from the stamps in the appended audio.
+// It answers `session.update` with `session.updated`, and every `--batch-ms` of appended caller
+// audio with the same length of assistant audio: one `response.output_audio.delta`, or, with
+// `--delta-ms`, several back-to-back deltas of that size (a 100 ms answer as five 20 ms deltas), each
+// stamped with its send time. It measures the caller -> OpenAI leg from the stamps in the appended audio.
 import { WebSocketServer } from 'ws';
 import { newHistogram, nowUs, readStamp, record, writeStamp } from './shared.mjs';
 
 const batchFrames = Number(process.env.BENCH_BATCH_FRAMES ?? 5);
 const FRAME_BYTES = 160;
+const BYTES_PER_MS = 8;
+const deltaBytes = Number(process.env.BENCH_DELTA_MS ?? batchFrames * 20) * BYTES_PER_MS;
+const deltasPerBatch = (batchFrames * FRAME_BYTES) / deltaBytes;
 const APPEND_PREFIX = '{"type":"input_audio_buffer.append"';
 const AUDIO_KEY = '"audio":"';
 
@@ -22,7 +26,7 @@ wss.on('listening', () => process.send({ type: 'listening', port: wss.address().
 wss.on('connection', (socket) => {
   sessions++;
   openSessions++;
-  const session = { frames: 0, seq: 0, callNo: 0, responseStarted: false, audio: Buffer.alloc(batchFrames * FRAME_BYTES, 0xff) };
+  const session = { frames: 0, seq: 0, callNo: 0, responseStarted: false, audio: Buffer.alloc(deltaBytes, 0xff) };
   socket.on('error', () => undefined);
   socket.on('close', () => openSessions--);
   socket.on('message', (data) => {
@@ -34,7 +38,7 @@ wss.on('connection', (socket) => {
         session.callNo = stamp.callNo;
         if (stamp.sentUs >= window.start && stamp.sentUs < window.end) record(inbound, nowUs() - stamp.sentUs);
       }
-      if (++session.frames % batchFrames === 0) sendDelta(socket, session);
+      if (++session.frames % batchFrames === 0) for (let i = 0; i < deltasPerBatch; i++) sendDelta(socket, session);
       return;
     }
     let event;

@@ -1,4 +1,4 @@
-// Load benchmark: `npm run bench -- --calls 200 [--duration 30] [--batch-ms 100] ...`
+// Load benchmark: `npm run bench -- --calls 200 [--duration 30] [--batch-ms 100] [--delta-ms 20] ...`
 // Runs the floor (a bare relay, floor-relay.mjs) and the built gateway one after the other under
 // identical load, each against its own echoing fake OpenAI (its own process), with the fake Twilio
 // callers in worker threads of this process. Prints a table with the gateway's figures as ratios
@@ -27,6 +27,7 @@ const { values: options } = parseArgs({
     calls: { type: 'string', default: '50' },
     duration: { type: 'string', default: '20' },
     'batch-ms': { type: 'string', default: '100' },
+    'delta-ms': { type: 'string' },
     'ramp': { type: 'string' },
     'warmup': { type: 'string', default: '3' },
     workers: { type: 'string', default: '2' },
@@ -43,6 +44,7 @@ if (options.help) {
   --calls 50            concurrent calls
   --duration 20         seconds measured per round
   --batch-ms 100        the fake OpenAI answers every this many ms of caller audio
+  --delta-ms n          ... in deltas of n ms sent back to back (default: one delta of --batch-ms)
   --ramp s              seconds to connect the calls (default calls/50, at least 3)
   --warmup 3            seconds between the last call connecting and measuring
   --workers 2           caller threads
@@ -56,6 +58,7 @@ if (options.help) {
 const calls = Number(options.calls);
 const durationS = Number(options.duration);
 const batchMs = Number(options['batch-ms']);
+const deltaMs = options['delta-ms'] !== undefined ? Number(options['delta-ms']) : batchMs;
 const rampS = options.ramp !== undefined ? Number(options.ramp) : Math.max(3, calls / 50);
 const warmupS = Number(options.warmup);
 const workerCount = Math.max(1, Math.min(Number(options.workers), calls));
@@ -65,6 +68,8 @@ const GATEWAY_MAIN = options['gateway-main'] ?? DEFAULT_GATEWAY_MAIN;
 const rounds = Math.max(1, Number(options.rounds));
 const FRAME_MS = 20;
 if (batchMs % FRAME_MS !== 0) throw new Error('--batch-ms must be a multiple of 20');
+// Each delta carries an 18-byte stamp (shared.mjs): at least 3 ms of µ-law.
+if (!Number.isInteger(deltaMs) || deltaMs < 3 || batchMs % deltaMs !== 0) throw new Error('--delta-ms must be a whole number of ms, at least 3, that divides --batch-ms');
 if (targets.includes('gateway') && !existsSync(GATEWAY_MAIN)) throw new Error(`build the gateway first (npm run build): ${GATEWAY_MAIN} is missing`);
 
 function freePort() {
@@ -151,7 +156,7 @@ async function probe(child) {
 
 async function runTarget(target) {
   const fake = fork(join(here, 'echo-openai.mjs'), [], {
-    env: { ...process.env, BENCH_BATCH_FRAMES: String(batchMs / FRAME_MS) },
+    env: { ...process.env, BENCH_BATCH_FRAMES: String(batchMs / FRAME_MS), BENCH_DELTA_MS: String(deltaMs) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     serialization: 'advanced',
   });
@@ -242,6 +247,14 @@ function summarise(target, runs) {
     framesOut: sum((run) => run.fakeReport.deltasSentInWindow),
     framesOutLost: sum((run) => run.fakeReport.deltasSentInWindow - run.outbound.n),
     marksEchoed: sum((run) => run.totals.marksEchoed),
+    // Messages per call-second, as the callers (Twilio's side) send and receive them.
+    mediaInPerCallSecond: sum((run) => run.totals.framesSentInWindow) / callSeconds,
+    markEchoesPerCallSecond: sum((run) => run.totals.marksEchoed) / callSeconds,
+    mediaOutPerCallSecond: sum((run) => run.totals.mediaReceived) / callSeconds,
+    marksOutPerCallSecond: sum((run) => run.totals.marksReceived) / callSeconds,
+    clearsOutPerCallSecond: sum((run) => run.totals.clearsReceived) / callSeconds,
+    messagesInPerCallSecond: sum((run) => run.totals.framesSentInWindow + run.totals.marksEchoed) / callSeconds,
+    messagesOutPerCallSecond: sum((run) => run.totals.mediaReceived + run.totals.marksReceived + run.totals.clearsReceived) / callSeconds,
     inP50: percentileMs(inbound, 50),
     inP99: percentileMs(inbound, 99),
     inMax: inbound.max / 1000,
@@ -279,6 +292,13 @@ const ROWS = [
   ['frames out (OpenAI->caller)', 'framesOut', 0],
   ['  lost', 'framesOutLost', 0],
   ['marks echoed', 'marksEchoed', 0],
+  ['caller->server msgs per call-second', 'messagesInPerCallSecond', 1, true],
+  ['  media', 'mediaInPerCallSecond', 1],
+  ['  mark echoes', 'markEchoesPerCallSecond', 1],
+  ['server->caller msgs per call-second', 'messagesOutPerCallSecond', 1, true],
+  ['  media', 'mediaOutPerCallSecond', 1],
+  ['  marks', 'marksOutPerCallSecond', 1],
+  ['  clears', 'clearsOutPerCallSecond', 2],
   ['latency in p50 ms', 'inP50', 2, true],
   ['latency in p99 ms', 'inP99', 2, true],
   ['latency in max ms', 'inMax', 1],
@@ -343,7 +363,7 @@ function verdicts(results) {
 }
 
 console.log(`servers run with the production Node flags: ${PRODUCTION_NODE_FLAGS.join(' ') || 'none'} ${options['node-flags']}`);
-console.log(`bench: ${calls} calls, ${rounds} round(s) of ${durationS} s measured after ${rampS} s ramp + ${warmupS} s warm-up, echo every ${batchMs} ms, ${workerCount} caller threads, node ${process.version}`);
+console.log(`bench: ${calls} calls, ${rounds} round(s) of ${durationS} s measured after ${rampS} s ramp + ${warmupS} s warm-up, echo every ${batchMs} ms in ${deltaMs} ms deltas, ${workerCount} caller threads, node ${process.version}`);
 const runs = Object.fromEntries(targets.map((target) => [target, []]));
 for (let round = 1; round <= rounds; round++) {
   for (const target of round % 2 === 1 ? targets : [...targets].reverse()) {
@@ -358,7 +378,7 @@ for (const [name, ok] of Object.entries(checks)) console.log(`${ok ? 'PASS' : 'F
 const round = (value) => (typeof value === 'number' ? Math.round(value * 1000) / 1000 : value);
 console.log('BENCH_JSON ' + JSON.stringify({
   at: new Date().toISOString(),
-  options: { calls, durationS, batchMs, rampS, warmupS, workers: workerCount, rounds, nodeFlags: [...PRODUCTION_NODE_FLAGS, options['node-flags']].join(' ').trim() },
+  options: { calls, durationS, batchMs, deltaMs, rampS, warmupS, workers: workerCount, rounds, nodeFlags: [...PRODUCTION_NODE_FLAGS, options['node-flags']].join(' ').trim() },
   machine: { cpus: (await import('node:os')).cpus().length, loadavg: (await import('node:os')).loadavg().map(round), node: process.version },
   results: results.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v)]))),
   checks,
