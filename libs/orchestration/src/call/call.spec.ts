@@ -127,16 +127,18 @@ function server(call: Call, event: RealtimeServerEvent): void {
   call.onServerEvent(event);
 }
 
-const created = (id: string): RealtimeServerEvent => ({ type: 'response.created', response: { id, status: 'in_progress' } });
-const done = (id: string): RealtimeServerEvent => ({ type: 'response.done', response: { id, status: 'completed' } });
+const created = (id: string): RealtimeServerEvent => ({ type: 'response.created', event_id: 'evt_c', response: { id, status: 'in_progress' } });
+const done = (id: string): RealtimeServerEvent => ({ type: 'response.done', event_id: 'evt_d', response: { id, status: 'completed' } });
 const delta = (responseId: string, itemId: string, ms: number): RealtimeServerEvent => ({
   type: 'response.output_audio.delta',
+  event_id: 'evt_a',
   response_id: responseId,
   item_id: itemId,
+  output_index: 0,
   content_index: 0,
   delta: audio(ms),
 });
-const speechStarted: RealtimeServerEvent = { type: 'input_audio_buffer.speech_started', audio_start_ms: 1000, item_id: 'item_caller' };
+const speechStarted: RealtimeServerEvent = { type: 'input_audio_buffer.speech_started', event_id: 'evt_s', audio_start_ms: 1000, item_id: 'item_caller' };
 
 const twilioActions = (actions: Action[]) => actions.filter((a) => a.to === 'twilio');
 const sentToOpenAi = (actions: Action[]) => actions.flatMap((a) => (a.to === 'openai' && a.kind === 'send' ? [a.event] : []));
@@ -481,7 +483,7 @@ describe('Call', () => {
       (code) => {
         startedCall();
         h.logs.length = 0;
-        server(h.call, { type: 'error', error: { type: 'invalid_request_error', code, message: 'race' } });
+        server(h.call, { type: 'error', event_id: 'evt_e', error: { type: 'invalid_request_error', code, message: 'race' } });
         expect(h.call.state).toBe('active');
         expect(h.actions).toEqual([]);
         expect(h.logs.filter((l) => (l.level as number) >= 40)).toEqual([]);
@@ -491,7 +493,7 @@ describe('Call', () => {
     it('logs other errors as warnings but keeps the call up', () => {
       startedCall();
       h.logs.length = 0;
-      server(h.call, { type: 'error', error: { type: 'invalid_request_error', code: 'invalid_value', message: 'bad' } });
+      server(h.call, { type: 'error', event_id: 'evt_e', error: { type: 'invalid_request_error', code: 'invalid_value', message: 'bad' } });
       expect(h.call.state).toBe('active');
       expect(h.ended).toEqual([]);
       expect(h.logs.filter((l) => l.level === 40)).toHaveLength(1);
@@ -541,7 +543,7 @@ describe('Call', () => {
       const { calls } = withAgent();
       h.call.onStreamStart(START);
       h.call.onSessionReady();
-      server(h.call, { type: 'response.function_call_arguments.done', response_id: 'r1', item_id: 'i1', call_id: 'c1', name: 'get_current_time', arguments: '{}' });
+      server(h.call, { type: 'response.function_call_arguments.done', event_id: 'evt_f', response_id: 'r1', item_id: 'i1', output_index: 0, call_id: 'c1', name: 'get_current_time', arguments: '{}' });
       server(h.call, done('r1'));
       h.call.onDtmf('5');
       server(h.call, created('r2'));
