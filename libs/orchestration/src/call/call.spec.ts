@@ -213,11 +213,21 @@ describe('Call', () => {
   });
 
   describe('greeting', () => {
-    it('asks for the greeting once the session is ready', () => {
+    it("asks for the greeting once the session is ready, after the session's own instructions (which it would otherwise replace)", () => {
       h.call.onStreamStart(START);
       expect(sentToOpenAi(h.actions)).toEqual([]);
       h.call.onSessionReady();
-      expect(sentToOpenAi(h.actions)).toEqual([{ type: 'response.create', response: { instructions: 'Say hello.' } }]);
+      expect(sentToOpenAi(h.actions)).toEqual([{ type: 'response.create', response: { instructions: 'be brief\n\nSay hello.' } }]);
+    });
+
+    it('keeps the persona on every response it asks for, and sends a plain response.create without turn instructions', () => {
+      startedCall();
+      h.call.requestResponse('Say a short, friendly goodbye to the caller.');
+      h.call.requestResponse();
+      expect(sentToOpenAi(h.actions)).toEqual([
+        { type: 'response.create', response: { instructions: 'be brief\n\nSay a short, friendly goodbye to the caller.' } },
+        { type: 'response.create' },
+      ]);
     });
 
     it('lets the caller speak first when the greeting is empty', () => {
@@ -474,6 +484,37 @@ describe('Call', () => {
       expect(h.call.state).toBe('active');
       expect(h.actions).toEqual([]);
       expect(h.ended).toEqual([]);
+    });
+  });
+
+  describe('what OpenAI reports about the session', () => {
+    it('tells observers about a caller turn OpenAI could not transcribe, with a warning', () => {
+      startedCall();
+      h.logs.length = 0;
+      server(h.call, {
+        type: 'conversation.item.input_audio_transcription.failed',
+        event_id: 'evt_t',
+        item_id: 'item_c1',
+        content_index: 0,
+        // OpenAI sends null for a missing code, though the type says string.
+        error: { type: 'transcription_error', code: null as unknown as string, message: 'The audio could not be transcribed.' },
+      });
+      expect(h.events).toContainEqual(['callerTranscriptionFailed', 'item_c1', { code: 'unknown', message: 'The audio could not be transcribed.' }]);
+      expect(h.logs.filter((l) => l.level === 40)).toMatchObject([{ itemId: 'item_c1', code: 'unknown' }]);
+      expect(h.call.state).toBe('active');
+    });
+
+    it("passes a caller transcript's usage, rate limits and dropped session features on to observers", () => {
+      startedCall();
+      server(h.call, { type: 'conversation.item.input_audio_transcription.completed', event_id: 'e', item_id: 'c1', content_index: 0, transcript: 'Hi', usage: { type: 'duration', seconds: 2.5 } });
+      server(h.call, { type: 'rate_limits.updated', event_id: 'e', rate_limits: [{ name: 'tokens', limit: 100, remaining: 40, reset_seconds: 1 }] });
+      h.call.onSessionDegraded('noise_reduction');
+      expect(h.events.filter(([name]) => name !== 'callStarted' && name !== 'sessionReady')).toEqual([
+        ['callerTranscript', 'c1', 'Hi', { type: 'duration', seconds: 2.5 }],
+        ['rateLimitsUpdated', [{ name: 'tokens', limit: 100, remaining: 40, reset_seconds: 1 }]],
+        ['openAiFeatureDropped', 'noise_reduction'],
+      ]);
+      expect(h.call.model).toBe('gpt-realtime');
     });
   });
 
