@@ -188,25 +188,32 @@ export class RealtimeSession {
 
   private handleMessage(data: RawData): void {
     const text = data.toString();
-    let event: RealtimeServerEvent | undefined = matchAudioDelta(text);
-    if (event === undefined) {
-      try {
-        event = JSON.parse(text) as RealtimeServerEvent;
-      } catch {
-        this.logger.warn('ignored a malformed message from OpenAI Realtime');
-        return;
-      }
+    // The bulk of the traffic: straight to the owner, no parse and no session-state checks.
+    const delta = matchAudioDelta(text);
+    if (delta !== undefined) return this.deliver(delta);
+    let event: RealtimeServerEvent;
+    try {
+      event = JSON.parse(text) as RealtimeServerEvent;
+    } catch {
+      this.logger.warn('ignored a malformed message from OpenAI Realtime');
+      return;
     }
     if (event === null || typeof event !== 'object' || typeof event.type !== 'string') {
       this.logger.warn('ignored an OpenAI Realtime message without a type');
       return;
     }
     try {
-      if (event.type === 'session.updated' && !this.ready) {
-        this.becomeReady();
-        return;
-      }
+      if (event.type === 'session.updated' && !this.ready) return this.becomeReady();
       if (event.type === 'error' && this.handleRefusedUpdate(event.error)) return;
+    } catch (error) {
+      this.logger.error({ err: error, eventType: event.type }, 'failed to handle an OpenAI Realtime event');
+      return;
+    }
+    this.deliver(event);
+  }
+
+  private deliver(event: RealtimeServerEvent): void {
+    try {
       this.listener.onServerEvent(event);
     } catch (error) {
       this.logger.error({ err: error, eventType: event.type }, 'failed to handle an OpenAI Realtime event');
