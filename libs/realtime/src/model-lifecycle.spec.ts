@@ -1,13 +1,25 @@
 import { Logger } from '@nestjs/common';
 import { createServer } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { RealtimeSimulator } from '@app/simulators';
 import { OpenAIModelLifecycle } from './model-lifecycle';
 import type { ModelCheckOptions, OpenAIRealtimeModuleOptions } from './openai-realtime.module-definition';
-import { apiBaseFromRealtimeUrl } from './openai-models';
 
 const KEY = 'sk-test-0123456789abcdefghij';
+
+/** A models endpoint (`GET /v1/models/{id}`) that knows these models and their shutdown dates, and 404s the rest. */
+async function modelsApi(known: Record<string, string | null>) {
+  const lookups: Array<{ model: string; headers: IncomingHttpHeaders }> = [];
+  const server = createServer((req, res) => {
+    const model = decodeURIComponent((req.url ?? '').replace(/^\/v1\/models\//, ''));
+    lookups.push({ model, headers: req.headers });
+    if (!Object.hasOwn(known, model)) return res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"code":"model_not_found"}}');
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: model, object: 'model', created: 1, owned_by: 'system', shutdown_date: known[model] }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { apiBaseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, lookups, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
 
 function lifecycle(check: ModelCheckOptions, auth: OpenAIRealtimeModuleOptions['auth'] = 'bearer'): OpenAIModelLifecycle {
   const options: OpenAIRealtimeModuleOptions = {
@@ -25,11 +37,11 @@ function lifecycle(check: ModelCheckOptions, auth: OpenAIRealtimeModuleOptions['
 }
 
 describe('OpenAIModelLifecycle', () => {
-  let simulator: RealtimeSimulator | undefined;
+  let api: Awaited<ReturnType<typeof modelsApi>> | undefined;
   afterEach(async () => {
     vi.restoreAllMocks();
-    await simulator?.close();
-    simulator = undefined;
+    await api?.close();
+    api = undefined;
   });
 
   function captureLogs() {
@@ -41,9 +53,9 @@ describe('OpenAIModelLifecycle', () => {
   }
 
   it('warns about each announced shutdown, keeps it for the metrics, and says nothing of current models', async () => {
-    simulator = await RealtimeSimulator.start({ apiKey: KEY, modelShutdownDates: { 'gpt-realtime-2.1': '2027-09-30' } });
+    api = await modelsApi({ 'gpt-realtime-2.1': '2027-09-30', 'gpt-realtime-2.1-mini': null, 'gpt-4o-mini-transcribe': '2027-02-26' });
     const logs = captureLogs();
-    const models = lifecycle({ apiBaseUrl: apiBaseFromRealtimeUrl(simulator.url), timeoutMs: 2000, models: ['gpt-realtime-2.1', 'gpt-realtime-2.1-mini', 'gpt-4o-mini-transcribe'] });
+    const models = lifecycle({ apiBaseUrl: api.apiBaseUrl, timeoutMs: 2000, models: ['gpt-realtime-2.1', 'gpt-realtime-2.1-mini', 'gpt-4o-mini-transcribe'] });
     models.onApplicationBootstrap();
     const lookups = await models.settled();
     expect(lookups.map((l) => l.outcome)).toEqual(['found', 'found', 'found']);
@@ -56,30 +68,29 @@ describe('OpenAIModelLifecycle', () => {
       expect.stringMatching(/^OpenAI shuts model "gpt-4o-mini-transcribe" down on 2027-02-26 \(/),
     ]);
     // Looked up with the gateway's key, one request per model.
-    expect(simulator.modelLookups.map((l) => [l.model, l.headers.authorization, l.status])).toEqual([
-      ['gpt-realtime-2.1', `Bearer ${KEY}`, 200],
-      ['gpt-realtime-2.1-mini', `Bearer ${KEY}`, 200],
-      ['gpt-4o-mini-transcribe', `Bearer ${KEY}`, 200],
+    expect(api.lookups.map((l) => [l.model, l.headers.authorization])).toEqual([
+      ['gpt-realtime-2.1', `Bearer ${KEY}`],
+      ['gpt-realtime-2.1-mini', `Bearer ${KEY}`],
+      ['gpt-4o-mini-transcribe', `Bearer ${KEY}`],
     ]);
   });
 
   it('warns that OpenAI does not know a model, but takes an Azure 404 (a deployment name) as unknown', async () => {
-    simulator = await RealtimeSimulator.start({ apiKey: KEY });
+    api = await modelsApi({});
     let logs = captureLogs();
-    const openai = lifecycle({ apiBaseUrl: apiBaseFromRealtimeUrl(simulator.url), timeoutMs: 2000, models: ['gpt-realtime-typo'] });
+    const openai = lifecycle({ apiBaseUrl: api.apiBaseUrl, timeoutMs: 2000, models: ['gpt-realtime-typo'] });
     openai.onApplicationBootstrap();
     expect(await openai.settled()).toEqual([{ model: 'gpt-realtime-typo', outcome: 'unknown', status: 404 }]);
     expect(logs).toEqual([['warn', 'OpenAI does not know the model "gpt-realtime-typo" (404): calls that use it will fail']]);
-    await simulator.close();
 
     vi.restoreAllMocks();
-    simulator = await RealtimeSimulator.start({ apiKey: KEY, azure: true });
     logs = captureLogs();
-    const azure = lifecycle({ apiBaseUrl: apiBaseFromRealtimeUrl(simulator.url), timeoutMs: 2000, models: ['contoso-realtime'], azure: true }, 'api-key');
+    const azure = lifecycle({ apiBaseUrl: api.apiBaseUrl, timeoutMs: 2000, models: ['contoso-realtime'], azure: true }, 'api-key');
     azure.onApplicationBootstrap();
     expect(await azure.settled()).toEqual([{ model: 'contoso-realtime', outcome: 'unknown', status: 404 }]);
     expect(logs.filter(([level]) => level === 'warn')).toEqual([]);
-    expect(simulator.modelLookups[0].headers['api-key']).toBe(KEY);
+    expect(api.lookups[1].headers['api-key']).toBe(KEY);
+    expect(api.lookups[1].headers.authorization).toBeUndefined();
     expect(azure.announcedShutdowns()).toEqual([]);
   });
 
