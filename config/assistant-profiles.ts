@@ -1,11 +1,39 @@
 import 'reflect-metadata';
-import type { AssistantProfile, TurnDetectionSettings } from '@app/orchestration';
+import type { AssistantProfile, NoiseReductionSetting, TurnDetectionSettings } from '@app/orchestration';
+import type { RealtimeReasoningEffort, RealtimeSemanticVadEagerness } from '@app/realtime';
 import { plainToInstance, Type } from 'class-transformer';
-import { IsArray, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateNested, validateSync } from 'class-validator';
+import { IsArray, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateNested, validateSync } from 'class-validator';
 import type { ValidationError } from 'class-validator';
 import { readFileSync } from 'node:fs';
+import { MODEL_NAME } from './realtime.config';
+
+export const TURN_DETECTION_TYPES: TurnDetectionSettings['type'][] = ['server_vad', 'semantic_vad'];
+export const EAGERNESS_LEVELS: RealtimeSemanticVadEagerness[] = ['low', 'medium', 'high', 'auto'];
+export const NOISE_REDUCTION_SETTINGS: NoiseReductionSetting[] = ['near_field', 'far_field', 'off'];
+export const REASONING_EFFORTS: RealtimeReasoningEffort[] = ['minimal', 'low', 'medium', 'high', 'xhigh'];
+/** The transcription models OpenAI documents as taking several language hints (`languages`). */
+const MULTI_LANGUAGE_TRANSCRIPTION = new Set(['gpt-transcribe', 'gpt-live-transcribe']);
+/** OpenAI's transcription models that take one language hint only (`language`). */
+const SINGLE_LANGUAGE_TRANSCRIPTION = /^(?:whisper-1|gpt-4o(?:-mini)?-transcribe.*|gpt-realtime-whisper)$/;
+
+/**
+ * Why these language hints cannot go with this transcription model, or undefined when they can:
+ * several languages need a model that takes `languages` (a deployment name is given the benefit of the doubt).
+ */
+export function transcriptionLanguagesProblem(model: string | undefined, languages: string[]): string | undefined {
+  if (languages.length > 1 && model && !MULTI_LANGUAGE_TRANSCRIPTION.has(model) && SINGLE_LANGUAGE_TRANSCRIPTION.test(model)) {
+    return `${model} takes one language hint; several (${languages.join(', ')}) need gpt-transcribe or gpt-live-transcribe`;
+  }
+  return undefined;
+}
 
 export class TurnDetectionOverride implements Partial<TurnDetectionSettings> {
+  @IsOptional() @IsIn(TURN_DETECTION_TYPES)
+  type?: TurnDetectionSettings['type'];
+
+  @IsOptional() @IsIn(EAGERNESS_LEVELS)
+  eagerness?: RealtimeSemanticVadEagerness;
+
   @IsOptional() @IsNumber() @Min(0) @Max(1)
   threshold?: number;
 
@@ -41,8 +69,24 @@ export class AssistantProfileDefinition implements AssistantProfile {
   @IsOptional() @IsString() @MinLength(2)
   language?: string;
 
+  /** The Realtime model this assistant runs (on Azure, a deployment name); unset: OPENAI_REALTIME_MODEL. */
+  @IsOptional() @Matches(MODEL_NAME, { message: 'model must be a model id (or an Azure deployment name)' })
+  model?: string;
+
+  /** For the models that take it; unset: REASONING_EFFORT. */
+  @IsOptional() @IsIn(REASONING_EFFORTS)
+  reasoningEffort?: RealtimeReasoningEffort;
+
   @IsOptional() @ValidateNested() @Type(() => TurnDetectionOverride)
   turnDetection?: TurnDetectionOverride;
+
+  /** `near_field`, `far_field` or `off`; unset: INPUT_NOISE_REDUCTION. */
+  @IsOptional() @IsIn(NOISE_REDUCTION_SETTINGS)
+  noiseReduction?: NoiseReductionSetting;
+
+  /** ISO-639-1 codes; unset: INPUT_TRANSCRIPTION_LANGUAGES. */
+  @IsOptional() @IsArray() @Matches(/^[a-z]{2}$/, { each: true, message: 'transcriptionLanguages must be ISO-639-1 codes such as "es"' })
+  transcriptionLanguages?: string[];
 }
 
 export type AssistantProfileDefinitions = Record<string, AssistantProfileDefinition>;
@@ -53,7 +97,7 @@ const PROFILE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
  * Reads ASSISTANT_PROFILES (JSON text or `@/path/file.json`): `{ "<name>": { numbers, instructions, … } }`.
  * Throws one error naming every problem.
  */
-export function parseAssistantProfiles(source: string | undefined): AssistantProfileDefinitions {
+export function parseAssistantProfiles(source: string | undefined, context: { inputTranscriptionModel?: string } = {}): AssistantProfileDefinitions {
   if (!source || source.trim() === '') return {};
   let raw: unknown;
   try {
@@ -77,6 +121,8 @@ export function parseAssistantProfiles(source: string | undefined): AssistantPro
     const profile = plainToInstance(AssistantProfileDefinition, value);
     const errors = validateSync(profile, { whitelist: true, forbidNonWhitelisted: true });
     problems.push(...flatten(errors).map((problem) => `${name}.${problem}`));
+    const languages = errors.length === 0 ? transcriptionLanguagesProblem(context.inputTranscriptionModel, profile.transcriptionLanguages ?? []) : undefined;
+    if (languages) problems.push(`${name}.transcriptionLanguages: ${languages}`);
     for (const number of profile.numbers ?? []) {
       const owner = numberOwners.get(number);
       if (owner) problems.push(`${name}.numbers: ${number} already belongs to profile ${owner}`);

@@ -1,8 +1,18 @@
 import type { AssistantOptions } from '@app/orchestration';
-import { IsInt, IsNumber, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
-import { parseAssistantProfiles } from './assistant-profiles';
+import type { RealtimeNoiseReductionType, RealtimeReasoningEffort, RealtimeSemanticVadEagerness } from '@app/realtime';
+import { IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateIf } from 'class-validator';
+import {
+  EAGERNESS_LEVELS,
+  NOISE_REDUCTION_SETTINGS,
+  parseAssistantProfiles,
+  REASONING_EFFORTS,
+  TURN_DETECTION_TYPES,
+  transcriptionLanguagesProblem,
+} from './assistant-profiles';
 import { commaSeparated, ToNumber } from './config-owner';
 import type { ConfigOwner } from './config-owner';
+import type { EnvironmentVariables } from './environment';
+import { MODEL_NAME } from './realtime.config';
 
 const SEED_INSTRUCTIONS =
   'You are a helpful and bubbly AI assistant who loves to chat about anything the user is interested in ' +
@@ -22,6 +32,10 @@ export class AssistantVariables {
   @IsString()
   ASSISTANT_GREETING: string;
 
+  /** How caller turns are detected: `server_vad` (silence) or `semantic_vad` (the model judges). */
+  @IsIn(TURN_DETECTION_TYPES)
+  TURN_DETECTION: 'server_vad' | 'semantic_vad';
+
   @ToNumber() @IsNumber() @Min(0) @Max(1)
   VAD_THRESHOLD: number;
 
@@ -31,9 +45,27 @@ export class AssistantVariables {
   @ToNumber() @IsInt() @Min(0) @Max(10000)
   VAD_SILENCE_DURATION_MS: number;
 
+  /** Semantic VAD only: how quickly the model takes its turn. */
+  @IsIn(EAGERNESS_LEVELS)
+  VAD_EAGERNESS: RealtimeSemanticVadEagerness;
+
+  /** Input noise reduction: `near_field` (a handset), `far_field` (a speakerphone) or `off`. */
+  @IsIn(NOISE_REDUCTION_SETTINGS)
+  INPUT_NOISE_REDUCTION: RealtimeNoiseReductionType | 'off';
+
+  /** Reasoning effort for the models that take it (gpt-realtime-2 and later); empty: the model's default. */
+  @ValidateIf((env: EnvironmentVariables) => env.REASONING_EFFORT !== '')
+  @IsIn(REASONING_EFFORTS, { message: `REASONING_EFFORT must be one of ${REASONING_EFFORTS.join(', ')}, or empty for the model's default` })
+  REASONING_EFFORT: RealtimeReasoningEffort | '';
+
   /** Model for caller-side transcription; empty turns transcription off. */
-  @IsString()
+  @ValidateIf((env: EnvironmentVariables) => env.INPUT_TRANSCRIPTION_MODEL !== '')
+  @Matches(MODEL_NAME, { message: 'INPUT_TRANSCRIPTION_MODEL must be a model id (or an Azure deployment name), or empty to turn transcription off' })
   INPUT_TRANSCRIPTION_MODEL: string;
+
+  /** Languages callers speak, as ISO-639-1 codes (comma-separated), hints for transcription; empty: none. */
+  @Matches(/^\s*(?:[a-z]{2}\s*(?:,\s*[a-z]{2}\s*)*)?$/, { message: 'INPUT_TRANSCRIPTION_LANGUAGES must be comma-separated ISO-639-1 codes such as "en" or "en,es" (or empty)' })
+  INPUT_TRANSCRIPTION_LANGUAGES: string;
 
   /** Tools of the default assistant (comma-separated names); empty or unset: every registered tool. */
   @IsOptional() @IsString()
@@ -51,20 +83,41 @@ export const assistantConfig: ConfigOwner<AssistantOptions> = {
       OPENAI_VOICE: 'alloy',
       ASSISTANT_INSTRUCTIONS: SEED_INSTRUCTIONS,
       ASSISTANT_GREETING: 'Greet the caller warmly in one short sentence and ask how you can help.',
+      TURN_DETECTION: 'server_vad',
       VAD_THRESHOLD: '0.5',
       VAD_PREFIX_PADDING_MS: '300',
       VAD_SILENCE_DURATION_MS: '500',
-      INPUT_TRANSCRIPTION_MODEL: 'gpt-4o-mini-transcribe',
+      VAD_EAGERNESS: 'auto',
+      INPUT_NOISE_REDUCTION: 'near_field',
+      REASONING_EFFORT: 'low',
+      INPUT_TRANSCRIPTION_MODEL: 'gpt-transcribe',
+      INPUT_TRANSCRIPTION_LANGUAGES: '',
     },
+  },
+  check: (env, isValid) => {
+    if (!isValid('INPUT_TRANSCRIPTION_LANGUAGES') || !isValid('INPUT_TRANSCRIPTION_MODEL')) return [];
+    const problem = transcriptionLanguagesProblem(env.INPUT_TRANSCRIPTION_MODEL, commaSeparated(env.INPUT_TRANSCRIPTION_LANGUAGES));
+    return problem ? [`INPUT_TRANSCRIPTION_LANGUAGES: ${problem}`] : [];
   },
   section: (env, parse) => ({
     voice: env.OPENAI_VOICE,
     instructions: env.ASSISTANT_INSTRUCTIONS,
     greeting: env.ASSISTANT_GREETING,
-    turnDetection: { threshold: env.VAD_THRESHOLD, prefixPaddingMs: env.VAD_PREFIX_PADDING_MS, silenceDurationMs: env.VAD_SILENCE_DURATION_MS },
+    turnDetection: {
+      type: env.TURN_DETECTION,
+      threshold: env.VAD_THRESHOLD,
+      prefixPaddingMs: env.VAD_PREFIX_PADDING_MS,
+      silenceDurationMs: env.VAD_SILENCE_DURATION_MS,
+      eagerness: env.VAD_EAGERNESS,
+    },
+    noiseReduction: env.INPUT_NOISE_REDUCTION === 'off' ? undefined : env.INPUT_NOISE_REDUCTION,
+    reasoningEffort: env.REASONING_EFFORT || undefined,
     inputTranscriptionModel: env.INPUT_TRANSCRIPTION_MODEL || undefined,
+    transcriptionLanguages: commaSeparated(env.INPUT_TRANSCRIPTION_LANGUAGES),
     tools: env.ASSISTANT_TOOLS?.trim() ? commaSeparated(env.ASSISTANT_TOOLS) : undefined,
     // Read once (it may name a file).
-    profiles: parse('ASSISTANT_PROFILES', () => parseAssistantProfiles(env.ASSISTANT_PROFILES)),
+    profiles: parse('ASSISTANT_PROFILES', () =>
+      parseAssistantProfiles(env.ASSISTANT_PROFILES, { inputTranscriptionModel: env.INPUT_TRANSCRIPTION_MODEL || undefined }),
+    ),
   }),
 };

@@ -14,14 +14,14 @@ function problemsOf(source: NodeJS.ProcessEnv): string[] {
 }
 
 describe('call-record configuration', () => {
-  it('defaults to the embedded store, a 30 s checkpoint, no webhook and gpt-realtime prices', () => {
+  it("defaults to the embedded store, a 30 s checkpoint, no webhook and the built-in prices of each call's model", () => {
     const env = readEnvironment({});
     expect(env.DATABASE_URL).toBeUndefined();
     expect(env.DATA_DIR).toBe('data');
     expect(env.DATABASE_SCHEMA).toBe('public');
     expect(env.CALL_RECORD_CHECKPOINT_MS).toBe(30000);
     expect(env.CALL_RECORD_WEBHOOK_URL).toBeUndefined();
-    expect(parseTokenPrices(env.TOKEN_PRICES_USD_PER_MILLION)).toEqual({ inputText: 4, inputAudio: 32, cachedInput: 0.4, outputText: 16, outputAudio: 64 });
+    expect(parseTokenPrices(env.TOKEN_PRICES_USD_PER_MILLION)).toBeUndefined();
   });
 
   it('treats empty DATABASE_URL and webhook variables as unset', () => {
@@ -51,9 +51,14 @@ describe('call-record configuration', () => {
     expect(problemsOf({ CALL_RECORD_WEBHOOK_URL: 'https://hooks.example.com/calls' }).map((p) => p.split(':')[0])).toEqual(['CALL_RECORD_WEBHOOK_SECRET']);
   });
 
-  it('parses a partial price table and rejects unknown kinds and non-objects', () => {
-    expect(parseTokenPrices('{"outputAudio":80}')).toEqual({ inputText: 0, inputAudio: 0, cachedInput: 0, outputText: 0, outputAudio: 80 });
+  it('reads one price set for every Realtime model (the old form, cachedInput for both cached kinds), or sets by model', () => {
+    expect(parseTokenPrices('{"outputAudio":80,"cachedInput":0.5}')).toEqual({ allRealtimeModels: { outputAudio: 80, cachedInputText: 0.5, cachedInputAudio: 0.5 } });
+    expect(parseTokenPrices('{"my-deployment":{"inputAudio":30,"outputAudio":60},"gpt-transcribe":{"audioMinute":0.004}}')).toEqual({
+      byModel: { 'my-deployment': { inputAudio: 30, outputAudio: 60 }, 'gpt-transcribe': { audioMinute: 0.004 } },
+    });
     expect(() => parseTokenPrices('{"audio":1}')).toThrow(/unknown price "audio"/);
+    expect(() => parseTokenPrices('{"m":{"audio":1}}')).toThrow(/unknown price "m"\."audio"/);
+    expect(() => parseTokenPrices('{"inputText":1,"m":{"inputText":2}}')).toThrow(/not both/);
     expect(() => parseTokenPrices('[1]')).toThrow(/JSON object/);
     expect(() => parseTokenPrices('{')).toThrow(/not valid JSON/);
   });

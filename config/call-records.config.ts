@@ -46,9 +46,12 @@ export class CallRecordsVariables {
   @EmptyMeansUnset() @ToNumber() @IsInt() @Min(1) @Max(100)
   CALL_RECORD_WEBHOOK_MAX_ATTEMPTS: number;
 
-  /** Token prices in USD per million tokens, for the estimated cost: JSON with any of inputText, inputAudio, cachedInput, outputText, outputAudio. */
+  /**
+   * Prices over the built-in table of OpenAI list prices (USD per million tokens, per minute for
+   * duration-priced transcription): one set for every Realtime model, or sets by model; empty: the table.
+   */
   @IsString()
-  @Matches(/^\s*\{.*\}\s*$/s, { message: 'TOKEN_PRICES_USD_PER_MILLION must be a JSON object' })
+  @Matches(/^\s*(?:\{.*\}\s*)?$/s, { message: 'TOKEN_PRICES_USD_PER_MILLION must be a JSON object (or empty for the built-in prices)' })
   TOKEN_PRICES_USD_PER_MILLION: string;
 }
 
@@ -61,8 +64,8 @@ export const callRecordsConfig: ConfigOwner<CallRecordsModuleOptions> = {
       CALL_RECORD_CHECKPOINT_MS: '30000',
       CALL_RECORD_RETRY_INITIAL_MS: '1000',
       CALL_RECORD_WEBHOOK_MAX_ATTEMPTS: '8',
-      // gpt-realtime list prices (USD per 1M tokens).
-      TOKEN_PRICES_USD_PER_MILLION: '{"inputText":4,"inputAudio":32,"cachedInput":0.4,"outputText":16,"outputAudio":64}',
+      // Empty: each call is priced by its own model from the built-in table.
+      TOKEN_PRICES_USD_PER_MILLION: '',
     },
   },
   section: (env, parse) => ({

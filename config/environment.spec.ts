@@ -27,7 +27,8 @@ describe('readEnvironment', () => {
     expect(env.LOG_LEVEL).toBe('info');
     expect(env.LOG_FORMAT).toBe('pretty');
     expect(env.OPENAI_REALTIME_URL).toBe('wss://api.openai.com/v1/realtime');
-    expect(env.OPENAI_REALTIME_MODEL).toBe('gpt-realtime');
+    expect(env.OPENAI_REALTIME_MODEL).toBe('gpt-realtime-2.1');
+    expect(env.INPUT_TRANSCRIPTION_MODEL).toBe('gpt-transcribe');
     expect(env.VAD_THRESHOLD).toBe(0.5);
     expect(env.VAD_SILENCE_DURATION_MS).toBe(500);
     expect(env.PRE_READY_BUFFER_MS).toBe(5000);

@@ -43,14 +43,17 @@ describe('a call through the gateway, end to end', () => {
     expect(twiml).not.toContain('<Say>');
   });
 
-  it('opens one GA session per call, authenticated, configured for µ-law, voice, instructions, VAD and transcription', async () => {
+  it('opens one GA session per call, authenticated, configured for µ-law, voice, instructions, VAD, noise reduction, reasoning and transcription', async () => {
     gateway = await startGateway({
       OPENAI_VOICE: 'marin',
       ASSISTANT_INSTRUCTIONS: 'Be brief.',
       VAD_THRESHOLD: '0.6',
       VAD_PREFIX_PADDING_MS: '250',
       VAD_SILENCE_DURATION_MS: '450',
-      INPUT_TRANSCRIPTION_MODEL: 'whisper-1',
+      INPUT_NOISE_REDUCTION: 'far_field',
+      REASONING_EFFORT: 'medium',
+      INPUT_TRANSCRIPTION_MODEL: 'gpt-live-transcribe',
+      INPUT_TRANSCRIPTION_LANGUAGES: 'en',
       OPENAI_REALTIME_MODEL: 'gpt-realtime-2',
     });
     const call = gateway.newCall();
@@ -60,6 +63,7 @@ describe('a call through the gateway, end to end', () => {
     expect(session.headers.authorization).toBe(`Bearer ${TEST_OPENAI_KEY}`);
     expect(session.headers['openai-beta']).toBeUndefined();
     expect(session.model).toBe('gpt-realtime-2');
+    expect(update.event_id).toEqual(expect.any(String));
     expect(update.session).toEqual({
       type: 'realtime',
       model: 'gpt-realtime-2',
@@ -76,10 +80,12 @@ describe('a call through the gateway, end to end', () => {
             create_response: true,
             interrupt_response: true,
           },
-          transcription: { model: 'whisper-1' },
+          noise_reduction: { type: 'far_field' },
+          transcription: { model: 'gpt-live-transcribe', language: 'en' },
         },
         output: { format: { type: 'audio/pcmu' }, voice: 'marin' },
       },
+      reasoning: { effort: 'medium' },
       tools: expect.any(Array),
       tool_choice: 'auto',
     });
@@ -130,7 +136,8 @@ describe('a call through the gateway, end to end', () => {
     const create = await session.waitForClientEvent('response.create');
     const order = session.clientEvents.map((e) => e.type);
     expect(order.indexOf('session.update')).toBeLessThan(order.indexOf('response.create'));
-    expect(create.response).toEqual({ instructions: 'Say hello to the caller.' });
+    // The session's instructions come first: per-response instructions replace them for that response.
+    expect(create.response).toEqual({ instructions: `${gateway.config.assistant.instructions}\n\nSay hello to the caller.` });
     await call.waitForAudio(8 * 500);
   });
 

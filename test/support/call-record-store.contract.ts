@@ -29,7 +29,7 @@ export function record(callSid: string, overrides: Partial<CallRecord> = {}): Ca
     ],
     toolCalls: [{ name: 'get_weather', arguments: { city: 'Zürich' }, result: { c: 4 }, startedAt: '2026-11-24T10:00:04.000Z', durationMs: 120 }],
     usage: { ...emptyUsage(), responses: 2, inputTokens: 100, outputTokens: 50, totalTokens: 150 },
-    cost: { currency: 'USD', total: 0.01, breakdown: { inputText: 0, inputAudio: 0.005, cachedInput: 0, outputText: 0, outputAudio: 0.005 } },
+    cost: { currency: 'USD', total: 0.01, breakdown: { inputText: 0, inputAudio: 0.005, cachedInput: 0, outputText: 0, outputAudio: 0.005, transcription: 0 } },
     revision: 1,
     ...overrides,
   };

@@ -1,6 +1,7 @@
 import { DynamicModule, Global, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import type { GatewayConfig } from '@app/config';
 import { OpenAIRealtimeModule } from '@app/realtime';
+import type { OpenAIRealtimeModuleOptions } from '@app/realtime';
 import { RealtimeSimulator, spokenVoiceBehaviour } from '@app/simulators';
 
 /**
@@ -43,10 +44,19 @@ export class EmbeddedRealtimeSimulatorModule {}
 
 /** The OpenAI Realtime module, pointed at OpenAI or, when the configuration says so, at the embedded simulator. */
 export function realtimeModule(config: GatewayConfig): DynamicModule {
-  if (!usesEmbeddedSimulator(config)) return OpenAIRealtimeModule.forRoot(config.realtime);
+  if (!usesEmbeddedSimulator(config)) return OpenAIRealtimeModule.forRoot(withEveryModelChecked(config));
   return OpenAIRealtimeModule.forRootAsync({
     imports: [EmbeddedRealtimeSimulatorModule],
     inject: [EmbeddedRealtimeSimulator],
-    useFactory: async (simulator: EmbeddedRealtimeSimulator) => ({ ...config.realtime, url: await simulator.start(), apiKey: undefined }),
+    useFactory: async (simulator: EmbeddedRealtimeSimulator) => ({ ...config.realtime, url: await simulator.start(), apiKey: undefined, modelCheck: undefined }),
   });
+}
+
+/** The start-up model check covers every model a call may use: the default, the profiles' own, the transcription model. */
+function withEveryModelChecked(config: GatewayConfig): OpenAIRealtimeModuleOptions {
+  const check = config.realtime.modelCheck;
+  if (!check) return config.realtime;
+  const profileModels = Object.values(config.assistant.profiles).flatMap((profile) => (profile.model ? [profile.model] : []));
+  const transcription = config.assistant.inputTranscriptionModel ? [config.assistant.inputTranscriptionModel] : [];
+  return { ...config.realtime, modelCheck: { ...check, models: [...new Set([...check.models, ...profileModels, ...transcription])] } };
 }

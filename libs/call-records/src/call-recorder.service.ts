@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { CallEvents } from '@app/orchestration';
 import type { CallObserver, ObservedCall } from '@app/orchestration';
 import { CALL_RECORDS_OPTIONS } from './call-records.module-definition';
@@ -6,6 +6,8 @@ import type { CallRecordsModuleOptions } from './call-records.module-definition'
 import { CallRecordWebhook } from './delivery/call-record-webhook';
 import { CallRecordWriter } from './delivery/call-record.writer';
 import { CallRecordBuilder } from './record/call-record.builder';
+import type { CallPricing } from './record/cost';
+import { PriceList } from './record/prices';
 
 /**
  * Builds a record for every call from CallEvents, in memory; hands snapshots to the writer at the
@@ -13,7 +15,11 @@ import { CallRecordBuilder } from './record/call-record.builder';
  */
 @Injectable()
 export class CallRecorder implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(CallRecorder.name);
   private readonly live = new Map<ObservedCall, CallRecordBuilder>();
+  private readonly prices: PriceList;
+  /** Models already reported as having no prices (once each). */
+  private readonly warnedUnpriced = new Set<string>();
   private unsubscribe?: () => void;
   private checkpointTimer?: NodeJS.Timeout;
 
@@ -22,7 +28,9 @@ export class CallRecorder implements OnModuleInit, OnApplicationShutdown {
     private readonly writer: CallRecordWriter,
     private readonly webhook: CallRecordWebhook,
     @Inject(CALL_RECORDS_OPTIONS) private readonly config: CallRecordsModuleOptions,
-  ) {}
+  ) {
+    this.prices = new PriceList(config.tokenPrices);
+  }
 
   onModuleInit(): void {
     this.unsubscribe = this.events.subscribe(this.observer());
@@ -63,13 +71,17 @@ export class CallRecorder implements OnModuleInit, OnApplicationShutdown {
             profile: call.profile,
             direction: call.direction,
             startedAt: call.startedAt ?? Date.now(),
+            model: call.model,
+            transcriptionModel: call.transcriptionModel,
           },
-          this.config.tokenPrices,
+          this.pricingOf(call),
         );
         this.live.set(call, builder);
       },
       callerSpeechStarted: (call) => builderOf(call)?.callerSpeechStarted(Date.now()),
-      callerTranscript: (call, itemId, text) => builderOf(call)?.callerTranscript(itemId, text, Date.now()),
+      callerTranscript: (call, itemId, text, usage) => builderOf(call)?.callerTranscript(itemId, text, Date.now(), usage),
+      callerTranscriptionFailed: (call, itemId, error) => builderOf(call)?.callerTranscriptionFailed(itemId, error, Date.now()),
+      openAiFeatureDropped: (call, feature) => builderOf(call)?.featureDropped(feature),
       assistantAudioStarted: (call) => builderOf(call)?.assistantAudioStarted(Date.now()),
       assistantTranscript: (call, itemId, text) => builderOf(call)?.assistantTranscript(itemId, text, Date.now()),
       bargeIn: (call, cuts) => builderOf(call)?.bargeIn(cuts),
@@ -81,6 +93,23 @@ export class CallRecorder implements OnModuleInit, OnApplicationShutdown {
         if (builder) this.finish(call, builder, reason);
       },
     };
+  }
+
+  /** The prices of this call's own models; a model without prices is logged once. */
+  private pricingOf(call: ObservedCall): CallPricing {
+    const pricing: CallPricing = {
+      model: call.model,
+      prices: call.model ? this.prices.realtime(call.model) : undefined,
+      transcriptionModel: call.transcriptionModel,
+      transcriptionPrices: call.transcriptionModel ? this.prices.transcription(call.transcriptionModel) : undefined,
+    };
+    for (const [model, prices] of [[pricing.model, pricing.prices], [pricing.transcriptionModel, pricing.transcriptionPrices]] as const) {
+      if (model && !prices && !this.warnedUnpriced.has(model)) {
+        this.warnedUnpriced.add(model);
+        this.logger.warn(`no prices for model "${model}": call records count it as 0 (price it with TOKEN_PRICES_USD_PER_MILLION)`);
+      }
+    }
+    return pricing;
   }
 
   private finish(call: ObservedCall, builder: CallRecordBuilder, reason: string): void {

@@ -1,5 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import type { TokenPrices } from './record/cost';
+import type { PriceOverrides } from './record/prices';
 
 export interface CallRecordsModuleOptions {
   /** PostgreSQL connection string; undefined: an embedded SQLite file under `dataDir`. */
@@ -18,8 +18,8 @@ export interface CallRecordsModuleOptions {
   webhookSecret?: string;
   /** Webhook delivery attempts before a record is given up on. */
   webhookMaxAttempts: number;
-  /** USD per million tokens, for the estimated cost of each call. */
-  tokenPrices: TokenPrices;
+  /** Prices over the built-in table of OpenAI list prices (MODEL_PRICES), for the estimated cost of each call; undefined: the table. */
+  tokenPrices?: PriceOverrides;
 }
 
 export const { ConfigurableModuleClass: ConfigurableCallRecordsModule, MODULE_OPTIONS_TOKEN: CALL_RECORDS_OPTIONS } =

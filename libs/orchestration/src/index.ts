@@ -1,6 +1,6 @@
 export { OrchestrationModule } from './orchestration.module';
 export type { OrchestrationModuleOptions } from './orchestration.module-definition';
-export type { AssistantOptions, AssistantProfile, TurnDetectionSettings } from './profiles/assistant-options';
+export type { AssistantOptions, AssistantProfile, NoiseReductionSetting, TurnDetectionSettings } from './profiles/assistant-options';
 export type { AgentOptions } from './agent/agent-options';
 export { CallOrchestrator } from './call-orchestrator.service';
 export { CallRegistry, LiveCalls } from './call-registry.service';

@@ -1,98 +1,52 @@
 /**
- * The subset of the OpenAI Realtime (GA) protocol the gateway speaks.
- * Shapes follow OpenAI's GA Realtime API reference (client and server events over WebSocket);
- * beta-only names (`response.audio.delta`, `OpenAI-Beta` headers) are never used.
+ * The OpenAI Realtime (GA) protocol the gateway speaks, typed from OpenAI's own definitions: the
+ * `openai` package's Realtime types, imported as types only (nothing of the package runs; the
+ * gateway keeps its own raw WebSocket and fast paths). Beta-only names (`response.audio.delta`,
+ * `OpenAI-Beta` headers) are never used.
  */
+import type * as OpenAIRealtime from 'openai/resources/realtime/realtime';
 
-export interface RealtimeTurnDetection {
-  type: 'server_vad';
-  threshold: number;
-  prefix_padding_ms: number;
-  silence_duration_ms: number;
-  create_response: boolean;
-  interrupt_response: boolean;
-}
+/** The `session` of a `session.update` for a speech-to-speech session (`type: 'realtime'`). */
+export type RealtimeSessionConfig = OpenAIRealtime.RealtimeSessionCreateRequest;
 
-export interface RealtimeFunctionTool {
+/**
+ * Every event the gateway may send. `response.create` with item references is OpenAI's
+ * separate `ResponseCreateEventWithReferencesParam` (not part of their client union).
+ */
+export type RealtimeClientEvent = OpenAIRealtime.RealtimeClientEvent | OpenAIRealtime.ResponseCreateEventWithReferencesParam;
+
+/** Every event OpenAI may send, discriminated on `type`. */
+export type RealtimeServerEvent = OpenAIRealtime.RealtimeServerEvent;
+
+/** One server event by its `type`, e.g. `RealtimeServerEventOf<'response.done'>`. */
+export type RealtimeServerEventOf<Type extends RealtimeServerEvent['type']> = Extract<RealtimeServerEvent, { type: Type }>;
+
+export type RealtimeConversationItem = OpenAIRealtime.ConversationItem;
+export type RealtimeErrorDetail = OpenAIRealtime.RealtimeError;
+/** Token usage of one response (`response.done`). */
+export type RealtimeUsage = OpenAIRealtime.RealtimeResponseUsage;
+/** What a caller turn's transcription cost: tokens, or seconds of audio for per-minute models. */
+export type RealtimeTranscriptionUsage = OpenAIRealtime.ConversationItemInputAudioTranscriptionCompletedEvent['usage'];
+/** Why a caller turn could not be transcribed (`conversation.item.input_audio_transcription.failed`). */
+export type RealtimeTranscriptionError = OpenAIRealtime.ConversationItemInputAudioTranscriptionFailedEvent['error'];
+/** One entry of `rate_limits.updated` (every field may be missing). */
+export type RealtimeRateLimit = OpenAIRealtime.RateLimitsUpdatedEvent.RateLimit;
+export type RealtimeReasoningEffort = OpenAIRealtime.RealtimeReasoningEffort;
+export type RealtimeSemanticVadEagerness = NonNullable<OpenAIRealtime.RealtimeAudioInputTurnDetection.SemanticVad['eagerness']>;
+export type RealtimeNoiseReductionType = OpenAIRealtime.NoiseReductionType;
+export type RealtimeServerVad = OpenAIRealtime.RealtimeAudioInputTurnDetection.ServerVad;
+export type RealtimeAudioTranscription = OpenAIRealtime.AudioTranscription;
+
+/**
+ * A function tool as the gateway declares it: OpenAI's `RealtimeFunctionTool` with every field
+ * required (so a tool can never go out without a name or a schema).
+ */
+export interface RealtimeFunctionTool extends OpenAIRealtime.RealtimeFunctionTool {
   type: 'function';
   name: string;
   description: string;
   parameters: Record<string, unknown>;
 }
-
-export interface RealtimeSessionConfig {
-  type: 'realtime';
-  model: string;
-  output_modalities: ['audio'];
-  instructions: string;
-  audio: {
-    input: {
-      format: { type: 'audio/pcmu' };
-      turn_detection: RealtimeTurnDetection;
-      transcription: { model: string } | null;
-    };
-    output: { format: { type: 'audio/pcmu' }; voice: string };
-  };
-  tools?: RealtimeFunctionTool[];
-  tool_choice?: 'auto' | 'none' | 'required';
-}
-
-export interface RealtimeConversationItem {
-  id?: string;
-  type: 'message' | 'function_call' | 'function_call_output';
-  role?: 'user' | 'assistant' | 'system';
-  content?: Array<{ type: string; text?: string; transcript?: string }>;
-  call_id?: string;
-  name?: string;
-  arguments?: string;
-  output?: string;
-}
-
-export type RealtimeClientEvent =
-  | { type: 'session.update'; session: RealtimeSessionConfig }
-  | { type: 'input_audio_buffer.append'; audio: string }
-  | { type: 'response.create'; response?: { instructions?: string } }
-  | { type: 'response.cancel'; response_id?: string }
-  | { type: 'conversation.item.create'; item: RealtimeConversationItem; previous_item_id?: string }
-  | { type: 'conversation.item.truncate'; item_id: string; content_index: 0; audio_end_ms: number }
-  | { type: 'conversation.item.delete'; item_id: string };
-
-export interface RealtimeErrorDetail {
-  type?: string;
-  code?: string | null;
-  message?: string;
-  param?: string | null;
-  event_id?: string | null;
-}
-
-export interface RealtimeUsage {
-  total_tokens?: number;
-  input_tokens?: number;
-  output_tokens?: number;
-  input_token_details?: { text_tokens?: number; audio_tokens?: number; cached_tokens?: number };
-  output_token_details?: { text_tokens?: number; audio_tokens?: number };
-}
-
-/** Server events the gateway acts on. Anything else arrives as the loose `{ type: string }` shape. */
-export type RealtimeServerEvent =
-  | { type: 'session.created' | 'session.updated'; session?: Partial<RealtimeSessionConfig> }
-  | { type: 'input_audio_buffer.speech_started'; audio_start_ms: number; item_id: string }
-  | { type: 'input_audio_buffer.speech_stopped'; audio_end_ms: number; item_id: string }
-  | { type: 'response.created'; response: { id: string; status: string } }
-  | {
-      type: 'response.done';
-      response: { id: string; status: string; status_details?: unknown; usage?: RealtimeUsage | null; output?: RealtimeConversationItem[] };
-    }
-  | { type: 'response.output_audio.delta'; response_id: string; item_id: string; content_index: number; delta: string }
-  | { type: 'response.output_audio.done'; response_id: string; item_id: string }
-  | { type: 'response.output_audio_transcript.done'; response_id: string; item_id: string; transcript: string }
-  | { type: 'conversation.item.input_audio_transcription.completed'; item_id: string; transcript: string }
-  | { type: 'conversation.item.truncated'; item_id: string; audio_end_ms: number }
-  | { type: 'conversation.item.deleted'; item_id: string }
-  | { type: 'response.function_call_arguments.done'; response_id: string; item_id: string; call_id: string; name: string; arguments: string }
-  | { type: 'error'; error: RealtimeErrorDetail };
-
-export type RealtimeServerEventType = RealtimeServerEvent['type'];
 
 /** OpenAI errors that are expected during normal turn-taking races, not failures. */
 export const BENIGN_OPENAI_ERROR_CODES: ReadonlySet<string> = new Set([

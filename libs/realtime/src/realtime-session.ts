@@ -1,13 +1,20 @@
 import type { Logger } from 'pino';
 import WebSocket, { RawData } from 'ws';
 import { matchAudioDelta } from './audio-delta-fast-path';
-import { RealtimeClientEvent, RealtimeServerEvent, RealtimeSessionConfig } from './realtime-events';
+import type { RealtimeClientEvent, RealtimeErrorDetail, RealtimeServerEvent, RealtimeSessionConfig } from './realtime-events';
+import type { RealtimeSessionFallbacks } from './session-config';
+import { OptionalSessionFeature, refusedFeature, withoutFeature } from './session-degrade';
+
+/** How the key is sent: `Authorization: Bearer` (OpenAI, Azure with an Entra token) or `api-key` (Azure OpenAI's static keys). */
+export type RealtimeAuthScheme = 'bearer' | 'api-key';
 
 export interface RealtimeSessionOptions {
   /** Full WebSocket URL including `?model=`. */
   url: string;
-  /** Sent as `Authorization: Bearer`; omitted for the embedded simulator. */
+  /** The key; omitted for the embedded simulator. */
   apiKey?: string;
+  /** Default `bearer`. */
+  auth?: RealtimeAuthScheme;
   /** How long a close may take before the socket is terminated. */
   closeTimeoutMs?: number;
 }
@@ -26,6 +33,11 @@ export interface RealtimeSessionListener {
   /** The session accepted our configuration (`session.updated`); buffered audio has been flushed. */
   onSessionReady(): void;
   onServerEvent(event: RealtimeServerEvent): void;
+  /**
+   * OpenAI refused an optional part of the configuration (`feature`); the session is being
+   * configured again without it, and `config` is what it now runs with.
+   */
+  onSessionDegraded?(feature: OptionalSessionFeature, config: RealtimeSessionConfig, error: RealtimeErrorDetail): void;
   /**
    * The session was lost mid-call and reconnect number `attempt` is starting (resilient sessions
    * only): a response in flight will never finish.
@@ -50,6 +62,11 @@ export class RealtimeSession {
   private closeTimer?: NodeJS.Timeout;
   private lastError?: Error;
   private sessionConfig?: RealtimeSessionConfig;
+  private fallbacks?: RealtimeSessionFallbacks;
+  /** The `event_id` of the last `session.update`: OpenAI echoes it in the `error` that refuses it. */
+  private updateEventId?: string;
+  private updates = 0;
+  private readonly droppedFeatures = new Set<OptionalSessionFeature>();
 
   constructor(
     private readonly options: RealtimeSessionOptions,
@@ -67,7 +84,10 @@ export class RealtimeSession {
 
   connect(): void {
     const headers: Record<string, string> = {};
-    if (this.options.apiKey) headers.Authorization = `Bearer ${this.options.apiKey}`;
+    if (this.options.apiKey) {
+      if (this.options.auth === 'api-key') headers['api-key'] = this.options.apiKey;
+      else headers.Authorization = `Bearer ${this.options.apiKey}`;
+    }
     const socket = new WebSocket(this.options.url, { headers, perMessageDeflate: false });
     this.socket = socket;
     socket.on('open', () => this.handleOpen());
@@ -83,11 +103,14 @@ export class RealtimeSession {
 
   /**
    * Sets the session configuration (`session.update`), now if the socket is open, else on open.
-   * The session becomes ready when OpenAI confirms it.
+   * The session becomes ready when OpenAI confirms it. If OpenAI refuses an optional part of it
+   * (transcription, noise reduction, reasoning, semantic VAD), the configuration is sent again
+   * without that part, once per part (`fallbacks` says what replaces semantic VAD).
    */
-  configure(config: RealtimeSessionConfig): void {
+  configure(config: RealtimeSessionConfig, fallbacks?: RealtimeSessionFallbacks): void {
     this.sessionConfig = config;
-    if (this.socket?.readyState === OPEN) this.send({ type: 'session.update', session: config });
+    this.fallbacks = fallbacks;
+    if (this.socket?.readyState === OPEN) this.sendSessionUpdate();
   }
 
   /**
@@ -126,29 +149,71 @@ export class RealtimeSession {
   }
 
   private handleOpen(): void {
-    if (this.sessionConfig) this.send({ type: 'session.update', session: this.sessionConfig });
+    if (this.sessionConfig) this.sendSessionUpdate();
+  }
+
+  private sendSessionUpdate(): void {
+    this.updateEventId = `gw_session_update_${++this.updates}`;
+    this.send({ type: 'session.update', event_id: this.updateEventId, session: this.sessionConfig! });
+  }
+
+  /**
+   * An `error` that refuses our `session.update` (it echoes its event_id; before the session is
+   * ready, one naming a `session.` parameter counts too). Returns true when it was handled here.
+   */
+  private handleRefusedUpdate(error: RealtimeErrorDetail | undefined): boolean {
+    const config = this.sessionConfig;
+    if (!config || !error) return false;
+    const echoed = error.event_id != null && error.event_id === this.updateEventId;
+    const aboutSession = !this.ready && error.event_id == null && typeof error.param === 'string' && error.param.startsWith('session.');
+    if (!echoed && !aboutSession) return false;
+    const feature = refusedFeature(config, error);
+    const detail = { param: error.param, code: error.code, message: error.message };
+    if (feature === undefined || this.droppedFeatures.has(feature)) {
+      this.logger.error(detail, 'OpenAI refused the session configuration');
+      return false;
+    }
+    this.droppedFeatures.add(feature);
+    this.sessionConfig = withoutFeature(config, feature, this.fallbacks);
+    this.logger.warn(
+      { feature, ...detail },
+      feature === 'semantic_vad'
+        ? 'OpenAI refused semantic VAD; the call continues with server VAD'
+        : `OpenAI refused the session's ${feature}; the call continues without it`,
+    );
+    this.listener.onSessionDegraded?.(feature, this.sessionConfig, error);
+    this.sendSessionUpdate();
+    return true;
   }
 
   private handleMessage(data: RawData): void {
     const text = data.toString();
-    let event: RealtimeServerEvent | undefined = matchAudioDelta(text);
-    if (event === undefined) {
-      try {
-        event = JSON.parse(text) as RealtimeServerEvent;
-      } catch {
-        this.logger.warn('ignored a malformed message from OpenAI Realtime');
-        return;
-      }
+    // The bulk of the traffic: straight to the owner, no parse and no session-state checks.
+    const delta = matchAudioDelta(text);
+    if (delta !== undefined) return this.deliver(delta);
+    let event: RealtimeServerEvent;
+    try {
+      event = JSON.parse(text) as RealtimeServerEvent;
+    } catch {
+      this.logger.warn('ignored a malformed message from OpenAI Realtime');
+      return;
     }
     if (event === null || typeof event !== 'object' || typeof event.type !== 'string') {
       this.logger.warn('ignored an OpenAI Realtime message without a type');
       return;
     }
     try {
-      if (event.type === 'session.updated' && !this.ready) {
-        this.becomeReady();
-        return;
-      }
+      if (event.type === 'session.updated' && !this.ready) return this.becomeReady();
+      if (event.type === 'error' && this.handleRefusedUpdate(event.error)) return;
+    } catch (error) {
+      this.logger.error({ err: error, eventType: event.type }, 'failed to handle an OpenAI Realtime event');
+      return;
+    }
+    this.deliver(event);
+  }
+
+  private deliver(event: RealtimeServerEvent): void {
+    try {
       this.listener.onServerEvent(event);
     } catch (error) {
       this.logger.error({ err: error, eventType: event.type }, 'failed to handle an OpenAI Realtime event');

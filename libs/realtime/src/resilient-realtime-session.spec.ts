@@ -104,10 +104,10 @@ describe('ResilientRealtimeSession', () => {
     const { session, raws, owner } = setup();
     const first = raws[0];
     first.ready();
-    first.event({ type: 'response.created', response: { id: 'resp_1', status: 'in_progress' } });
-    first.event({ type: 'response.output_audio.delta', response_id: 'resp_1', item_id: 'item_a', content_index: 0, delta: frame(9) });
-    first.event({ type: 'response.output_audio_transcript.done', response_id: 'resp_1', item_id: 'item_a', transcript: 'Hi there.' });
-    first.event({ type: 'conversation.item.input_audio_transcription.completed', item_id: 'item_u', transcript: 'Book a table.' });
+    first.event({ type: 'response.created', event_id: 'e', response: { id: 'resp_1', status: 'in_progress' } });
+    first.event({ type: 'response.output_audio.delta', event_id: 'e', response_id: 'resp_1', item_id: 'item_a', output_index: 0, content_index: 0, delta: frame(9) });
+    first.event({ type: 'response.output_audio_transcript.done', event_id: 'e', response_id: 'resp_1', item_id: 'item_a', output_index: 0, content_index: 0, transcript: 'Hi there.' });
+    first.event({ type: 'conversation.item.input_audio_transcription.completed', event_id: 'e', item_id: 'item_u', content_index: 0, transcript: 'Book a table.', usage: { type: 'duration', seconds: 1 } });
     first.drop();
     expect(raws).toHaveLength(2);
     const second = raws[1];
@@ -121,8 +121,8 @@ describe('ResilientRealtimeSession', () => {
     session.send({ type: 'conversation.item.truncate', item_id: 'item_a', content_index: 0, audio_end_ms: 10 });
     session.send({ type: 'response.cancel', response_id: 'resp_1' });
     expect(second.sent).toHaveLength(3);
-    second.event({ type: 'response.created', response: { id: 'resp_2', status: 'in_progress' } });
-    second.event({ type: 'response.output_audio.delta', response_id: 'resp_2', item_id: 'item_b', content_index: 0, delta: frame(9) });
+    second.event({ type: 'response.created', event_id: 'e', response: { id: 'resp_2', status: 'in_progress' } });
+    second.event({ type: 'response.output_audio.delta', event_id: 'e', response_id: 'resp_2', item_id: 'item_b', output_index: 0, content_index: 0, delta: frame(9) });
     session.send({ type: 'conversation.item.truncate', item_id: 'item_b', content_index: 0, audio_end_ms: 10 });
     session.send({ type: 'response.cancel', response_id: 'resp_2' });
     expect(second.sent.slice(3).map((e) => e.type)).toEqual(['conversation.item.truncate', 'response.cancel']);
@@ -133,7 +133,7 @@ describe('ResilientRealtimeSession', () => {
     const { raws } = setup({ maxReplayTurns: 2 });
     raws[0].ready();
     for (const text of ['one', 'two', 'three']) {
-      raws[0].event({ type: 'conversation.item.input_audio_transcription.completed', item_id: text, transcript: text });
+      raws[0].event({ type: 'conversation.item.input_audio_transcription.completed', event_id: 'e', item_id: text, content_index: 0, transcript: text, usage: { type: 'duration', seconds: 1 } });
     }
     raws[0].drop();
     raws[1].ready();
@@ -159,7 +159,7 @@ describe('ResilientRealtimeSession', () => {
   it('passes benign errors through, and leaves no timer behind after close', async () => {
     const { session, raws, owner } = setup();
     raws[0].ready();
-    raws[0].event({ type: 'error', error: { type: 'invalid_request_error', code: 'response_cancel_not_active' } });
+    raws[0].event({ type: 'error', event_id: 'e', error: { type: 'invalid_request_error', code: 'response_cancel_not_active', message: 'race' } });
     expect(owner.events.map((e) => e.type)).toEqual(['error']);
     expect(raws).toHaveLength(1);
     session.close();

@@ -1,11 +1,12 @@
 import type { Logger } from 'pino';
 import { PreReadyBuffer } from './pre-ready-buffer';
-import { RealtimeClientEvent, RealtimeConversationItem, RealtimeServerEvent, RealtimeSessionConfig } from './realtime-events';
+import type { RealtimeClientEvent, RealtimeConversationItem, RealtimeServerEvent, RealtimeSessionConfig } from './realtime-events';
 import { RealtimeCloseInfo, RealtimeSession, RealtimeSessionListener } from './realtime-session';
+import type { RealtimeSessionFallbacks } from './session-config';
 
 /** What a call needs from its OpenAI side; both RealtimeSession and ResilientRealtimeSession provide it. */
 export interface RealtimeConversation {
-  configure(config: RealtimeSessionConfig): void;
+  configure(config: RealtimeSessionConfig, fallbacks?: RealtimeSessionFallbacks): void;
   connect(): void;
   appendAudio(base64Audio: string): void;
   send(event: RealtimeClientEvent): void;
@@ -60,7 +61,9 @@ const FATAL_ERROR_CODES = new Set(['invalid_api_key', 'insufficient_quota', 'acc
  */
 export class ResilientRealtimeSession implements RealtimeConversation {
   private inner?: RealtimeSession;
+  /** The configuration every (re)connect sends; a part OpenAI refused stays out of it. */
   private config?: RealtimeSessionConfig;
+  private fallbacks?: RealtimeSessionFallbacks;
   private connected = false;
   private everReady = false;
   private closed = false;
@@ -88,9 +91,10 @@ export class ResilientRealtimeSession implements RealtimeConversation {
     this.preReadyBuffer = new PreReadyBuffer(options.preReadyBufferMs * 8);
   }
 
-  configure(config: RealtimeSessionConfig): void {
+  configure(config: RealtimeSessionConfig, fallbacks?: RealtimeSessionFallbacks): void {
     this.config = config;
-    this.inner?.configure(config);
+    this.fallbacks = fallbacks;
+    this.inner?.configure(config, fallbacks);
   }
 
   connect(): void {
@@ -145,10 +149,15 @@ export class ResilientRealtimeSession implements RealtimeConversation {
     inner = this.hooks.open({
       onSessionReady: () => this.handleReady(inner),
       onServerEvent: (event) => this.handleEvent(inner, event),
+      onSessionDegraded: (feature, config, error) => {
+        if (inner !== this.inner) return;
+        this.config = config;
+        this.listener.onSessionDegraded?.(feature, config, error);
+      },
       onSessionClosed: (info) => this.handleClosed(inner, info),
     });
     this.inner = inner;
-    if (this.config) inner.configure(this.config);
+    if (this.config) inner.configure(this.config, this.fallbacks);
     this.connectTimer = setTimeout(() => this.handleConnectTimeout(inner), this.options.connectTimeoutMs);
     inner.connect();
   }
@@ -188,7 +197,7 @@ export class ResilientRealtimeSession implements RealtimeConversation {
         }
         break;
       case 'response.created':
-        this.liveResponses.add(event.response.id);
+        if (event.response.id) this.liveResponses.add(event.response.id);
         break;
       case 'conversation.item.input_audio_transcription.completed':
         this.remember('user', event.transcript);

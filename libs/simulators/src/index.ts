@@ -1,7 +1,7 @@
-export { RealtimeSimulator } from './openai-realtime/realtime-simulator';
+export { RealtimeSimulator, SIMULATED_MODELS } from './openai-realtime/realtime-simulator';
 export type { RealtimeSimulatorOptions } from './openai-realtime/realtime-simulator';
 export { SimulatedSession } from './openai-realtime/simulated-session';
-export type { ResponseScript, SimulatedSessionBehaviour } from './openai-realtime/simulated-session';
+export type { ResponseScript, SessionRejection, SimulatedSessionBehaviour } from './openai-realtime/simulated-session';
 export { CALLER_UTTERANCE, loadVoiceAsset, SPOKEN_PHRASES, spokenVoiceBehaviour } from './openai-realtime/spoken-voice';
 export { toneVoice } from './openai-realtime/tone-voice';
 export { FakeTwilioCall } from './twilio-media-stream/fake-twilio-call';

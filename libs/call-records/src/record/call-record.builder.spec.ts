@@ -1,11 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { CallRecordBuilder, cutAtWord } from './call-record.builder';
+import type { CallPricing } from './cost';
+import { PriceList } from './prices';
 
-const PRICES = { inputText: 4, inputAudio: 32, cachedInput: 0.4, outputText: 16, outputAudio: 64 };
+const PRICES = { inputText: 4, inputAudio: 32, cachedInputText: 0.4, cachedInputAudio: 0.4, outputText: 16, outputAudio: 64 };
 const T0 = Date.parse('2026-11-24T10:00:00.000Z');
 
-function builder() {
-  return new CallRecordBuilder({ callSid: 'CA1', streamSid: 'MZ1', customParameters: { From: '+1555', To: '+1666' }, profile: 'sales', direction: 'inbound', startedAt: T0 }, PRICES);
+function builder(pricing: CallPricing = { model: 'gpt-realtime-test', prices: PRICES }) {
+  return new CallRecordBuilder(
+    { callSid: 'CA1', streamSid: 'MZ1', customParameters: { From: '+1555', To: '+1666' }, profile: 'sales', direction: 'inbound', startedAt: T0, model: pricing.model },
+    pricing,
+  );
 }
 
 describe('CallRecordBuilder', () => {
@@ -71,12 +76,67 @@ describe('CallRecordBuilder', () => {
       inputTextTokens: 400,
       inputAudioTokens: 1600,
       cachedInputTokens: 1000,
+      cachedInputTextTokens: 200,
+      cachedInputAudioTokens: 800,
       outputTextTokens: 200,
       outputAudioTokens: 800,
+      transcription: { turns: 0, seconds: 0, inputTextTokens: 0, inputAudioTokens: 0, outputTokens: 0 },
     });
-    // Uncached: 200 text + 800 audio; cached 1000; output 200 text + 800 audio (USD per 1M).
-    expect(cost.breakdown).toEqual({ inputText: 0.0008, inputAudio: 0.0256, cachedInput: 0.0004, outputText: 0.0032, outputAudio: 0.0512 });
+    // Uncached: 200 text + 800 audio; cached 1000 (split like the input, no details given); output 200 text + 800 audio (USD per 1M).
+    expect(cost.breakdown).toEqual({ inputText: 0.0008, inputAudio: 0.0256, cachedInput: 0.0004, outputText: 0.0032, outputAudio: 0.0512, transcription: 0 });
     expect(cost.total).toBeCloseTo(0.0812, 6);
+    expect(cost.unpriced).toBeUndefined();
+  });
+
+  it('prices each call by its own model from the table, cached text and audio at their own rates', () => {
+    const prices = new PriceList();
+    const usage = {
+      input_tokens: 1_000_000,
+      output_tokens: 1_000_000,
+      input_token_details: { text_tokens: 400_000, audio_tokens: 600_000, cached_tokens: 300_000, cached_tokens_details: { text_tokens: 100_000, audio_tokens: 200_000 } },
+      output_token_details: { text_tokens: 250_000, audio_tokens: 750_000 },
+    };
+    const full = builder({ model: 'gpt-realtime-2.1', prices: prices.realtime('gpt-realtime-2.1') });
+    const mini = builder({ model: 'gpt-realtime-2.1-mini-2026-12-01', prices: prices.realtime('gpt-realtime-2.1-mini-2026-12-01') });
+    full.responseDone(usage);
+    mini.responseDone(usage);
+    // 2.1: 0.3M text × 4 + 0.4M audio × 32 + 0.1M × 0.40 + 0.2M × 0.40 + 0.25M × 24 + 0.75M × 64
+    expect(full.snapshot().cost).toMatchObject({ total: 68.12, breakdown: { inputText: 1.2, inputAudio: 12.8, cachedInput: 0.12, outputText: 6, outputAudio: 48 } });
+    // 2.1-mini (a dated snapshot): 0.3M × 0.60 + 0.4M × 10 + 0.1M × 0.06 + 0.2M × 0.30 + 0.25M × 2.40 + 0.75M × 20
+    expect(mini.snapshot().cost).toMatchObject({ total: 19.846, breakdown: { inputText: 0.18, inputAudio: 4, cachedInput: 0.066, outputText: 0.6, outputAudio: 15 } });
+    expect(mini.snapshot().model).toBe('gpt-realtime-2.1-mini-2026-12-01');
+  });
+
+  it('prices caller transcription per minute or per token, and names models it has no prices for', () => {
+    const prices = new PriceList();
+    const perMinute = builder({ model: 'gpt-realtime-2.1', prices: prices.realtime('gpt-realtime-2.1'), transcriptionModel: 'gpt-transcribe', transcriptionPrices: prices.transcription('gpt-transcribe') });
+    perMinute.callerTranscript('c1', 'hello', T0, { type: 'duration', seconds: 90 });
+    perMinute.callerTranscript('c2', '', T0, { type: 'duration', seconds: 30 });
+    const minute = perMinute.snapshot();
+    expect(minute.usage.transcription).toEqual({ turns: 2, seconds: 120, inputTextTokens: 0, inputAudioTokens: 0, outputTokens: 0 });
+    expect(minute.cost.breakdown.transcription).toBe(0.009);
+    expect(minute.cost.total).toBe(0.009);
+
+    const perToken = builder({ model: 'gpt-realtime-2.1', prices: prices.realtime('gpt-realtime-2.1'), transcriptionModel: 'gpt-4o-mini-transcribe', transcriptionPrices: prices.transcription('gpt-4o-mini-transcribe') });
+    perToken.callerTranscript('c1', 'hello', T0, { type: 'tokens', input_tokens: 1_000_000, output_tokens: 100_000, total_tokens: 1_100_000 });
+    expect(perToken.snapshot().cost.breakdown.transcription).toBe(3.5);
+
+    const azure = builder({ model: 'my-realtime-deployment', transcriptionModel: 'my-transcribe-deployment' });
+    azure.responseDone({ input_tokens: 10, output_tokens: 10 });
+    azure.callerTranscript('c1', 'hi', T0, { type: 'duration', seconds: 3 });
+    expect(azure.snapshot().cost).toMatchObject({ total: 0, unpriced: ['my-realtime-deployment', 'my-transcribe-deployment'] });
+  });
+
+  it('marks a caller turn OpenAI could not transcribe, at the start of its speech', () => {
+    const b = builder();
+    b.callerSpeechStarted(T0 + 1000);
+    b.callerTranscriptionFailed('c1', { code: 'audio_unintelligible', message: 'The audio could not be transcribed.' }, T0 + 2000);
+    b.featureDropped('noise_reduction');
+    b.featureDropped('noise_reduction');
+    expect(b.snapshot()).toMatchObject({
+      transcript: [{ role: 'caller', itemId: 'c1', at: '2026-11-24T10:00:01.000Z', text: '', transcriptionFailed: { code: 'audio_unintelligible', message: 'The audio could not be transcribed.' } }],
+      droppedSessionFeatures: ['noise_reduction'],
+    });
   });
 
   it('records tool calls, call identity, the end and the error that ended it', () => {

@@ -1,9 +1,9 @@
 import { BENIGN_OPENAI_ERROR_CODES } from '@app/realtime';
-import type { RealtimeUsage } from '@app/realtime';
+import type { RealtimeTranscriptionUsage, RealtimeUsage } from '@app/realtime';
 import type { PlaybackCut, ToolCallEvent } from '@app/orchestration';
 import type { CallRecord, ToolCallRecord, TranscriptTurn } from './call-record';
 import { emptyUsage, estimateCost } from './cost';
-import type { TokenPrices } from './cost';
+import type { CallPricing } from './cost';
 
 export interface CallIdentity {
   callSid: string;
@@ -13,6 +13,9 @@ export interface CallIdentity {
   profile: string;
   direction: 'inbound' | 'outbound';
   startedAt: number;
+  /** The Realtime model of the call, and the transcription model asked for. */
+  model?: string;
+  transcriptionModel?: string;
 }
 
 
@@ -40,13 +43,15 @@ export class CallRecordBuilder {
   private endedAt?: number;
   private endReason?: string;
   private lastError?: { code: string; message?: string };
+  private readonly droppedFeatures: string[] = [];
   private revision = 0;
   /** True when something changed since the last snapshot. */
   dirty = true;
 
   constructor(
     private readonly identity: CallIdentity,
-    private readonly prices: TokenPrices,
+    /** Prices of the call's own models (each call may run another model). */
+    private readonly pricing: CallPricing,
   ) {}
 
   get callSid(): string {
@@ -57,10 +62,24 @@ export class CallRecordBuilder {
     this.callerSpeechStarts.push(at);
   }
 
-  callerTranscript(itemId: string, text: string, at: number): void {
+  callerTranscript(itemId: string, text: string, at: number, usage?: RealtimeTranscriptionUsage): void {
     const startedAt = this.callerSpeechStarts.shift() ?? at;
+    if (usage) this.addTranscriptionUsage(usage);
     if (!text.trim()) return;
     this.turns.push({ role: 'caller', itemId, at: iso(startedAt), text: text.trim() });
+    this.dirty = true;
+  }
+
+  /** The caller said something OpenAI could not transcribe: an empty turn, marked. */
+  callerTranscriptionFailed(itemId: string, error: { code: string; message?: string }, at: number): void {
+    const startedAt = this.callerSpeechStarts.shift() ?? at;
+    this.turns.push({ role: 'caller', itemId, at: iso(startedAt), text: '', transcriptionFailed: { code: error.code, ...(error.message ? { message: error.message } : {}) } });
+    this.dirty = true;
+  }
+
+  featureDropped(feature: string): void {
+    if (this.droppedFeatures.includes(feature)) return;
+    this.droppedFeatures.push(feature);
     this.dirty = true;
   }
 
@@ -99,7 +118,10 @@ export class CallRecordBuilder {
     u.totalTokens += usage.total_tokens ?? 0;
     u.inputTextTokens += usage.input_token_details?.text_tokens ?? 0;
     u.inputAudioTokens += usage.input_token_details?.audio_tokens ?? 0;
-    u.cachedInputTokens += usage.input_token_details?.cached_tokens ?? 0;
+    const cached = cachedSplit(usage);
+    u.cachedInputTokens += cached.text + cached.audio;
+    u.cachedInputTextTokens += cached.text;
+    u.cachedInputAudioTokens += cached.audio;
     u.outputTextTokens += usage.output_token_details?.text_tokens ?? 0;
     u.outputAudioTokens += usage.output_token_details?.audio_tokens ?? 0;
     this.dirty = true;
@@ -136,8 +158,9 @@ export class CallRecordBuilder {
     const transcript = [...this.turns].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0)).map((turn) => ({
       ...turn,
       ...(turn.interrupted ? { interrupted: { ...turn.interrupted } } : {}),
+      ...(turn.transcriptionFailed ? { transcriptionFailed: { ...turn.transcriptionFailed } } : {}),
     }));
-    const usage = { ...this.usage };
+    const usage = { ...this.usage, transcription: { ...this.usage.transcription } };
     return {
       callSid: identity.callSid,
       ...(identity.streamSid ? { streamSid: identity.streamSid } : {}),
@@ -145,6 +168,9 @@ export class CallRecordBuilder {
       ...(params.From ? { from: params.From } : {}),
       ...(params.To ? { to: params.To } : {}),
       assistantProfile: identity.profile,
+      ...(identity.model ? { model: identity.model } : {}),
+      ...(identity.transcriptionModel ? { transcriptionModel: identity.transcriptionModel } : {}),
+      ...(this.droppedFeatures.length > 0 ? { droppedSessionFeatures: [...this.droppedFeatures] } : {}),
       status: ended ? 'completed' : 'in-progress',
       startedAt: iso(identity.startedAt),
       ...(ended ? { endedAt: iso(this.endedAt!), durationMs: this.endedAt! - identity.startedAt, endReason: this.endReason } : {}),
@@ -152,9 +178,24 @@ export class CallRecordBuilder {
       transcript,
       toolCalls: this.toolCalls.map((call) => ({ ...call })),
       usage,
-      cost: estimateCost(usage, this.prices),
+      cost: estimateCost(usage, this.pricing),
       revision: ++this.revision,
     };
+  }
+
+  private addTranscriptionUsage(usage: RealtimeTranscriptionUsage): void {
+    const t = this.usage.transcription;
+    t.turns++;
+    if (usage.type === 'duration') {
+      t.seconds += usage.seconds ?? 0;
+    } else {
+      // A transcription's input is audio unless OpenAI says otherwise (e.g. a prompt).
+      const text = usage.input_token_details?.text_tokens ?? 0;
+      t.inputTextTokens += text;
+      t.inputAudioTokens += usage.input_token_details?.audio_tokens ?? Math.max(0, (usage.input_tokens ?? 0) - text);
+      t.outputTokens += usage.output_tokens ?? 0;
+    }
+    this.dirty = true;
   }
 
   private applyCut(entry: AssistantTurn, cut: PlaybackCut): void {
@@ -172,6 +213,26 @@ export function cutAtWord(text: string, fraction: number): string {
   if (end >= text.length || /\s/.test(text[end])) return text.slice(0, end).trimEnd();
   const lastSpace = text.lastIndexOf(' ', end);
   return lastSpace <= 0 ? '' : text.slice(0, lastSpace).trimEnd();
+}
+
+/**
+ * How many cached input tokens were text and audio: OpenAI's `cached_tokens_details` when given,
+ * else the cached tokens split in proportion to the text and audio input.
+ */
+function cachedSplit(usage: RealtimeUsage): { text: number; audio: number } {
+  const details = usage.input_token_details;
+  const cached = details?.cached_tokens ?? 0;
+  const split = details?.cached_tokens_details;
+  if (split && (split.text_tokens !== undefined || split.audio_tokens !== undefined)) {
+    return { text: split.text_tokens ?? 0, audio: split.audio_tokens ?? 0 };
+  }
+  const text = details?.text_tokens ?? 0;
+  const audio = details?.audio_tokens ?? 0;
+  const input = text + audio;
+  if (cached <= 0 || input <= 0) return { text: 0, audio: 0 };
+  const bounded = Math.min(cached, input);
+  const cachedText = Math.round((bounded * text) / input);
+  return { text: cachedText, audio: bounded - cachedText };
 }
 
 function parseArguments(raw: string): unknown {

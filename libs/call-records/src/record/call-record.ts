@@ -9,6 +9,12 @@ export interface CallRecord {
   to?: string;
   /** Assistant profile the call ran with (chosen by the dialled number or the outbound request). */
   assistantProfile: string;
+  /** The Realtime model the call ran with (the profile's, or the default); its prices give the cost. */
+  model?: string;
+  /** The caller-side transcription model asked for; absent: none. */
+  transcriptionModel?: string;
+  /** Optional parts of the session configuration OpenAI refused, which the call went without. */
+  droppedSessionFeatures?: string[];
   /** `in-progress` for a checkpoint of a live call, `completed` once the call has ended. */
   status: 'in-progress' | 'completed';
   /** ISO-8601 UTC times. `startedAt`: the media stream started; `answeredAt`: Twilio's answer time when known. */
@@ -40,6 +46,8 @@ export interface TranscriptTurn {
   text: string;
   /** Present when the caller barged in on this assistant turn. */
   interrupted?: { heardMs: number; sentMs: number; fullText: string };
+  /** Present when OpenAI could not transcribe this caller turn (its `text` is then empty). */
+  transcriptionFailed?: { code: string; message?: string };
 }
 
 export interface ToolCallRecord {
@@ -58,15 +66,23 @@ export interface TokenUsage {
   totalTokens: number;
   inputTextTokens: number;
   inputAudioTokens: number;
+  /** Cached input tokens (part of the input tokens), and how many of them were text and audio. */
   cachedInputTokens: number;
+  cachedInputTextTokens: number;
+  cachedInputAudioTokens: number;
   outputTextTokens: number;
   outputAudioTokens: number;
+  /** Caller-side transcription: turns transcribed, seconds of audio (per-minute models) or tokens (token-priced models). */
+  transcription: { turns: number; seconds: number; inputTextTokens: number; inputAudioTokens: number; outputTokens: number };
 }
 
 export interface CostEstimate {
   currency: 'USD';
   total: number;
-  breakdown: { inputText: number; inputAudio: number; cachedInput: number; outputText: number; outputAudio: number };
+  /** `cachedInput`: text and audio. `transcription`: the caller-side transcription. */
+  breakdown: { inputText: number; inputAudio: number; cachedInput: number; outputText: number; outputAudio: number; transcription: number };
+  /** Models the call used that have no prices (they count as 0 in `total`). */
+  unpriced?: string[];
 }
 
 /** Folds Twilio's status callbacks into the record: Twilio's answer/end times and duration win. */

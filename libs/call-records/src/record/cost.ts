@@ -1,13 +1,5 @@
 import type { CostEstimate, TokenUsage } from './call-record';
-
-/** USD per million tokens, by kind, for call records' estimated cost. */
-export interface TokenPrices {
-  inputText: number;
-  inputAudio: number;
-  cachedInput: number;
-  outputText: number;
-  outputAudio: number;
-}
+import type { ModelPrices } from './prices';
 
 export function emptyUsage(): TokenUsage {
   return {
@@ -18,29 +10,50 @@ export function emptyUsage(): TokenUsage {
     inputTextTokens: 0,
     inputAudioTokens: 0,
     cachedInputTokens: 0,
+    cachedInputTextTokens: 0,
+    cachedInputAudioTokens: 0,
     outputTextTokens: 0,
     outputAudioTokens: 0,
+    transcription: { turns: 0, seconds: 0, inputTextTokens: 0, inputAudioTokens: 0, outputTokens: 0 },
   };
 }
 
+/** The models a call's cost is priced by; a model without prices (undefined) costs 0 and is named in `unpriced`. */
+export interface CallPricing {
+  model?: string;
+  prices?: ModelPrices;
+  transcriptionModel?: string;
+  transcriptionPrices?: ModelPrices;
+}
+
 /**
- * Cost from the price table. Cached tokens are part of the input tokens: they are billed at the
- * cached rate and taken off the text and audio input in proportion.
+ * Cost of a call at its own models' prices. Cached input tokens are part of the input tokens:
+ * they are billed at the cached rates and taken off the text and audio input. Transcription is
+ * billed at the transcription model's prices: per minute of audio, or per token.
  */
-export function estimateCost(usage: TokenUsage, prices: TokenPrices): CostEstimate {
-  const input = usage.inputTextTokens + usage.inputAudioTokens;
-  const cached = Math.min(usage.cachedInputTokens, input);
-  const textShare = input === 0 ? 0 : usage.inputTextTokens / input;
-  const perToken = (pricePerMillion: number, tokens: number) => (pricePerMillion * tokens) / 1_000_000;
+export function estimateCost(usage: TokenUsage, pricing: CallPricing): CostEstimate {
+  const p = pricing.prices ?? {};
+  const t = pricing.transcriptionPrices ?? {};
+  const perToken = (pricePerMillion: number | undefined, tokens: number) => ((pricePerMillion ?? 0) * Math.max(0, tokens)) / 1_000_000;
+  const transcribed = usage.transcription;
   const breakdown = {
-    inputText: perToken(prices.inputText, usage.inputTextTokens - cached * textShare),
-    inputAudio: perToken(prices.inputAudio, usage.inputAudioTokens - cached * (1 - textShare)),
-    cachedInput: perToken(prices.cachedInput, cached),
-    outputText: perToken(prices.outputText, usage.outputTextTokens),
-    outputAudio: perToken(prices.outputAudio, usage.outputAudioTokens),
+    inputText: perToken(p.inputText, usage.inputTextTokens - usage.cachedInputTextTokens),
+    inputAudio: perToken(p.inputAudio, usage.inputAudioTokens - usage.cachedInputAudioTokens),
+    cachedInput: perToken(p.cachedInputText, usage.cachedInputTextTokens) + perToken(p.cachedInputAudio, usage.cachedInputAudioTokens),
+    outputText: perToken(p.outputText, usage.outputTextTokens),
+    outputAudio: perToken(p.outputAudio, usage.outputAudioTokens),
+    transcription:
+      ((t.audioMinute ?? 0) * transcribed.seconds) / 60 +
+      perToken(t.inputText, transcribed.inputTextTokens) +
+      perToken(t.inputAudio, transcribed.inputAudioTokens) +
+      perToken(t.outputText, transcribed.outputTokens),
   };
   const round = (usd: number) => Math.round(usd * 1_000_000) / 1_000_000;
   const total = Object.values(breakdown).reduce((sum, usd) => sum + usd, 0);
+  const unpriced = [
+    ...(pricing.model && !pricing.prices && usage.responses > 0 ? [pricing.model] : []),
+    ...(pricing.transcriptionModel && !pricing.transcriptionPrices && transcribed.turns > 0 ? [pricing.transcriptionModel] : []),
+  ];
   return {
     currency: 'USD',
     total: round(total),
@@ -50,6 +63,8 @@ export function estimateCost(usage: TokenUsage, prices: TokenPrices): CostEstima
       cachedInput: round(breakdown.cachedInput),
       outputText: round(breakdown.outputText),
       outputAudio: round(breakdown.outputAudio),
+      transcription: round(breakdown.transcription),
     },
+    ...(unpriced.length > 0 ? { unpriced } : {}),
   };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Call, CallEvents, CallRegistry } from '@app/orchestration';
+import type { ModelShutdown, OpenAIModelLifecycle } from '@app/realtime';
 import { GatewayMetrics } from './gateway-metrics.service';
 
 /** Just the parts of a Call the metrics read (a live call is observed as itself here). */
@@ -20,10 +21,11 @@ async function value(metrics: GatewayMetrics, name: string, labels: Record<strin
 }
 
 describe('GatewayMetrics', () => {
-  function setUp() {
+  function setUp(shutdowns: ModelShutdown[] = []) {
     const events = new CallEvents();
     const registry = new CallRegistry();
-    const metrics = new GatewayMetrics(events, registry);
+    const models = { announcedShutdowns: () => shutdowns } as OpenAIModelLifecycle;
+    const metrics = new GatewayMetrics(events, registry, models);
     metrics.onModuleInit();
     return { events, registry, metrics };
   }
@@ -69,6 +71,39 @@ describe('GatewayMetrics', () => {
     expect(series).toHaveLength(51);
     expect(await value(metrics, 'voice_gateway_openai_errors_total', { code: 'other' })).toBe(10);
     expect(await value(metrics, 'voice_gateway_openai_errors_total', { code: 'code_1' })).toBe(2);
+  });
+
+  it('counts the session features OpenAI refused and the caller turns it could not transcribe', async () => {
+    const { events, metrics } = setUp();
+    events.emit('openAiFeatureDropped', fakeCall(), 'transcription');
+    events.emit('openAiFeatureDropped', fakeCall(), 'transcription');
+    events.emit('openAiFeatureDropped', fakeCall(), 'semantic_vad');
+    events.emit('callerTranscriptionFailed', fakeCall(), 'item_1', { code: 'audio_unintelligible' });
+    expect(await value(metrics, 'voice_gateway_openai_session_features_dropped_total', { feature: 'transcription' })).toBe(2);
+    expect(await value(metrics, 'voice_gateway_openai_session_features_dropped_total', { feature: 'semantic_vad' })).toBe(1);
+    expect(await value(metrics, 'voice_gateway_caller_transcriptions_failed_total', { code: 'audio_unintelligible' })).toBe(1);
+  });
+
+  it("shows the latest rate limits, skipping missing fields and unknown limits", async () => {
+    const { events, metrics } = setUp();
+    events.emit('rateLimitsUpdated', fakeCall(), [
+      { name: 'requests', limit: 5000, remaining: 4999, reset_seconds: 0.01 },
+      { name: 'tokens', limit: 400000, remaining: 395904 },
+      { name: 'images' as 'tokens', remaining: 1 },
+    ]);
+    events.emit('rateLimitsUpdated', fakeCall(), [{ name: 'tokens', remaining: 391808 }]);
+    expect(await value(metrics, 'voice_gateway_openai_rate_limit_remaining', { limit: 'requests' })).toBe(4999);
+    expect(await value(metrics, 'voice_gateway_openai_rate_limit_remaining', { limit: 'tokens' })).toBe(391808);
+    expect(await value(metrics, 'voice_gateway_openai_rate_limit_limit', { limit: 'tokens' })).toBe(400000);
+    expect(await value(metrics, 'voice_gateway_openai_rate_limit_reset_seconds', { limit: 'requests' })).toBe(0.01);
+    expect(await value(metrics, 'voice_gateway_openai_rate_limit_reset_seconds', { limit: 'tokens' })).toBeUndefined();
+    expect((await metrics.registry.getSingleMetric('voice_gateway_openai_rate_limit_remaining')!.get()).values).toHaveLength(2);
+  });
+
+  it('exposes announced model shutdowns as timestamps', async () => {
+    const at = Date.parse('2027-01-20T00:00:00Z') / 1000;
+    const { metrics } = setUp([{ model: 'gpt-realtime', shutdownDate: '2027-01-20', shutdownAtSeconds: at }]);
+    expect(await value(metrics, 'voice_gateway_openai_model_shutdown_timestamp_seconds', { model: 'gpt-realtime' })).toBe(at);
   });
 
   it('stops observing calls once the module is destroyed', async () => {

@@ -1,7 +1,8 @@
-import { Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Injectable, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
 import { CallEvents, LiveCalls } from '@app/orchestration';
 import type { CallEndReason, CallObserver, CallTraffic, ObservedCall, PlaybackCut } from '@app/orchestration';
-import type { RealtimeUsage } from '@app/realtime';
+import { OpenAIModelLifecycle } from '@app/realtime';
+import type { OptionalSessionFeature, RealtimeRateLimit, RealtimeUsage } from '@app/realtime';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 const PREFIX = 'voice_gateway_';
@@ -21,6 +22,7 @@ export class GatewayMetrics implements CallObserver, OnModuleInit, OnApplication
   /** Traffic of calls that have ended; live calls are added at scrape time. */
   private readonly endedTraffic: CallTraffic = { framesFromCaller: 0, bytesFromCaller: 0, framesToCaller: 0, bytesToCaller: 0 };
   private readonly errorCodes = new Set<string>();
+  private readonly transcriptionErrorCodes = new Set<string>();
   private unsubscribe?: () => void;
 
   private readonly callsStarted = new Counter({
@@ -85,6 +87,36 @@ export class GatewayMetrics implements CallObserver, OnModuleInit, OnApplication
     help: 'OpenAI Realtime sessions reopened after dropping mid-call',
     registers: [this.registry],
   });
+  private readonly featuresDropped = new Counter({
+    name: `${PREFIX}openai_session_features_dropped_total`,
+    help: 'Optional parts of a session configuration OpenAI refused, which calls went on without (transcription, noise_reduction, reasoning, semantic_vad)',
+    labelNames: ['feature'] as const,
+    registers: [this.registry],
+  });
+  private readonly transcriptionsFailed = new Counter({
+    name: `${PREFIX}caller_transcriptions_failed_total`,
+    help: 'Caller turns OpenAI could not transcribe, by error code',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+  private readonly rateLimitRemaining = new Gauge({
+    name: `${PREFIX}openai_rate_limit_remaining`,
+    help: "What is left of the OpenAI account's rate limit (requests, tokens), as the latest rate_limits.updated of any call said",
+    labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
+  private readonly rateLimitLimit = new Gauge({
+    name: `${PREFIX}openai_rate_limit_limit`,
+    help: "The OpenAI account's rate limit (requests, tokens), from rate_limits.updated",
+    labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
+  private readonly rateLimitReset = new Gauge({
+    name: `${PREFIX}openai_rate_limit_reset_seconds`,
+    help: "Seconds until the OpenAI account's rate limit (requests, tokens) resets, from rate_limits.updated",
+    labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
   private readonly tokens = new Counter({
     name: `${PREFIX}openai_tokens_total`,
     help: 'OpenAI Realtime token usage from response.done, by kind',
@@ -95,8 +127,19 @@ export class GatewayMetrics implements CallObserver, OnModuleInit, OnApplication
   constructor(
     private readonly events: CallEvents,
     private readonly calls: LiveCalls,
+    @Optional() private readonly models?: OpenAIModelLifecycle,
   ) {
     const metrics = this;
+    new Gauge({
+      name: `${PREFIX}openai_model_shutdown_timestamp_seconds`,
+      help: 'When OpenAI shuts down a model this gateway uses (announced shutdown_date, start of the day UTC, seconds since the epoch)',
+      labelNames: ['model'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const shutdown of metrics.models?.announcedShutdowns() ?? []) this.set({ model: shutdown.model }, shutdown.shutdownAtSeconds);
+      },
+    });
     new Gauge({
       name: `${PREFIX}calls_active`,
       help: 'Calls this process is serving now',
@@ -196,6 +239,27 @@ export class GatewayMetrics implements CallObserver, OnModuleInit, OnApplication
 
   openAiReconnect(): void {
     this.openAiReconnects.inc();
+  }
+
+  openAiFeatureDropped(_call: ObservedCall, feature: OptionalSessionFeature): void {
+    this.featuresDropped.inc({ feature });
+  }
+
+  callerTranscriptionFailed(_call: ObservedCall, _itemId: string, error: { code: string }): void {
+    const code = error.code;
+    if (!this.transcriptionErrorCodes.has(code) && this.transcriptionErrorCodes.size < MAX_ERROR_CODES) this.transcriptionErrorCodes.add(code);
+    this.transcriptionsFailed.inc({ code: this.transcriptionErrorCodes.has(code) ? code : 'other' });
+  }
+
+  rateLimitsUpdated(_call: ObservedCall, limits: readonly RealtimeRateLimit[]): void {
+    for (const limit of limits) {
+      // OpenAI names two limits; anything else would be an unbounded label.
+      if (limit.name !== 'requests' && limit.name !== 'tokens') continue;
+      const labels = { limit: limit.name };
+      if (Number.isFinite(limit.remaining)) this.rateLimitRemaining.set(labels, limit.remaining!);
+      if (Number.isFinite(limit.limit)) this.rateLimitLimit.set(labels, limit.limit!);
+      if (Number.isFinite(limit.reset_seconds)) this.rateLimitReset.set(labels, limit.reset_seconds!);
+    }
   }
 
   callEnded(call: ObservedCall, reason: CallEndReason): void {

@@ -14,6 +14,11 @@ export interface CallAgentHost {
   readonly log: Logger;
   responseHadAudio(responseId: string): boolean;
   sendToModel(event: RealtimeClientEvent): void;
+  /**
+   * Asks the model for a response (`response.create`); `turnInstructions` (a nudge, last words) are
+   * added to the session's own instructions, so the persona and the profile's language stay.
+   */
+  requestResponse(turnInstructions?: string): void;
   /** Tells the call's observers (records, consoles) that a tool ran. */
   reportToolCall(toolCall: ToolCallEvent): void;
   end(reason: CallEndReason, twilioCloseCode?: number): void;

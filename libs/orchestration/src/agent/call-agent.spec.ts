@@ -30,6 +30,10 @@ class FakeHost implements CallAgentHost {
   sendToModel(event: RealtimeClientEvent) {
     this.sent.push(event);
   }
+  /** The turn's own instructions only (Call adds the session's; see call.spec). */
+  requestResponse(turnInstructions?: string) {
+    this.sent.push(turnInstructions ? { type: 'response.create', response: { instructions: turnInstructions } } : { type: 'response.create' });
+  }
   reportToolCall(toolCall: ToolCallEvent) {
     this.toolCalls.push(toolCall);
   }
@@ -170,7 +174,7 @@ describe('CallAgent', () => {
     expect(host.sent.at(-2)).toMatchObject({ type: 'conversation.item.create', item: { role: 'system' } });
     agent.onFunctionCall({ callId: 'c2', name: 'transfer_call', arguments: '{}', responseId: 'r3' });
     await flush();
-    const output = host.sent.find((e) => e.type === 'conversation.item.create' && e.item.call_id === 'c2');
+    const output = host.sent.find((e) => e.type === 'conversation.item.create' && e.item.type === 'function_call_output' && e.item.call_id === 'c2');
     expect(output).toMatchObject({ item: { output: expect.stringContaining('cannot be retried') } });
     expect(rest.redirected).toHaveLength(1);
   });

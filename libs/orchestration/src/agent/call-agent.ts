@@ -120,7 +120,7 @@ export class CallAgent implements CallAgentListener {
   private prompt(instructions: string): void {
     if (this.disposed || this.busy) return;
     this.responseRequested = true;
-    this.host.sendToModel({ type: 'response.create', response: { instructions } });
+    this.host.requestResponse(instructions);
   }
 
   private sendKeypadEntry(digits: string): void {
@@ -136,8 +136,7 @@ export class CallAgent implements CallAgentListener {
     if (this.responseWanted && this.toolsRunning === 0 && !this.host.responseActive) {
       this.responseWanted = false;
       this.responseRequested = true;
-      const lastWords = this.options.control.lastWords;
-      this.host.sendToModel(lastWords ? { type: 'response.create', response: { instructions: lastWords } } : { type: 'response.create' });
+      this.host.requestResponse(this.options.control.lastWords);
     }
     this.options.control.check(this.responseRequested || this.responseWanted || this.toolsRunning > 0);
   }

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { buildSessionConfig, RealtimeSessionFactory } from '@app/realtime';
+import { buildSessionConfig, buildSessionFallbacks, RealtimeSessionFactory } from '@app/realtime';
+import type { AssistantSessionSettings } from '@app/realtime';
 import type { MediaStreamStart, TwilioMediaStream } from '@app/telephony';
 import type { Logger } from 'pino';
 import { CallAgentFactory } from '../agent/call-agent.factory';
@@ -34,9 +35,14 @@ export class CallFactory {
       events: this.events,
       onEnded,
       openSession: (listener, callLogger) =>
-        this.sessions.createResilient(listener, callLogger, async () => {
-          if (call.state === 'active') await this.fallback.takeOver(call.callSid, callLogger);
-        }),
+        this.sessions.createResilient(
+          listener,
+          callLogger,
+          async () => {
+            if (call.state === 'active') await this.fallback.takeOver(call.callSid, callLogger);
+          },
+          call.model,
+        ),
     });
     return call;
   }
@@ -44,18 +50,23 @@ export class CallFactory {
   private resolveSettings(start: MediaStreamStart, call: Call): CallSettings {
     const profile = this.profiles.resolve(start);
     const { agent, tools } = this.agents.create(call, { profile: profile.name, tools: profile.tools, parameters: profile.parameters });
-    call.log.info({ profile: profile.name, tools: tools.map((t) => t.name) }, 'assistant chosen');
+    const session: AssistantSessionSettings = {
+      model: profile.model ?? this.sessions.model,
+      voice: profile.voice,
+      instructions: profile.instructions,
+      turnDetection: profile.turnDetection,
+      noiseReduction: profile.noiseReduction,
+      reasoningEffort: profile.reasoningEffort,
+      inputTranscriptionModel: this.options.assistant.inputTranscriptionModel,
+      transcriptionLanguages: profile.transcriptionLanguages,
+      tools,
+    };
+    call.log.info({ profile: profile.name, model: session.model, tools: tools.map((t) => t.name) }, 'assistant chosen');
     return {
       profile: profile.name,
       direction: profile.direction,
-      session: buildSessionConfig({
-        model: this.sessions.model,
-        voice: profile.voice,
-        instructions: profile.instructions,
-        turnDetection: profile.turnDetection,
-        inputTranscriptionModel: this.options.assistant.inputTranscriptionModel,
-        tools,
-      }),
+      session: buildSessionConfig(session),
+      sessionFallbacks: buildSessionFallbacks(session),
       greeting: profile.greeting,
       agent,
     };

@@ -127,16 +127,18 @@ function server(call: Call, event: RealtimeServerEvent): void {
   call.onServerEvent(event);
 }
 
-const created = (id: string): RealtimeServerEvent => ({ type: 'response.created', response: { id, status: 'in_progress' } });
-const done = (id: string): RealtimeServerEvent => ({ type: 'response.done', response: { id, status: 'completed' } });
+const created = (id: string): RealtimeServerEvent => ({ type: 'response.created', event_id: 'evt_c', response: { id, status: 'in_progress' } });
+const done = (id: string): RealtimeServerEvent => ({ type: 'response.done', event_id: 'evt_d', response: { id, status: 'completed' } });
 const delta = (responseId: string, itemId: string, ms: number): RealtimeServerEvent => ({
   type: 'response.output_audio.delta',
+  event_id: 'evt_a',
   response_id: responseId,
   item_id: itemId,
+  output_index: 0,
   content_index: 0,
   delta: audio(ms),
 });
-const speechStarted: RealtimeServerEvent = { type: 'input_audio_buffer.speech_started', audio_start_ms: 1000, item_id: 'item_caller' };
+const speechStarted: RealtimeServerEvent = { type: 'input_audio_buffer.speech_started', event_id: 'evt_s', audio_start_ms: 1000, item_id: 'item_caller' };
 
 const twilioActions = (actions: Action[]) => actions.filter((a) => a.to === 'twilio');
 const sentToOpenAi = (actions: Action[]) => actions.flatMap((a) => (a.to === 'openai' && a.kind === 'send' ? [a.event] : []));
@@ -211,11 +213,21 @@ describe('Call', () => {
   });
 
   describe('greeting', () => {
-    it('asks for the greeting once the session is ready', () => {
+    it("asks for the greeting once the session is ready, after the session's own instructions (which it would otherwise replace)", () => {
       h.call.onStreamStart(START);
       expect(sentToOpenAi(h.actions)).toEqual([]);
       h.call.onSessionReady();
-      expect(sentToOpenAi(h.actions)).toEqual([{ type: 'response.create', response: { instructions: 'Say hello.' } }]);
+      expect(sentToOpenAi(h.actions)).toEqual([{ type: 'response.create', response: { instructions: 'be brief\n\nSay hello.' } }]);
+    });
+
+    it('keeps the persona on every response it asks for, and sends a plain response.create without turn instructions', () => {
+      startedCall();
+      h.call.requestResponse('Say a short, friendly goodbye to the caller.');
+      h.call.requestResponse();
+      expect(sentToOpenAi(h.actions)).toEqual([
+        { type: 'response.create', response: { instructions: 'be brief\n\nSay a short, friendly goodbye to the caller.' } },
+        { type: 'response.create' },
+      ]);
     });
 
     it('lets the caller speak first when the greeting is empty', () => {
@@ -475,13 +487,44 @@ describe('Call', () => {
     });
   });
 
+  describe('what OpenAI reports about the session', () => {
+    it('tells observers about a caller turn OpenAI could not transcribe, with a warning', () => {
+      startedCall();
+      h.logs.length = 0;
+      server(h.call, {
+        type: 'conversation.item.input_audio_transcription.failed',
+        event_id: 'evt_t',
+        item_id: 'item_c1',
+        content_index: 0,
+        // OpenAI sends null for a missing code, though the type says string.
+        error: { type: 'transcription_error', code: null as unknown as string, message: 'The audio could not be transcribed.' },
+      });
+      expect(h.events).toContainEqual(['callerTranscriptionFailed', 'item_c1', { code: 'unknown', message: 'The audio could not be transcribed.' }]);
+      expect(h.logs.filter((l) => l.level === 40)).toMatchObject([{ itemId: 'item_c1', code: 'unknown' }]);
+      expect(h.call.state).toBe('active');
+    });
+
+    it("passes a caller transcript's usage, rate limits and dropped session features on to observers", () => {
+      startedCall();
+      server(h.call, { type: 'conversation.item.input_audio_transcription.completed', event_id: 'e', item_id: 'c1', content_index: 0, transcript: 'Hi', usage: { type: 'duration', seconds: 2.5 } });
+      server(h.call, { type: 'rate_limits.updated', event_id: 'e', rate_limits: [{ name: 'tokens', limit: 100, remaining: 40, reset_seconds: 1 }] });
+      h.call.onSessionDegraded('noise_reduction');
+      expect(h.events.filter(([name]) => name !== 'callStarted' && name !== 'sessionReady')).toEqual([
+        ['callerTranscript', 'c1', 'Hi', { type: 'duration', seconds: 2.5 }],
+        ['rateLimitsUpdated', [{ name: 'tokens', limit: 100, remaining: 40, reset_seconds: 1 }]],
+        ['openAiFeatureDropped', 'noise_reduction'],
+      ]);
+      expect(h.call.model).toBe('gpt-realtime');
+    });
+  });
+
   describe('OpenAI errors', () => {
     it.each(['response_cancel_not_active', 'conversation_already_has_active_response'])(
       'keeps the call up without a warning for the benign %s',
       (code) => {
         startedCall();
         h.logs.length = 0;
-        server(h.call, { type: 'error', error: { type: 'invalid_request_error', code, message: 'race' } });
+        server(h.call, { type: 'error', event_id: 'evt_e', error: { type: 'invalid_request_error', code, message: 'race' } });
         expect(h.call.state).toBe('active');
         expect(h.actions).toEqual([]);
         expect(h.logs.filter((l) => (l.level as number) >= 40)).toEqual([]);
@@ -491,7 +534,7 @@ describe('Call', () => {
     it('logs other errors as warnings but keeps the call up', () => {
       startedCall();
       h.logs.length = 0;
-      server(h.call, { type: 'error', error: { type: 'invalid_request_error', code: 'invalid_value', message: 'bad' } });
+      server(h.call, { type: 'error', event_id: 'evt_e', error: { type: 'invalid_request_error', code: 'invalid_value', message: 'bad' } });
       expect(h.call.state).toBe('active');
       expect(h.ended).toEqual([]);
       expect(h.logs.filter((l) => l.level === 40)).toHaveLength(1);
@@ -541,7 +584,7 @@ describe('Call', () => {
       const { calls } = withAgent();
       h.call.onStreamStart(START);
       h.call.onSessionReady();
-      server(h.call, { type: 'response.function_call_arguments.done', response_id: 'r1', item_id: 'i1', call_id: 'c1', name: 'get_current_time', arguments: '{}' });
+      server(h.call, { type: 'response.function_call_arguments.done', event_id: 'evt_f', response_id: 'r1', item_id: 'i1', output_index: 0, call_id: 'c1', name: 'get_current_time', arguments: '{}' });
       server(h.call, done('r1'));
       h.call.onDtmf('5');
       server(h.call, created('r2'));

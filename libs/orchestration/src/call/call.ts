@@ -1,12 +1,14 @@
 import type { Logger } from 'pino';
 import type { MediaStreamListener, MediaStreamStart, MediaStreamViolation, TwilioMediaStream } from '@app/telephony';
-import { BENIGN_OPENAI_ERROR_CODES } from '@app/realtime';
+import { BENIGN_OPENAI_ERROR_CODES, turnInstructions } from '@app/realtime';
 import type {
+  OptionalSessionFeature,
   RealtimeClientEvent,
   RealtimeCloseInfo,
   RealtimeConversation,
   RealtimeServerEvent,
   RealtimeSessionConfig,
+  RealtimeSessionFallbacks,
   RealtimeSessionListener,
 } from '@app/realtime';
 import type { CallEvents, ToolCallEvent } from '../events/call-events';
@@ -39,6 +41,8 @@ export interface CallSettings {
   profile?: string;
   direction?: 'inbound' | 'outbound';
   session: RealtimeSessionConfig;
+  /** What replaces an optional part of `session` OpenAI refuses (server VAD for semantic VAD). */
+  sessionFallbacks?: RealtimeSessionFallbacks;
   /** Instructions for the assistant's first turn; empty: the caller speaks first. */
   greeting: string;
   /** Runs tool calls, keypad input and call control; absent: the assistant only talks. */
@@ -127,6 +131,16 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
     return this.settings?.direction ?? 'inbound';
   }
 
+  /** The Realtime model the call runs (chosen with the profile at `start`). */
+  get model(): string | undefined {
+    return this.settings?.session.model;
+  }
+
+  /** The caller-side transcription model asked for; undefined: none. */
+  get transcriptionModel(): string | undefined {
+    return this.settings?.session.audio?.input?.transcription?.model;
+  }
+
   /** True while assistant audio sent to Twilio has not been heard yet. */
   get assistantSpeaking(): boolean {
     return this.playback.isPlaying;
@@ -150,6 +164,15 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
   /** Sends a client event to the model (tool outputs, keypad input); dropped once the call ended. */
   sendToModel(event: RealtimeClientEvent): void {
     if (this.state === 'active') this.session?.send(event);
+  }
+
+  /**
+   * Asks the model for a response; `turn` instructions (a greeting, a goodbye) come after the
+   * session's own, which per-response instructions would otherwise replace for that response.
+   */
+  requestResponse(turn?: string): void {
+    if (!turn) return this.sendToModel({ type: 'response.create' });
+    this.sendToModel({ type: 'response.create', response: { instructions: turnInstructions(this.settings?.session.instructions, turn) } });
   }
 
   reportToolCall(toolCall: ToolCallEvent): void {
@@ -186,7 +209,7 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
     this.settings = this.deps.resolveSettings(start, this);
     this.deps.events.emit('callStarted', this.observed);
     this.session = this.deps.openSession(this, this.logger);
-    this.session.configure(this.settings.session);
+    this.session.configure(this.settings.session, this.settings.sessionFallbacks);
     this.session.connect();
   }
 
@@ -231,7 +254,7 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
     this.logger.info({ setupMs }, 'OpenAI session ready');
     this.deps.events.emit('sessionReady', this.observed, setupMs);
     const greeting = this.settings?.greeting;
-    if (greeting) this.session!.send({ type: 'response.create', response: { instructions: greeting } });
+    if (greeting) this.requestResponse(greeting);
   }
 
   onServerEvent(event: RealtimeServerEvent): void {
@@ -249,17 +272,29 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
       case 'response.created':
         this.activeResponseId = event.response.id;
         return;
-      case 'response.done':
-        if (this.activeResponseId === event.response.id) this.activeResponseId = undefined;
-        this.deps.events.emit('responseDone', this.observed, event.response.id, event.response.status, event.response.usage ?? undefined);
-        this.settings?.agent?.onResponseDone(event.response.id);
+      case 'response.done': {
+        const { id = '', status = 'completed', usage } = event.response;
+        if (this.activeResponseId === id) this.activeResponseId = undefined;
+        this.deps.events.emit('responseDone', this.observed, id, status, usage ?? undefined);
+        this.settings?.agent?.onResponseDone(id);
         return;
+      }
       case 'response.function_call_arguments.done':
         this.settings?.agent?.onFunctionCall({ callId: event.call_id, name: event.name, arguments: event.arguments, responseId: event.response_id });
         return;
       case 'conversation.item.input_audio_transcription.completed':
         this.logger.debug({ transcript: event.transcript }, 'caller said');
-        this.deps.events.emit('callerTranscript', this.observed, event.item_id, event.transcript);
+        this.deps.events.emit('callerTranscript', this.observed, event.item_id, event.transcript, event.usage);
+        return;
+      case 'conversation.item.input_audio_transcription.failed': {
+        // null in practice, though typed as optional strings.
+        const error = { code: event.error?.code ?? 'unknown', message: event.error?.message ?? undefined };
+        this.logger.warn({ itemId: event.item_id, ...error }, "OpenAI could not transcribe the caller's turn; the record marks it");
+        this.deps.events.emit('callerTranscriptionFailed', this.observed, event.item_id, error);
+        return;
+      }
+      case 'rate_limits.updated':
+        this.deps.events.emit('rateLimitsUpdated', this.observed, event.rate_limits ?? []);
         return;
       case 'response.output_audio_transcript.done':
         this.logger.debug({ transcript: event.transcript }, 'assistant said');
@@ -270,6 +305,11 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
       default:
         return;
     }
+  }
+
+  /** The session runs without a part OpenAI refused (logged loudly by the session). */
+  onSessionDegraded(feature: OptionalSessionFeature): void {
+    this.deps.events.emit('openAiFeatureDropped', this.observed, feature);
   }
 
   onSessionReconnecting(attempt: number): void {

@@ -14,6 +14,10 @@ export interface ObservedCall {
   /** The assistant profile chosen at `start`. */
   readonly profile: string;
   readonly direction: 'inbound' | 'outbound';
+  /** The Realtime model the call runs (known from `start`). */
+  readonly model?: string;
+  /** The caller-side transcription model asked for; undefined: none. */
+  readonly transcriptionModel?: string;
   readonly state: CallState;
   /** The stream's `<Parameter>`s. */
   readonly customParameters: Readonly<Record<string, string>>;
@@ -58,6 +62,14 @@ export class ReadOnlyCall implements ObservedCall {
 
   get direction() {
     return this.#call.direction;
+  }
+
+  get model() {
+    return this.#call.model;
+  }
+
+  get transcriptionModel() {
+    return this.#call.transcriptionModel;
   }
 
   get state() {

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { RealtimeUsage } from '@app/realtime';
+import type { OptionalSessionFeature, RealtimeRateLimit, RealtimeTranscriptionUsage, RealtimeUsage } from '@app/realtime';
 import type { PlaybackCut } from '../call/playback-tracker';
 import type { CallEndReason } from '../call/call';
 import type { ObservedCall } from '../call/observed-call';
@@ -29,7 +29,10 @@ export interface CallObserver {
   sessionReady?(call: ObservedCall, setupMs: number): void;
   callerSpeechStarted?(call: ObservedCall): void;
   callerSpeechStopped?(call: ObservedCall): void;
-  callerTranscript?(call: ObservedCall, itemId: string, transcript: string): void;
+  /** A caller turn's transcript; `usage` is what transcribing it cost (tokens, or seconds of audio). */
+  callerTranscript?(call: ObservedCall, itemId: string, transcript: string, usage?: RealtimeTranscriptionUsage): void;
+  /** OpenAI could not transcribe a caller turn (`code` as OpenAI gives it, e.g. `audio_unintelligible`). */
+  callerTranscriptionFailed?(call: ObservedCall, itemId: string, error: { code: string; message?: string }): void;
   /**
    * The first audio of an assistant response was sent to Twilio. `latencyMs` is from the end of
    * the caller's speech (server VAD's speech_stopped), when the response answers a caller turn.
@@ -40,6 +43,10 @@ export interface CallObserver {
   bargeIn?(call: ObservedCall, cuts: PlaybackCut[]): void;
   responseDone?(call: ObservedCall, responseId: string, status: string, usage: RealtimeUsage | undefined): void;
   openAiError?(call: ObservedCall, code: string, message: string | undefined): void;
+  /** OpenAI refused an optional part of the call's session configuration; the call goes on without it. */
+  openAiFeatureDropped?(call: ObservedCall, feature: OptionalSessionFeature): void;
+  /** OpenAI's `rate_limits.updated` (at the start of each response): what is left of the account's limits. */
+  rateLimitsUpdated?(call: ObservedCall, limits: readonly RealtimeRateLimit[]): void;
   /** The call's OpenAI session dropped and is being reopened; `attempt` counts from 1. */
   openAiReconnect?(call: ObservedCall, attempt: number): void;
   dtmf?(call: ObservedCall, digit: string): void;

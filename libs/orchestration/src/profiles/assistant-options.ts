@@ -1,12 +1,21 @@
-/** Server VAD: how the caller's turns are detected. */
+import type { RealtimeNoiseReductionType, RealtimeReasoningEffort, RealtimeSemanticVadEagerness } from '@app/realtime';
+
+/** How the caller's turns are detected. */
 export interface TurnDetectionSettings {
-  /** 0–1: how loud speech must be. */
+  /** `server_vad`: a turn ends after a silence; `semantic_vad`: the model judges when the caller is done. */
+  type: 'server_vad' | 'semantic_vad';
+  /** Server VAD, 0–1: how loud speech must be. */
   threshold: number;
-  /** Audio kept before detected speech. */
+  /** Server VAD: audio kept before detected speech. */
   prefixPaddingMs: number;
-  /** Silence that ends the caller's turn. */
+  /** Server VAD: silence that ends the caller's turn. */
   silenceDurationMs: number;
+  /** Semantic VAD: how quickly the model takes its turn (`auto` is `medium`). */
+  eagerness: RealtimeSemanticVadEagerness;
 }
+
+/** Input noise reduction: `near_field` for a handset held to the ear, `far_field` for a speakerphone, or `off`. */
+export type NoiseReductionSetting = RealtimeNoiseReductionType | 'off';
 
 /** One named assistant. Every field is optional: what is missing comes from the default assistant. */
 export interface AssistantProfile {
@@ -21,7 +30,14 @@ export interface AssistantProfile {
   tools?: string[];
   /** The language the assistant speaks (e.g. "Spanish"), added to its instructions. */
   language?: string;
+  /** The Realtime model this assistant runs (on Azure, a deployment); unset: the gateway's default model. */
+  model?: string;
+  /** Reasoning effort, for the models that take it; unset: the default assistant's. */
+  reasoningEffort?: RealtimeReasoningEffort;
   turnDetection?: Partial<TurnDetectionSettings>;
+  noiseReduction?: NoiseReductionSetting;
+  /** Languages callers speak (ISO-639-1), hints for transcription; unset: the default assistant's. */
+  transcriptionLanguages?: string[];
 }
 
 /** The assistants this gateway runs: the default one and the named profiles. */
@@ -31,8 +47,14 @@ export interface AssistantOptions {
   /** Instructions for the first turn; empty: the caller speaks first. */
   greeting: string;
   turnDetection: TurnDetectionSettings;
+  /** Input noise reduction of the default assistant; undefined: off. */
+  noiseReduction?: RealtimeNoiseReductionType;
+  /** Reasoning effort, sent to the models that take it (gpt-realtime-2 and later); undefined: the model's own default. */
+  reasoningEffort?: RealtimeReasoningEffort;
   /** Model of caller-side transcription; undefined: no transcripts of the caller. */
   inputTranscriptionModel?: string;
+  /** Languages callers speak (ISO-639-1), hints for transcription; empty: none. */
+  transcriptionLanguages?: string[];
   /** Tools of the default assistant; undefined: every registered tool. */
   tools?: string[];
   /** Further assistants by name. */

@@ -3,6 +3,7 @@ import type { MediaStreamStart } from '@app/telephony';
 import { ORCHESTRATION_OPTIONS } from '../orchestration.module-definition';
 import type { OrchestrationModuleOptions } from '../orchestration.module-definition';
 import { OutboundCallRegistry } from '../outbound/outbound-call-registry.service';
+import type { RealtimeNoiseReductionType, RealtimeReasoningEffort } from '@app/realtime';
 import type { AssistantOptions, AssistantProfile, TurnDetectionSettings } from './assistant-options';
 import { interpolate } from './interpolate';
 
@@ -19,6 +20,12 @@ export interface ResolvedProfile {
   /** undefined: every available tool. */
   tools?: string[];
   turnDetection: TurnDetectionSettings;
+  /** The profile's own Realtime model; undefined: the gateway's default model. */
+  model?: string;
+  reasoningEffort?: RealtimeReasoningEffort;
+  /** undefined: off. */
+  noiseReduction?: RealtimeNoiseReductionType;
+  transcriptionLanguages?: string[];
   /** Stream `<Parameter>`s and outbound context variables, for tools. */
   parameters: Record<string, string>;
 }
@@ -68,6 +75,10 @@ export class AssistantProfiles {
       greeting: interpolate(profile.greeting ?? this.assistant.greeting, variables),
       tools: profile.tools ?? this.assistant.tools,
       turnDetection: { ...this.assistant.turnDetection, ...stripUndefined(profile.turnDetection ?? {}) },
+      model: profile.model,
+      reasoningEffort: profile.reasoningEffort ?? this.assistant.reasoningEffort,
+      noiseReduction: profile.noiseReduction === undefined ? this.assistant.noiseReduction : profile.noiseReduction === 'off' ? undefined : profile.noiseReduction,
+      transcriptionLanguages: profile.transcriptionLanguages ?? this.assistant.transcriptionLanguages,
       parameters,
     };
   }

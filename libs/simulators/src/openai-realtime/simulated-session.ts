@@ -23,7 +23,27 @@ export interface SimulatedSessionBehaviour {
   speak: (text: string) => Buffer;
   /** Delay before `session.updated` is sent (a slow session start). */
   configureDelayMs: number;
+  /**
+   * Parts of a `session.update` to refuse the way OpenAI does: an `error` naming the field in
+   * `param` (and echoing the update's `event_id`), and nothing of that update applied.
+   */
+  rejectSession: SessionRejection[];
+  /** A caller turn whose transcription fails (`conversation.item.input_audio_transcription.failed`); undefined: it succeeds. */
+  failTranscription: (turn: number) => { code: string; message: string } | undefined;
 }
+
+/** One part of a session configuration the simulated OpenAI refuses. */
+export interface SessionRejection {
+  /** The field, as OpenAI names it in `param`, e.g. `session.audio.input.transcription.model`. */
+  param: string;
+  /** Refused only with this value (compared as JSON); undefined: any value. */
+  value?: unknown;
+  code?: string;
+  message?: string;
+}
+
+/** Transcription models OpenAI prices per minute: their usage is a duration. */
+const DURATION_PRICED_TRANSCRIPTION = new Set(['gpt-transcribe', 'gpt-live-transcribe', 'gpt-realtime-whisper', 'whisper-1']);
 
 export const DEFAULT_BEHAVIOUR: SimulatedSessionBehaviour = {
   autoRespond: true,
@@ -35,6 +55,8 @@ export const DEFAULT_BEHAVIOUR: SimulatedSessionBehaviour = {
     instructions ? 'Hello! This is the simulated assistant. How can I help you today?' : `This is simulated reply number ${turn}.`,
   speak: toneVoice,
   configureDelayMs: 0,
+  rejectSession: [],
+  failTranscription: () => undefined,
 };
 
 interface ItemRecord {
@@ -86,7 +108,9 @@ export class SimulatedSession extends EventEmitter {
   invalidAppends = 0;
   closedBy?: 'client' | 'server';
   /** Every `error` event sent to the client (what OpenAI would have complained about). */
-  readonly sentErrors: Array<{ type: string; code: string; message: string }> = [];
+  readonly sentErrors: Array<{ type: string; code: string; message: string; param?: string }> = [];
+  /** `session.update`s refused because of `rejectSession` (nothing of them applied). */
+  refusedUpdates = 0;
 
   private readonly behaviour: SimulatedSessionBehaviour;
   private readonly inputChunks: Buffer[] = [];
@@ -103,6 +127,9 @@ export class SimulatedSession extends EventEmitter {
   private mulawConfirmed = false;
   /** Function outputs added since the last response started. */
   private toolOutputs: string[] = [];
+  /** What is left of the simulated account's limits (`rate_limits.updated` at each response). */
+  private requestsLeft = 5000;
+  private tokensLeft = 400_000;
 
   constructor(
     private readonly socket: WebSocket,
@@ -225,6 +252,7 @@ export class SimulatedSession extends EventEmitter {
     this.items.set(response.itemId, { id: response.itemId, role: 'assistant', type: 'message', audioBytes: 0, transcript: '' });
     this.outputAudioByItem.set(response.itemId, []);
     this.send({ type: 'response.created', response: { object: 'realtime.response', id: response.id, status: 'in_progress', output: [], usage: null } });
+    this.sendRateLimits();
     const item = { id: response.itemId, object: 'realtime.item', type: 'message', status: 'in_progress', role: 'assistant', content: [] };
     this.send({ type: 'response.output_item.added', response_id: response.id, output_index: 0, item });
     this.send({ type: 'conversation.item.added', previous_item_id: null, item });
@@ -274,9 +302,9 @@ export class SimulatedSession extends EventEmitter {
     this.finishTurn(options.respond ?? this.turnDetection()?.create_response !== false, options.transcript);
   }
 
-  sendError(type: string, code: string, message: string): void {
-    this.sentErrors.push({ type, code, message });
-    this.send({ type: 'error', event_id: this.nextId('event'), error: { type, code, message, param: null, event_id: null } });
+  sendError(type: string, code: string, message: string, about: { param?: string; eventId?: string } = {}): void {
+    this.sentErrors.push({ type, code, message, ...(about.param ? { param: about.param } : {}) });
+    this.send({ type: 'error', event_id: this.nextId('event'), error: { type, code, message, param: about.param ?? null, event_id: about.eventId ?? null } });
   }
 
   /** Ends the session from the server side, as OpenAI does (e.g. 1001 on session expiry). */
@@ -354,7 +382,18 @@ export class SimulatedSession extends EventEmitter {
   private handleSessionUpdate(event: Record<string, any>): void {
     const session = event.session;
     if (!session || session.type !== 'realtime') {
-      return this.sendError('invalid_request_error', 'missing_required_parameter', "Missing required parameter: 'session.type'.");
+      return this.sendError('invalid_request_error', 'missing_required_parameter', "Missing required parameter: 'session.type'.", { param: 'session.type', eventId: event.event_id });
+    }
+    for (const rule of this.behaviour.rejectSession) {
+      const value = valueAt(session, rule.param.replace(/^session\./, ''));
+      if (value === undefined || (rule.value !== undefined && JSON.stringify(value) !== JSON.stringify(rule.value))) continue;
+      this.refusedUpdates++;
+      return this.sendError(
+        'invalid_request_error',
+        rule.code ?? 'invalid_value',
+        rule.message ?? `Invalid value: '${String(typeof value === 'object' ? JSON.stringify(value) : value).slice(0, 80)}'. Supported values are not this one.`,
+        { param: rule.param, eventId: event.event_id },
+      );
     }
     this.config = deepMerge(this.config, session);
     const confirm = () => {
@@ -412,8 +451,17 @@ export class SimulatedSession extends EventEmitter {
     const turn = this.turn + 1;
     const text = transcript ?? this.behaviour.transcribe(audio, turn);
     this.items.set(itemId, { id: itemId, role: 'user', type: 'message', audioBytes: audio.length, transcript: text });
-    if (this.config.audio?.input?.transcription) {
-      this.send({ type: 'conversation.item.input_audio_transcription.completed', item_id: itemId, content_index: 0, transcript: text, usage: { type: 'tokens', total_tokens: 10, input_tokens: 6, output_tokens: 4 } });
+    const transcription = this.config.audio?.input?.transcription;
+    if (transcription) {
+      const failure = this.behaviour.failTranscription(turn);
+      if (failure) {
+        this.send({ type: 'conversation.item.input_audio_transcription.failed', item_id: itemId, content_index: 0, error: { type: 'transcription_error', code: failure.code, message: failure.message, param: null } });
+      } else {
+        const usage = DURATION_PRICED_TRANSCRIPTION.has(transcription.model)
+          ? { type: 'duration', seconds: Math.round((audio.length / (MULAW_BYTES_PER_MS * 1000)) * 1000) / 1000 }
+          : { type: 'tokens', total_tokens: 10, input_tokens: 6, output_tokens: 4, input_token_details: { text_tokens: 0, audio_tokens: 6 } };
+        this.send({ type: 'conversation.item.input_audio_transcription.completed', item_id: itemId, content_index: 0, transcript: text, usage });
+      }
     }
     if (respond && !this.active) this.respond({ text: this.behaviour.reply({ transcript: text, turn }) });
   }
@@ -512,6 +560,19 @@ export class SimulatedSession extends EventEmitter {
     this.active = undefined;
   }
 
+  /** OpenAI sends `rate_limits.updated` at the start of every response, with the output tokens reserved. */
+  private sendRateLimits(): void {
+    this.requestsLeft = Math.max(0, this.requestsLeft - 1);
+    this.tokensLeft = Math.max(0, this.tokensLeft - 4096);
+    this.send({
+      type: 'rate_limits.updated',
+      rate_limits: [
+        { name: 'requests', limit: 5000, remaining: this.requestsLeft, reset_seconds: 0.012 },
+        { name: 'tokens', limit: 400_000, remaining: this.tokensLeft, reset_seconds: 0.6 },
+      ],
+    });
+  }
+
   private turnDetection(): Record<string, any> | null {
     return this.config.audio?.input?.turn_detection ?? null;
   }
@@ -528,13 +589,23 @@ function usageFor(audioBytes: number, text: string) {
     total_tokens: 20 + audioTokens + textTokens,
     input_tokens: 20,
     output_tokens: audioTokens + textTokens,
-    input_token_details: { text_tokens: 12, audio_tokens: 8, cached_tokens: 0 },
+    input_token_details: { text_tokens: 12, audio_tokens: 8, cached_tokens: 0, cached_tokens_details: { text_tokens: 0, audio_tokens: 0 } },
     output_token_details: { text_tokens: textTokens, audio_tokens: audioTokens },
   };
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** The value at a dotted path (`audio.input.transcription.model`), or undefined. */
+function valueAt(value: unknown, path: string): unknown {
+  let current = value;
+  for (const key of path.split('.')) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
 }
 
 function deepMerge(target: Record<string, any>, source: Record<string, any>): Record<string, any> {
