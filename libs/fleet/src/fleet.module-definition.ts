@@ -5,6 +5,8 @@ export interface FleetModuleOptions {
   redisUrl?: string;
   /** Prepended to every key and channel, so several gateways (or test runs) can share one Redis. */
   keyPrefix: string;
+  /** The gateway runs as one replica: without Redis, nothing is lost (else a warning says what is per instance). */
+  singleReplica?: boolean;
   /** Deadline of every Redis call; past it Redis counts as down for a moment. Default 300 ms. */
   commandTimeoutMs?: number;
   /** How long Redis counts as down after a failed or late call before it is tried again. Default 2 s. */

@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { FLEET_OPTIONS } from './fleet.module-definition';
@@ -11,12 +11,12 @@ import type { SharedStateStatus } from './redis/shared-redis';
  * without a Redis URL: then each feature answers from this process, as a fleet of one).
  */
 @Injectable()
-export class SharedState implements OnApplicationShutdown {
+export class SharedState implements OnModuleInit, OnApplicationShutdown {
   /** Unique per process (a pod's hostname plus the pid and a random suffix). */
   readonly instanceId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   readonly redis?: SharedRedis;
 
-  constructor(@Inject(FLEET_OPTIONS) options: FleetModuleOptions) {
+  constructor(@Inject(FLEET_OPTIONS) private readonly options: FleetModuleOptions) {
     if (options.redisUrl) {
       this.redis = new SharedRedis({
         url: options.redisUrl,
@@ -25,6 +25,14 @@ export class SharedState implements OnApplicationShutdown {
         breakerOpenMs: options.breakerOpenMs ?? 2000,
       });
     }
+  }
+
+  onModuleInit(): void {
+    if (this.redis || this.options.singleReplica) return;
+    new Logger('SharedState').warn(
+      'REDIS_URL is unset: the console, idempotency keys, rate limits and the fleet call cap cover this instance only. ' +
+        'Set REDIS_URL when more than one replica runs (or SINGLE_REPLICA=true if exactly one does)',
+    );
   }
 
   get status(): SharedStateStatus {
