@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # voice-gateway: multi-stage build on Node.js 24 (Debian bookworm, slim).
 # Build: docker build -t voice-gateway .   Run (production needs the Twilio keys; the app folder is read-only):
-#   docker run -p 5050:5050 -e OPENAI_API_KEY=… -e TWILIO_ACCOUNT_SID=… -e TWILIO_AUTH_TOKEN=… -e DATA_DIR=/tmp/voice-gateway voice-gateway
+#   docker run -p 5050:5050 -e OPENAI_API_KEY=… -e TWILIO_ACCOUNT_SID=… -e TWILIO_AUTH_TOKEN=… -e SINGLE_REPLICA=true -e DATA_DIR=/tmp/voice-gateway voice-gateway
 
 # 1. Compile with every dependency (install scripts off: nothing here needs them).
 FROM node:24-bookworm-slim AS build

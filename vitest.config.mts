@@ -19,6 +19,7 @@ export default defineConfig({
       '@app/call-records': here('./libs/call-records/src/index.ts'),
       '@app/console': here('./libs/console/src/index.ts'),
       '@app/operations': here('./libs/operations/src/index.ts'),
+      '@app/fleet': here('./libs/fleet/src/index.ts'),
     },
   },
   test: {

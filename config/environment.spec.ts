@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ENVIRONMENT_DEFAULTS } from './environment-defaults';
-import { InvalidEnvironmentError, readEnvironment } from './environment';
+import { InvalidEnvironmentError, loadGatewayConfig, readEnvironment } from './environment';
 
 const REAL_LOOKING_KEY = 'sk-proj-0123456789abcdefghijklmnop';
 const REAL_LOOKING_TOKEN = '0123456789abcdef0123456789abcdef';
+/** Production needs shared records (or SINGLE_REPLICA=true): the tests below that are about something else give it. */
+const DATABASE_URL = 'postgres://gateway@db.internal:5432/voice';
 
 /** Runs readEnvironment and returns the InvalidEnvironmentError it throws. */
 function problemsOf(source: NodeJS.ProcessEnv): InvalidEnvironmentError {
@@ -42,7 +44,7 @@ describe('readEnvironment', () => {
     ['test', 'silent', 'json'],
     ['production', 'info', 'json'],
   ] as const)('applies the %s defaults', (nodeEnv, level, format) => {
-    const env = readEnvironment({ NODE_ENV: nodeEnv, OPENAI_API_KEY: REAL_LOOKING_KEY, TWILIO_AUTH_TOKEN: REAL_LOOKING_TOKEN });
+    const env = readEnvironment({ NODE_ENV: nodeEnv, OPENAI_API_KEY: REAL_LOOKING_KEY, TWILIO_AUTH_TOKEN: REAL_LOOKING_TOKEN, DATABASE_URL });
     expect(env.NODE_ENV).toBe(nodeEnv);
     expect(env.LOG_LEVEL).toBe(level);
     expect(env.LOG_FORMAT).toBe(format);
@@ -110,23 +112,23 @@ describe('readEnvironment', () => {
   });
 
   it('refuses pretty logs in production (the image has no pretty-printer)', () => {
-    const production = { NODE_ENV: 'production', OPENAI_API_KEY: REAL_LOOKING_KEY, TWILIO_AUTH_TOKEN: REAL_LOOKING_TOKEN };
+    const production = { NODE_ENV: 'production', DATABASE_URL, OPENAI_API_KEY: REAL_LOOKING_KEY, TWILIO_AUTH_TOKEN: REAL_LOOKING_TOKEN };
     expect(offending(problemsOf({ ...production, LOG_FORMAT: 'pretty' }))).toEqual(['LOG_FORMAT']);
     expect(readEnvironment({ ...production, LOG_FORMAT: 'json' }).LOG_FORMAT).toBe('json');
   });
 
   it('requires OPENAI_API_KEY in production', () => {
-    const error = problemsOf({ NODE_ENV: 'production', TWILIO_AUTH_TOKEN: REAL_LOOKING_TOKEN });
+    const error = problemsOf({ NODE_ENV: 'production', DATABASE_URL, TWILIO_AUTH_TOKEN: REAL_LOOKING_TOKEN });
     expect(offending(error)).toEqual(['OPENAI_API_KEY']);
     expect(error.message).toContain('OPENAI_API_KEY');
   });
 
   it('treats an empty OPENAI_API_KEY as missing in production', () => {
-    expect(offending(problemsOf({ NODE_ENV: 'production', OPENAI_API_KEY: '', TWILIO_AUTH_TOKEN: REAL_LOOKING_TOKEN }))).toEqual(['OPENAI_API_KEY']);
+    expect(offending(problemsOf({ NODE_ENV: 'production', DATABASE_URL, OPENAI_API_KEY: '', TWILIO_AUTH_TOKEN: REAL_LOOKING_TOKEN }))).toEqual(['OPENAI_API_KEY']);
   });
 
   it('accepts production with a real-looking key', () => {
-    expect(readEnvironment({ NODE_ENV: 'production', OPENAI_API_KEY: REAL_LOOKING_KEY, TWILIO_AUTH_TOKEN: REAL_LOOKING_TOKEN }).OPENAI_API_KEY).toBe(REAL_LOOKING_KEY);
+    expect(readEnvironment({ NODE_ENV: 'production', DATABASE_URL, OPENAI_API_KEY: REAL_LOOKING_KEY, TWILIO_AUTH_TOKEN: REAL_LOOKING_TOKEN }).OPENAI_API_KEY).toBe(REAL_LOOKING_KEY);
   });
 
   it('runs locally without a key (the embedded simulator needs none)', () => {
@@ -140,7 +142,7 @@ describe('readEnvironment', () => {
       TWILIO_AUTH_TOKEN: 'tokSecret42',
       TWILIO_ACCOUNT_SID: 'ACsecretButNotHex',
     };
-    const error = problemsOf({ NODE_ENV: 'production', ...secrets, PORT: 'bad' });
+    const error = problemsOf({ NODE_ENV: 'production', DATABASE_URL, ...secrets, PORT: 'bad' });
 
     expect(offending(error)).toEqual(['OPENAI_API_KEY', 'PORT', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN']);
     for (const value of Object.values(secrets)) {
@@ -178,11 +180,11 @@ describe('readEnvironment', () => {
   });
 
   it('refuses production without TWILIO_AUTH_TOKEN unless validation is switched off explicitly', () => {
-    const error = problemsOf({ NODE_ENV: 'production', OPENAI_API_KEY: REAL_LOOKING_KEY });
+    const error = problemsOf({ NODE_ENV: 'production', DATABASE_URL, OPENAI_API_KEY: REAL_LOOKING_KEY });
     expect(offending(error)).toEqual(['TWILIO_AUTH_TOKEN']);
     expect(error.message).toContain('TWILIO_VALIDATE_SIGNATURES=false');
-    expect(offending(problemsOf({ NODE_ENV: 'production', OPENAI_API_KEY: REAL_LOOKING_KEY, TWILIO_VALIDATE_SIGNATURES: 'true' }))).toEqual(['TWILIO_AUTH_TOKEN']);
-    const off = readEnvironment({ NODE_ENV: 'production', OPENAI_API_KEY: REAL_LOOKING_KEY, TWILIO_VALIDATE_SIGNATURES: 'false' });
+    expect(offending(problemsOf({ NODE_ENV: 'production', DATABASE_URL, OPENAI_API_KEY: REAL_LOOKING_KEY, TWILIO_VALIDATE_SIGNATURES: 'true' }))).toEqual(['TWILIO_AUTH_TOKEN']);
+    const off = readEnvironment({ NODE_ENV: 'production', DATABASE_URL, OPENAI_API_KEY: REAL_LOOKING_KEY, TWILIO_VALIDATE_SIGNATURES: 'false' });
     expect(off.TWILIO_VALIDATE_SIGNATURES).toBe('false');
   });
 
@@ -192,14 +194,52 @@ describe('readEnvironment', () => {
     expect(readEnvironment({ FALLBACK_PHONE_NUMBER: '+15551234567' }).FALLBACK_PHONE_NUMBER).toBe('+15551234567');
   });
 
+  describe('several replicas (records, Redis, capacity)', () => {
+    const production = { NODE_ENV: 'production', OPENAI_API_KEY: REAL_LOOKING_KEY, TWILIO_AUTH_TOKEN: REAL_LOOKING_TOKEN };
+
+    it('refuses production on the embedded store unless told it runs as a single replica', () => {
+      const error = problemsOf(production);
+      expect(offending(error)).toEqual(['DATABASE_URL']);
+      expect(error.message).toContain('SINGLE_REPLICA=true');
+      expect(readEnvironment({ ...production, SINGLE_REPLICA: 'true' }).DATABASE_URL).toBeUndefined();
+      expect(readEnvironment({ ...production, DATABASE_URL }).SINGLE_REPLICA).toBe('false');
+      // The embedded SQLite store stays the zero-setup default everywhere else.
+      expect(readEnvironment({}).SINGLE_REPLICA).toBe('true');
+      expect(offending(problemsOf({ SINGLE_REPLICA: 'yes' }))).toEqual(['SINGLE_REPLICA']);
+    });
+
+    it('takes a redis:// URL and a key prefix', () => {
+      const env = readEnvironment({ REDIS_URL: 'rediss://user:secret@cache.internal:6380/0', REDIS_KEY_PREFIX: 'gw-eu:' });
+      expect(env.REDIS_URL).toBe('rediss://user:secret@cache.internal:6380/0');
+      expect(env.REDIS_KEY_PREFIX).toBe('gw-eu:');
+      expect(readEnvironment({}).REDIS_KEY_PREFIX).toBe('voice-gateway:');
+      expect(readEnvironment({ REDIS_URL: '' }).REDIS_URL).toBeUndefined();
+      expect(offending(problemsOf({ REDIS_URL: 'http://cache:6379', REDIS_KEY_PREFIX: 'has space' }))).toEqual(['REDIS_KEY_PREFIX', 'REDIS_URL']);
+    });
+
+    it('gives the stream a quarter of MAX_CONCURRENT_CALLS as headroom by default, and takes a fleet-wide cap', () => {
+      const load = (env: NodeJS.ProcessEnv) => loadGatewayConfig({ OPENAI_API_KEY: REAL_LOOKING_KEY, ...env }).operations;
+      expect(load({ MAX_CONCURRENT_CALLS: '40' })).toMatchObject({ maxConcurrentCalls: 40, streamHeadroom: 10, fleetMaxConcurrentCalls: undefined });
+      expect(load({ MAX_CONCURRENT_CALLS: '1' }).streamHeadroom).toBe(1);
+      expect(load({ MAX_CONCURRENT_CALLS: '40', MAX_CONCURRENT_CALLS_HEADROOM: '0', FLEET_MAX_CONCURRENT_CALLS: '100' })).toMatchObject({
+        streamHeadroom: 0,
+        fleetMaxConcurrentCalls: 100,
+      });
+      expect(offending(problemsOf({ MAX_CONCURRENT_CALLS_HEADROOM: '-1', FLEET_MAX_CONCURRENT_CALLS: '0' }))).toEqual([
+        'FLEET_MAX_CONCURRENT_CALLS',
+        'MAX_CONCURRENT_CALLS_HEADROOM',
+      ]);
+    });
+  });
+
   describe('CONSOLE_ENABLED', () => {
     it('is on in local and off in production by default', () => {
       expect(readEnvironment({}).CONSOLE_ENABLED).toBe('true');
-      expect(readEnvironment({ NODE_ENV: 'production', OPENAI_API_KEY: REAL_LOOKING_KEY, TWILIO_AUTH_TOKEN: 'twilio-token-0123456789' }).CONSOLE_ENABLED).toBe('false');
+      expect(readEnvironment({ NODE_ENV: 'production', DATABASE_URL, OPENAI_API_KEY: REAL_LOOKING_KEY, TWILIO_AUTH_TOKEN: 'twilio-token-0123456789' }).CONSOLE_ENABLED).toBe('false');
     });
 
     it('needs API_KEYS when enabled in production, and only then', () => {
-      const production = { NODE_ENV: 'production', OPENAI_API_KEY: REAL_LOOKING_KEY, TWILIO_AUTH_TOKEN: 'twilio-token-0123456789', CONSOLE_ENABLED: 'true' };
+      const production = { NODE_ENV: 'production', DATABASE_URL, OPENAI_API_KEY: REAL_LOOKING_KEY, TWILIO_AUTH_TOKEN: 'twilio-token-0123456789', CONSOLE_ENABLED: 'true' };
       const error = problemsOf(production);
       expect(offending(error)).toEqual(['API_KEYS']);
       expect(error.message).toContain('API_KEYS is required in production when CONSOLE_ENABLED=true');

@@ -7,6 +7,7 @@ import type { CallRecordsVariables } from './call-records.config';
 import { emptyMeansUnset, variablesOf } from './config-owner';
 import type { DeploymentEnvironment } from './config-owner';
 import type { ConsoleVariables } from './console.config';
+import type { FleetVariables } from './fleet.config';
 import { ENVIRONMENT_DEFAULTS } from './environment-defaults';
 import { CONFIG_OWNERS } from './gateway-config';
 import type { GatewayConfig } from './gateway-config';
@@ -24,7 +25,8 @@ export type EnvironmentVariables = ServerVariables &
   AgentVariables &
   CallRecordsVariables &
   OperationsVariables &
-  ConsoleVariables;
+  ConsoleVariables &
+  FleetVariables;
 
 export class InvalidEnvironmentError extends Error {
   constructor(readonly problems: string[]) {

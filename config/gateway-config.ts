@@ -1,6 +1,7 @@
 import type { AuthModuleOptions } from '@app/auth';
 import type { CallRecordsModuleOptions } from '@app/call-records';
 import type { ConsoleModuleOptions } from '@app/console';
+import type { FleetModuleOptions } from '@app/fleet';
 import type { OperationsModuleOptions } from '@app/operations';
 import type { AgentOptions, AssistantOptions } from '@app/orchestration';
 import type { OpenAIRealtimeModuleOptions } from '@app/realtime';
@@ -11,6 +12,7 @@ import { authConfig } from './auth.config';
 import { callRecordsConfig } from './call-records.config';
 import type { ConfigOwner } from './config-owner';
 import { consoleConfig } from './console.config';
+import { fleetConfig } from './fleet.config';
 import { operationsConfig } from './operations.config';
 import { realtimeConfig } from './realtime.config';
 import { serverConfig } from './server.config';
@@ -31,6 +33,7 @@ export interface GatewayConfig {
   callRecords: CallRecordsModuleOptions;
   operations: OperationsModuleOptions;
   console: ConsoleModuleOptions;
+  fleet: FleetModuleOptions;
 }
 
 /** Who owns which environment variables, in the order the documentation lists them. */
@@ -44,4 +47,5 @@ export const CONFIG_OWNERS: { readonly [Section in keyof GatewayConfig]: ConfigO
   callRecords: callRecordsConfig,
   operations: operationsConfig,
   console: consoleConfig,
+  fleet: fleetConfig,
 };

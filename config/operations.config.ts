@@ -13,6 +13,14 @@ export class OperationsVariables {
   @EmptyMeansUnset() @IsOptional() @ToNumber() @IsInt() @Min(1)
   MAX_CONCURRENT_CALLS?: number;
 
+  /** Streams beyond MAX_CONCURRENT_CALLS a process still serves (calls whose webhook another instance answered). */
+  @EmptyMeansUnset() @IsOptional() @ToNumber() @IsInt() @Min(0)
+  MAX_CONCURRENT_CALLS_HEADROOM?: number;
+
+  /** Calls the whole fleet takes at once (counted in Redis); further calls are refused politely. Unset: no limit. */
+  @EmptyMeansUnset() @IsOptional() @ToNumber() @IsInt() @Min(1)
+  FLEET_MAX_CONCURRENT_CALLS?: number;
+
   /** Spoken (<Say>) to callers refused while draining or at capacity. */
   @IsString() @MinLength(1)
   CALL_REFUSED_MESSAGE: string;
@@ -34,6 +42,9 @@ export const operationsConfig: ConfigOwner<OperationsModuleOptions> = {
   section: (env) => ({
     drainTimeoutMs: env.DRAIN_TIMEOUT_S * 1000,
     maxConcurrentCalls: env.MAX_CONCURRENT_CALLS,
+    // By default a quarter more, for streams whose webhook was answered by a less busy instance.
+    streamHeadroom: env.MAX_CONCURRENT_CALLS_HEADROOM ?? (env.MAX_CONCURRENT_CALLS ? Math.ceil(env.MAX_CONCURRENT_CALLS / 4) : 0),
+    fleetMaxConcurrentCalls: env.FLEET_MAX_CONCURRENT_CALLS,
     callRefusedMessage: env.CALL_REFUSED_MESSAGE,
     drainGoodbyeMessage: env.DRAIN_GOODBYE_MESSAGE,
   }),

@@ -46,7 +46,7 @@ export class TelephonyVariables {
 export const telephonyConfig: ConfigOwner<TwilioModuleOptions> = {
   variables: TelephonyVariables,
   defaults: {
-    all: { TWILIO_API_BASE_URL: 'https://api.twilio.com', TWIML_WELCOME_MESSAGE: '', MEDIA_STREAM_START_TIMEOUT_MS: '10000' },
+    all: { TWILIO_API_BASE_URL: 'https://api.twilio.com', TWIML_WELCOME_MESSAGE: '', MEDIA_STREAM_START_TIMEOUT_MS: '5000' },
   },
   check(env, isValid) {
     const off = env.TWILIO_VALIDATE_SIGNATURES === 'false';

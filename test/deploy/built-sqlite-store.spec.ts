@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SqliteCallRecordStore } from '../../libs/call-records/src/store/sqlite-call-record.store';
 import { callRecordStoreContract } from '../support/call-record-store.contract';
+import { outboxStoreContract } from '../support/outbox-store.contract';
 import { buildGateway, GATEWAY_DIST } from '../support/gateway-build';
 
 /**
@@ -53,5 +54,13 @@ describe('SqliteCallRecordStore from the build (compiled worker thread)', () => 
       reopen: () => new Store(file),
       cleanup: async () => rmSync(dir, { recursive: true, force: true }),
     };
+  });
+
+  describe('the webhook outbox', () => {
+    outboxStoreContract(async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'built-outbox-'));
+      const file = join(dir, 'call-records.sqlite');
+      return { store: new Store(file), reopen: () => new Store(file), cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+    });
   });
 });

@@ -194,11 +194,37 @@ describe('Kubernetes manifests', () => {
       // Production refuses to start without either key (Twilio signatures are validated there).
       expect(secretRefs.find((r: any) => r.key === 'OPENAI_API_KEY').optional).not.toBe(true);
       expect(secretRefs.find((r: any) => r.key === 'TWILIO_AUTH_TOKEN').optional).not.toBe(true);
-      const env = readEnvironment({ ...configMap.data, OPENAI_API_KEY: `sk-${'x'.repeat(40)}`, TWILIO_AUTH_TOKEN: 'twilio-auth-token-0123456789' });
+      const secrets: Record<string, string> = {
+        OPENAI_API_KEY: `sk-${'x'.repeat(40)}`,
+        TWILIO_AUTH_TOKEN: 'twilio-auth-token-0123456789',
+        TWILIO_ACCOUNT_SID: 'AC' + '0'.repeat(32),
+        DATABASE_URL: 'postgres://gateway:secret@db.internal:5432/voice?sslmode=require',
+        REDIS_URL: 'rediss://default:secret@cache.internal:6380',
+      };
+      for (const ref of secretRefs) expect(secrets, `a test value for the Secret key ${ref.key}`).toHaveProperty(ref.key);
+      const env = readEnvironment({ ...configMap.data, ...secrets });
       expect(env.NODE_ENV).toBe('production');
-      // The root filesystem is read-only: the embedded record store must live on a mounted volume.
       expect(container.securityContext.readOnlyRootFilesystem).toBe(true);
-      expect(container.volumeMounts.map((m: any) => m.mountPath)).toContain(env.DATA_DIR);
+    });
+
+    it('several replicas share PostgreSQL (records, outbox) and Redis (live state), wired from the Secret', () => {
+      const replicas = Math.max(deployment.spec.replicas ?? 1, one(manifests, 'HorizontalPodAutoscaler').spec.maxReplicas);
+      expect(replicas).toBeGreaterThan(1);
+      for (const key of ['DATABASE_URL', 'REDIS_URL']) {
+        const entry = container.env.find((e: any) => e.name === key);
+        expect(entry?.valueFrom?.secretKeyRef, key).toMatchObject({ name: 'voice-gateway-secrets', key });
+        expect(entry.valueFrom.secretKeyRef.optional, `${key} must not be optional`).not.toBe(true);
+      }
+      // Nothing tells a pod it runs alone, so production would refuse the per-pod embedded store.
+      expect(configMap.data.SINGLE_REPLICA ?? 'false').toBe('false');
+      expect(configMap.data.DATABASE_URL).toBeUndefined();
+      expect(() => readEnvironment({ ...configMap.data, OPENAI_API_KEY: `sk-${'x'.repeat(40)}`, TWILIO_AUTH_TOKEN: 'twilio-auth-token-0123456789' })).toThrow(
+        /DATABASE_URL: is required in production/,
+      );
+      // The deploy guide says how to provide both.
+      const guide = readFileSync(join(ROOT, 'docs/deploy-kubernetes.md'), 'utf8');
+      expect(guide).toMatch(/--from-literal=DATABASE_URL=/);
+      expect(guide).toMatch(/--from-literal=REDIS_URL=/);
     });
 
     it('shutdown: a preStop pause, then a grace period longer than the drain timeout plus the goodbye', () => {

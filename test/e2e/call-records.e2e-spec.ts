@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import twilio from 'twilio';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { CallRecord } from '@app/call-records';
-import { CallRecordWriter, signWebhook, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER } from '@app/call-records';
+import { CallRecordWriter, signWebhook, WEBHOOK_DELIVERY_ID_HEADER, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER } from '@app/call-records';
 import { CallEvents, LiveCalls } from '@app/orchestration';
 import { mulawSilence, mulawTone } from '@app/simulators';
 import { GatewayHarness, sleep, startGateway } from '../support/gateway-harness';
@@ -169,13 +169,15 @@ describe('call records with PostgreSQL', () => {
     expect((await api(gateway, '/calls/CAnothing')).status).toBe(404);
     expect((await api(gateway, '/calls?limit=5000')).status).toBe(400);
 
-    // The webhook got the record after one 503, with a signature the receiver can check.
+    // The webhook got the record (through the durable outbox) after one 503, with a signature the
+    // receiver can check and a delivery id to deduplicate on.
     await vi.waitFor(() => expect(receiver!.deliveries).toHaveLength(1), { timeout: 5000 });
     expect(receiver.attempts()).toBe(2);
     const delivery = receiver.deliveries[0];
     const timestamp = delivery.headers[WEBHOOK_TIMESTAMP_HEADER] as string;
     expect(delivery.headers[WEBHOOK_SIGNATURE_HEADER]).toBe(signWebhook(WEBHOOK_SECRET, timestamp, delivery.body));
     expect(JSON.parse(delivery.body)).toMatchObject({ callSid, transcript: record.transcript, toolCalls: record.toolCalls, usage: record.usage });
+    expect(delivery.headers[WEBHOOK_DELIVERY_ID_HEADER]).toMatch(/^[0-9a-f-]{36}$/);
 
     // Twilio's signed status callback reconciles the end time and duration; an unsigned one is refused.
     const params = { CallSid: callSid, CallStatus: 'completed', CallDuration: '7', Timestamp: 'Tue, 24 Nov 2026 10:00:07 +0000', AccountSid: 'AC1' };

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { CallEvents, LiveCalls } from '@app/orchestration';
 import { mulawSilence, mulawTone } from '@app/simulators';
 import { GatewayHarness, startGateway } from '../support/gateway-harness';
 
@@ -132,5 +133,34 @@ describe('the web console', () => {
     const history = late.messages.find((m) => m.type === 'hello')!.calls.find((c: any) => c.callSid === call.callSid);
     expect(history.state).toBe('ended');
     expect(history.entries.length).toBe(entries.length);
+  });
+
+  it('bounds what it keeps and sends: long entries are cut, and a new console\'s snapshot stays small', async () => {
+    gateway = await startGateway({ ASSISTANT_GREETING: '' }, { autoRespond: false });
+    const call = gateway.newCall();
+    await call.connect();
+    await gateway.simulator.nextSession(0);
+    const live = gateway.app.get(LiveCalls).observed()[0];
+    const events = gateway.app.get(CallEvents);
+    const feed = await openFeed(gateway, ((await (await token(gateway)).json()) as { token: string }).token);
+    sockets.push(feed.socket);
+    // A 60 KB "key press" and hundreds of huge transcripts (what a hostile or broken peer could cause).
+    events.emit('dtmf', live, '1'.repeat(60_000));
+    for (let i = 0; i < 300; i++) events.emit('assistantTranscript', live, `item_${i}`, `${i} ${'x'.repeat(100_000)}`);
+    await waitFor(() => feed.entries(call.callSid).length >= 301, 'the entries');
+    const longest = Math.max(...feed.messages.filter((m) => m.type === 'entry').map((m) => m.entry.text.length));
+    expect(longest).toBeLessThanOrEqual(1000);
+    expect(feed.entries(call.callSid).find((e) => e.kind === 'dtmf')!.text).toMatch(/^pressed 1+…$/);
+
+    const late = new WebSocket(`ws://127.0.0.1:${gateway.port}/console/ws?console_token=${encodeURIComponent(((await (await token(gateway)).json()) as { token: string }).token)}`);
+    sockets.push(late);
+    const hello = await new Promise<string>((resolve) => late.once('message', (data) => resolve(data.toString())));
+    expect(Buffer.byteLength(hello)).toBeLessThanOrEqual(256 * 1024);
+    const snapshot = JSON.parse(hello) as { type: string; calls: Array<{ callSid: string; entries: unknown[] }> };
+    expect(snapshot.type).toBe('hello');
+    const history = snapshot.calls.find((c) => c.callSid === call.callSid)!;
+    expect(history.entries.length).toBeGreaterThan(0);
+    expect(history.entries.length).toBeLessThanOrEqual(50);
+    call.hangUp();
   });
 });

@@ -88,25 +88,32 @@ describe('operations: health, metrics, admission and drain', () => {
   });
 
   it('reports liveness and readiness, and at MAX_CONCURRENT_CALLS refuses politely until a call ends', async () => {
-    gateway = await startGateway({ MAX_CONCURRENT_CALLS: '1', CALL_REFUSED_MESSAGE: 'All lines are busy.' }, { autoRespond: false });
+    gateway = await startGateway(
+      { MAX_CONCURRENT_CALLS: '1', MAX_CONCURRENT_CALLS_HEADROOM: '0', CALL_REFUSED_MESSAGE: 'All lines are busy.' },
+      { autoRespond: false },
+    );
     expect((await fetch(`${gateway.httpUrl}/healthz`)).status).toBe(200);
     const ready = await fetch(`${gateway.httpUrl}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ status: 'ok', info: { calls: { status: 'up', active: 0, max: 1 } } });
+    expect(await ready.json()).toMatchObject({
+      status: 'ok',
+      info: { calls: { status: 'up', active: 0, reserved: 0, max: 1 }, sharedState: { status: 'up', redis: 'not-configured' } },
+    });
 
     const call = gateway.newCall();
     await call.connect();
     await gateway.simulator.nextSession(0);
     const full = await fetch(`${gateway.httpUrl}/readyz`);
     expect(full.status).toBe(503);
-    expect(await full.json()).toMatchObject({ status: 'error', error: { calls: { status: 'down', reason: 'at-capacity' } } });
+    expect(await full.json()).toMatchObject({ status: 'error', error: { calls: { status: 'down', reason: 'at-capacity', active: 1 } } });
     expect(await (await incomingCall(gateway)).text()).toBe(
       '<?xml version="1.0" encoding="UTF-8"?><Response><Say>All lines are busy.</Say><Hangup/></Response>',
     );
     expect((await fetch(`${gateway.httpUrl}/healthz`)).status).toBe(200);
-    // A stream beyond capacity (say it raced past the webhook) is refused, and opens no OpenAI session.
+    // A stream beyond capacity (say it raced past the webhook) is refused at its start and opens no
+    // OpenAI session; without Twilio credentials there is no call to redirect, so it is closed (1013).
     const extra = gateway.newCall();
-    await extra.connect({ sendStart: false });
+    await extra.connect();
     expect(await extra.waitForClose()).toBe(1013);
     expect(gateway.simulator.sessions).toHaveLength(1);
 
@@ -117,7 +124,86 @@ describe('operations: health, metrics, admission and drain', () => {
     }
     expect((await fetch(`${gateway.httpUrl}/readyz`)).status).toBe(200);
     expect(await (await incomingCall(gateway)).text()).toContain('<Connect><Stream');
-    expect(metricValue(await scrape(gateway.httpUrl), 'voice_gateway_calls_refused_total', { reason: 'at-capacity' })).toBe(2);
+    const metrics = await scrape(gateway.httpUrl);
+    expect(metricValue(metrics, 'voice_gateway_calls_refused_total', { reason: 'at-capacity' })).toBe(1);
+    expect(metricValue(metrics, 'voice_gateway_calls_refused_total', { reason: 'stream-at-capacity' })).toBe(1);
+    expect(metricValue(metrics, 'voice_gateway_streams_refused_total', { action: 'closed' })).toBe(1);
+    expect(metricValue(metrics, 'voice_gateway_shared_state', { status: 'not-configured' })).toBe(1);
+  });
+
+  it('reserves a place at the webhook, so two webhooks at the same moment cannot both take the last one', async () => {
+    gateway = await startGateway({ MAX_CONCURRENT_CALLS: '1', CALL_REFUSED_MESSAGE: 'All lines are busy.' }, { autoRespond: false });
+    const [first, second] = await Promise.all(
+      ['CA-first', 'CA-second'].map((callSid) => gateway!.postWebhook('/incoming-call', { CallSid: callSid }).then((r) => r.text())),
+    );
+    expect([first, second].filter((twiml) => twiml.includes('<Connect><Stream'))).toHaveLength(1);
+    expect([first, second].filter((twiml) => twiml.includes('<Say>All lines are busy.</Say><Hangup/>'))).toHaveLength(1);
+    // The reserved place already counts: not ready, and the next webhook is refused too.
+    const ready = await fetch(`${gateway.httpUrl}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ error: { calls: { active: 0, reserved: 1, reason: 'at-capacity' } } });
+    // The admitted call's stream takes its reserved place.
+    const admitted = first.includes('<Connect>') ? 'CA-first' : 'CA-second';
+    const call = gateway.newCall({ callSid: admitted });
+    await call.connect();
+    await gateway.simulator.nextSession(0);
+    expect(await (await fetch(`${gateway.httpUrl}/readyz`)).json()).toMatchObject({ error: { calls: { active: 1, reserved: 0 } } });
+    call.hangUp();
+  });
+
+  it('redirects a stream that must still be refused to the spoken refusal through Twilio, never just dropping it', async () => {
+    twilioApi = await FakeTwilioRestApi.start();
+    gateway = await startGateway(
+      {
+        MAX_CONCURRENT_CALLS: '1',
+        MAX_CONCURRENT_CALLS_HEADROOM: '1',
+        CALL_REFUSED_MESSAGE: 'All lines are busy.',
+        TWILIO_ACCOUNT_SID: TWILIO_SID,
+        TWILIO_AUTH_TOKEN: TWILIO_TOKEN,
+        TWILIO_API_BASE_URL: twilioApi.baseUrl,
+      },
+      { autoRespond: false },
+    );
+    const calls = [gateway.newCall(), gateway.newCall()];
+    for (const [i, call] of calls.entries()) {
+      await call.connect();
+      await gateway.simulator.nextSession(i); // the second is within the headroom
+    }
+    const overflow = gateway.newCall();
+    await overflow.connect();
+    const redirect = await twilioApi.waitForRequest((r) => r.path.endsWith(`/Calls/${overflow.callSid}.json`));
+    expect(redirect.form.Twiml).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Say>All lines are busy.</Say><Hangup/></Response>');
+    expect(gateway.simulator.sessions).toHaveLength(2);
+    expect(overflow.isOpen).toBe(true); // Twilio ends the stream once it plays the refusal
+    overflow.hangUp();
+    await overflow.waitForClose();
+    const metrics = await scrape(gateway.httpUrl);
+    expect(metricValue(metrics, 'voice_gateway_streams_refused_total', { action: 'redirected' })).toBe(1);
+    expect(metricValue(metrics, 'voice_gateway_calls_active')).toBe(2);
+    for (const call of calls) expect(call.isOpen).toBe(true);
+  });
+
+  it('a pre-start flood takes no capacity: sockets that never send start are closed at the timeout, real calls go on', async () => {
+    gateway = await startGateway({ MAX_CONCURRENT_CALLS: '2', MEDIA_STREAM_START_TIMEOUT_MS: '800', ASSISTANT_GREETING: '' }, { autoRespond: false });
+    const flood = Array.from({ length: 40 }, () => gateway!.newCall());
+    await Promise.all(flood.map((socket) => socket.connect({ sendStart: false })));
+    const ready = await fetch(`${gateway.httpUrl}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ info: { calls: { active: 0, connecting: 40 } } });
+    expect(await (await incomingCall(gateway)).text()).toContain('<Connect><Stream');
+
+    const caller = gateway.newCall({ callSid: 'CA77' });
+    await caller.connect();
+    const session = await gateway.simulator.nextSession(0);
+    await session.waitForClientEvent('session.update');
+    await caller.say(mulawTone(200, 400));
+    await caller.waitUntil(() => session.inputAudio().length >= 8 * 200, 3000, 'caller audio at OpenAI');
+    expect((await Promise.all(flood.map((socket) => socket.waitForClose(3000)))).every((code) => code === 1008)).toBe(true);
+    expect(gateway.simulator.sessions).toHaveLength(1);
+    expect(caller.isOpen).toBe(true);
+    await session.respond({ audio: mulawTone(200, 300) }).finished;
+    await caller.waitForAudio(8 * 200);
+    expect((await fetch(`${gateway.httpUrl}/readyz`)).status).toBe(200);
   });
 
   it('drains: not ready and refusing at once, the live call keeps flowing, then a goodbye via Twilio at the timeout', async () => {

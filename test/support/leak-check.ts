@@ -21,10 +21,10 @@ export async function expectNothingLeaked(gateway: GatewayHarness, spareSockets 
   for (;;) {
     const now = handleCounts();
     const open = gateway.simulator.sessions.filter((s) => s.isOpen).length;
-    if (registry.size === 0 && open === 0 && now.timers === 0 && now.sockets <= spareSockets) return;
+    if (registry.all().length === 0 && open === 0 && now.timers === 0 && now.sockets <= spareSockets) return;
     if (Date.now() > deadline) {
       throw new Error(
-        `leak: ${registry.size} live calls, ${open} open OpenAI sessions, ${now.timers} timers, ${now.sockets} sockets (${spareSockets} allowed)`,
+        `leak: ${registry.all().length} live calls or streams, ${open} open OpenAI sessions, ${now.timers} timers, ${now.sockets} sockets (${spareSockets} allowed)`,
       );
     }
     // setImmediate, not a timer: the wait itself must not count as a timer.

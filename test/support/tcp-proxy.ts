@@ -8,6 +8,8 @@ import type { AddressInfo } from 'node:net';
 export class TcpProxy {
   private readonly sockets = new Set<Socket>();
   private isUp = true;
+  private hung = false;
+  private readonly held: Array<() => void> = [];
 
   private constructor(
     private readonly server: Server,
@@ -33,6 +35,17 @@ export class TcpProxy {
     this.isUp = true;
   }
 
+  /** Keeps connections open but stops forwarding: the server looks hung (it never answers). */
+  hang(): void {
+    this.hung = true;
+  }
+
+  /** Forwards again, including what was held back while hung. */
+  unhang(): void {
+    this.hung = false;
+    for (const release of this.held.splice(0)) release();
+  }
+
   async close(): Promise<void> {
     this.down();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -53,7 +66,12 @@ export class TcpProxy {
         upstream.destroy();
       });
     }
-    client.pipe(upstream);
-    upstream.pipe(client);
+    const forward = (from: Socket, to: Socket) =>
+      from.on('data', (chunk: Buffer) => {
+        if (this.hung) this.held.push(() => to.write(chunk));
+        else to.write(chunk);
+      });
+    forward(client, upstream);
+    forward(upstream, client);
   }
 }

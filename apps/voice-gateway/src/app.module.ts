@@ -4,6 +4,7 @@ import { AuthModule } from '@app/auth';
 import { CallRecordsModule, TwilioStatusRecorder } from '@app/call-records';
 import type { GatewayConfig } from '@app/config';
 import { ConsoleModule } from '@app/console';
+import { FleetModule } from '@app/fleet';
 import { GatewayAdmission, OperationsModule } from '@app/operations';
 import { CallOrchestrator, OrchestrationModule } from '@app/orchestration';
 import { TwilioModule } from '@app/telephony';
@@ -27,6 +28,7 @@ export class AppModule {
         // The sections, for integrators who prefer ConfigService (e.g. `config.get('telephony')`); never process.env.
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validatePredefined: false, skipProcessEnv: true, load: [() => ({ ...config })] }),
         gatewayLoggerModule(config.server),
+        FleetModule.forRoot(config.fleet),
         AuthModule.forRoot(config.auth),
         realtimeModule(config),
         OrchestrationModule.forRoot({ assistant: config.assistant, agent: config.agent }),

@@ -5,6 +5,8 @@ import { CALL_RECORDS_OPTIONS } from './call-records.module-definition';
 import type { CallRecordsModuleOptions } from './call-records.module-definition';
 import { CallRecordWebhook } from './delivery/call-record-webhook';
 import { CallRecordWriter } from './delivery/call-record.writer';
+import { OutboxDispatcher } from './outbox/outbox-dispatcher';
+import { OutboxPublisher } from './outbox/outbox-publisher';
 import { CallRecordBuilder } from './record/call-record.builder';
 import type { CallPricing } from './record/cost';
 import { PriceList } from './record/prices';
@@ -27,6 +29,8 @@ export class CallRecorder implements OnModuleInit, OnApplicationShutdown {
     private readonly events: CallEvents,
     private readonly writer: CallRecordWriter,
     private readonly webhook: CallRecordWebhook,
+    private readonly outbox: OutboxPublisher,
+    private readonly dispatcher: OutboxDispatcher,
     @Inject(CALL_RECORDS_OPTIONS) private readonly config: CallRecordsModuleOptions,
   ) {
     this.prices = new PriceList(config.tokenPrices);
@@ -42,13 +46,16 @@ export class CallRecorder implements OnModuleInit, OnApplicationShutdown {
 
   /**
    * Calls still live at shutdown are recorded as ended by it (whichever of this and the
-   * orchestrator's own shutdown runs first), then the writer and webhook get a last chance.
+   * orchestrator's own shutdown runs first); their webhooks go into the outbox (delivered by
+   * another instance, or after a restart), deliveries under way get a moment, then the writer makes
+   * its last attempt and closes the store.
    */
   async onApplicationShutdown(): Promise<void> {
     this.unsubscribe?.();
     clearInterval(this.checkpointTimer);
     for (const [call, builder] of this.live) this.finish(call, builder, call.endReason ?? 'server-shutdown');
-    await Promise.all([this.writer.shutdown(), this.webhook.shutdown()]);
+    await Promise.all([this.outbox.shutdown(), this.dispatcher.shutdown()]);
+    await this.writer.shutdown();
   }
 
   /** Hands a snapshot of every live call that changed since the last one to the writer. */

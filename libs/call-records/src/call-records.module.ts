@@ -6,6 +6,10 @@ import { CALL_RECORDS_OPTIONS, ConfigurableCallRecordsModule } from './call-reco
 import type { CallRecordsModuleOptions } from './call-records.module-definition';
 import { CallRecordWebhook } from './delivery/call-record-webhook';
 import { CallRecordWriter } from './delivery/call-record.writer';
+import { OutboxDispatcher } from './outbox/outbox-dispatcher';
+import { OutboxPublisher } from './outbox/outbox-publisher';
+import { OutboxSigners } from './outbox/outbox-signers';
+import { OutboxStore } from './outbox/outbox.store';
 import { CallRecordStore } from './store/call-record.store';
 import { PostgresCallRecordStore } from './store/postgres-call-record.store';
 import { SqliteCallRecordStore } from './store/sqlite-call-record.store';
@@ -31,8 +35,9 @@ export function createCallRecordStore(options: Pick<CallRecordsModuleOptions, 'd
 }
 
 /**
- * Call records: built from call events, stored, served over the API, pushed to a webhook and
- * reconciled with Twilio's status callbacks (pass TwilioStatusRecorder, and this module, to
+ * Call records: built from call events, stored, served over the API, pushed to a webhook through
+ * the durable outbox (which other webhook events can use: publish with OutboxPublisher, sign with a
+ * signer registered in OutboxSigners) and reconciled with Twilio's status callbacks (pass TwilioStatusRecorder, and this module, to
  * TwilioModule.forRoot({ callStatus, imports })).
  * Needs OrchestrationModule and AuthModule registered.
  */
@@ -40,22 +45,31 @@ export function createCallRecordStore(options: Pick<CallRecordsModuleOptions, 'd
   controllers: [CallRecordsController],
   providers: [
     { provide: CallRecordStore, inject: [CALL_RECORDS_OPTIONS], useFactory: createCallRecordStore },
+    // Both adapters keep the outbox in the records' database.
+    { provide: OutboxStore, useExisting: CallRecordStore },
+    OutboxSigners,
+    OutboxDispatcher,
+    OutboxPublisher,
     CallRecordWriter,
     CallRecordWebhook,
     CallRecorder,
     TwilioStatusRecorder,
   ],
-  exports: [CallRecordStore, CallRecorder, TwilioStatusRecorder],
+  exports: [CallRecordStore, CallRecorder, TwilioStatusRecorder, OutboxStore, OutboxPublisher, OutboxSigners],
 })
 export class CallRecordsModule extends ConfigurableCallRecordsModule {
   private readonly logger = new Logger(CallRecordsModule.name);
 
-  constructor(private readonly store: CallRecordStore) {
+  constructor(
+    private readonly store: CallRecordStore,
+    private readonly outbox: OutboxDispatcher,
+  ) {
     super();
   }
 
-  /** Migrates at start without holding the app up: a database that is down is retried by the writer. */
+  /** Migrates at start without holding the app up (a database that is down is retried), and starts delivering the outbox. */
   onApplicationBootstrap(): void {
     this.store.migrate().catch((error: Error) => this.logger.warn(`call record migrations not applied yet (${this.store.kind}): ${error.message}`));
+    this.outbox.start();
   }
 }

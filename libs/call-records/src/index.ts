@@ -7,4 +7,9 @@ export type { CallRecord, CostEstimate, TokenUsage, ToolCallRecord, TranscriptTu
 export { MODEL_PRICES, PRICE_KINDS, PriceList } from './record/prices';
 export type { ModelPrices, PriceOverrides } from './record/prices';
 export { CallRecordWriter } from './delivery/call-record.writer';
-export { signWebhook, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER } from './delivery/call-record-webhook';
+export { signWebhook, WEBHOOK_DELIVERY_ID_HEADER, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER } from './delivery/call-record-webhook';
+export { OutboxStore } from './outbox/outbox.store';
+export type { OutboxDelivery, OutboxMessage, OutboxRow } from './outbox/outbox.store';
+export { OutboxPublisher } from './outbox/outbox-publisher';
+export { OutboxSigners } from './outbox/outbox-signers';
+export type { OutboxSigner, SigningInput } from './outbox/outbox-signers';

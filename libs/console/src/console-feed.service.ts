@@ -1,4 +1,5 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { FleetBus, InstanceSnapshots, SharedLists } from '@app/fleet';
 import { CallEvents, LiveCalls } from '@app/orchestration';
 import type { CallObserver, ObservedCall, PlaybackCut } from '@app/orchestration';
 import { BENIGN_OPENAI_ERROR_CODES } from '@app/realtime';
@@ -34,61 +35,100 @@ interface WatchedCall {
   entries: ConsoleEntry[];
   callerSpeaking: boolean;
   endedAt?: number;
+  /** The summary at the end, once ended (the call object is gone by then). */
+  final?: ConsoleCallSummary;
 }
 
+/** A call and its history, as a new console receives it. */
+type CallHistory = ConsoleCallSummary & { entries: ConsoleEntry[] };
+
+// Bounds: every message the feed sends, and everything it keeps or shares, has a size limit.
+/** Longer entry texts (a transcript, a key press) are cut, with an ellipsis. */
+export const MAX_ENTRY_TEXT = 1000;
+const MAX_FIELD_TEXT = 64;
 const MAX_ENTRIES_PER_CALL = 200;
 const RECENT_ENDED_CALLS = 20;
+/** A new console's snapshot: this many calls, each with its latest entries, within this many bytes. */
+const HELLO_MAX_CALLS = 100;
+const HELLO_MAX_ENTRIES_PER_CALL = 50;
+export const HELLO_MAX_BYTES = 256 * 1024;
+/** Summaries per periodic `calls` message. */
+const MAX_SUMMARIES = 200;
 const SUMMARY_INTERVAL_MS = 1000;
 /** A console that cannot keep up is dropped rather than buffered without bound. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
+// Sharing with the other instances (fleet bus and shared lists in Redis; this process alone without it).
+const CONSOLE_TOPIC = 'console';
+/** Each instance's live calls, refreshed every second; gone this long after the instance stops. */
+const LIVE_CALLS_NAMESPACE = 'console-live-calls';
+const LIVE_CALLS_TTL_MS = 10_000;
+const ENDED_LIST = 'console:ended';
+const entriesList = (callSid: string) => `console:entries:${callSid}`;
+const ENTRIES_TTL_MS = 60 * 60_000;
+/** Another instance's summaries count as current this long after it last published them. */
+const REMOTE_FRESH_MS = 5000;
+
+type BusMessage = { kind: 'entry'; callSid: string; entry: ConsoleEntry } | { kind: 'calls'; calls: ConsoleCallSummary[] };
+
 /**
- * The console's view of the calls: a CallEvents observer that keeps each call's transcript,
- * barge-ins and key presses, and pushes them to connected console sockets. Work happens only on
- * call events (never per audio frame) and once a second while a console is open.
+ * The console's view of the calls, across every instance: a CallEvents observer that keeps this
+ * instance's calls (transcript, barge-ins, key presses) and pushes them to its console sockets, and
+ * shares them with the other instances: each entry and a summary of its calls every second go on
+ * the fleet bus, and the live calls, their recent entries and the recently ended calls are kept in
+ * shared, expiring lists, so a console opened on any instance sees every instance's calls. Without
+ * shared state (or while Redis is down) it shows this instance's calls. Work happens only on call
+ * events (never per audio frame) and once a second.
  */
 @Injectable()
 export class ConsoleFeed implements CallObserver, OnModuleInit, OnApplicationShutdown {
   private readonly views = new Map<ObservedCall, WatchedCall>();
   private readonly ended: WatchedCall[] = [];
   private readonly clients = new Set<WebSocket>();
-  private unsubscribe?: () => void;
+  /** Other instances' latest summaries (from the bus), by instance. */
+  private readonly remote = new Map<string, { calls: ConsoleCallSummary[]; at: number }>();
+  private readonly unsubscribers: Array<() => void> = [];
   private ticker?: NodeJS.Timeout;
+  private hadLiveCalls = false;
 
   constructor(
     private readonly events: CallEvents,
     private readonly registry: LiveCalls,
+    private readonly bus: FleetBus,
+    private readonly snapshots: InstanceSnapshots,
+    private readonly lists: SharedLists,
     @Inject(CONSOLE_OPTIONS) private readonly config: ConsoleModuleOptions,
   ) {}
 
   onModuleInit(): void {
-    // With the console off (the production default) no call is watched: no transcripts kept in memory.
-    if (this.config.enabled) this.unsubscribe = this.events.subscribe(this);
+    // With the console off (the production default) no call is watched: no transcripts kept or shared.
+    if (!this.config.enabled) return;
+    this.unsubscribers.push(this.events.subscribe(this));
+    this.unsubscribers.push(this.bus.subscribe(CONSOLE_TOPIC, (message, from) => this.onRemote(message, from)));
+    this.ticker = setInterval(() => this.tick(), SUMMARY_INTERVAL_MS);
+    this.ticker.unref();
   }
 
   onApplicationShutdown(): void {
-    this.unsubscribe?.();
-    if (this.ticker) clearInterval(this.ticker);
+    for (const unsubscribe of this.unsubscribers.splice(0)) unsubscribe();
+    clearInterval(this.ticker);
     for (const client of this.clients) client.close(1001, 'server shutting down');
   }
 
   // ---- console sockets ------------------------------------------------------------------
 
+  /** A console connected: it gets a snapshot of every instance's calls, then the live feed. */
   addClient(socket: WebSocket): void {
-    this.clients.add(socket);
-    socket.on('close', () => {
-      this.clients.delete(socket);
-      if (this.clients.size === 0 && this.ticker) {
-        clearInterval(this.ticker);
-        this.ticker = undefined;
-      }
-    });
     socket.on('error', () => undefined);
-    const views = [...this.ended, ...this.liveViews()];
-    send(socket, { type: 'hello', calls: views.map((v) => ({ ...this.summary(v), entries: v.entries })) });
-    this.ticker ??= setInterval(() => this.broadcast({ type: 'calls', calls: this.summaries() }), SUMMARY_INTERVAL_MS);
+    socket.once('close', () => this.clients.delete(socket));
+    void this.snapshot().then((calls) => {
+      if (socket.readyState !== 1) return;
+      send(socket, JSON.stringify({ type: 'hello', calls }));
+      this.clients.add(socket);
+    });
   }
 
+  /** This instance's calls: the recently ended, then the live ones. */
   summaries(): ConsoleCallSummary[] {
     return [...this.ended, ...this.liveViews()].map((v) => this.summary(v));
   }
@@ -99,7 +139,7 @@ export class ConsoleFeed implements CallObserver, OnModuleInit, OnApplicationShu
     const view: WatchedCall = { call, callSid: call.callSid ?? 'unknown', entries: [], callerSpeaking: false };
     this.views.set(call, view);
     this.add(view, 'started', `call from ${call.from ?? 'unknown'}`);
-    this.broadcast({ type: 'calls', calls: this.summaries() });
+    this.tick();
   }
 
   callerSpeechStarted(call: ObservedCall): void {
@@ -139,12 +179,77 @@ export class ConsoleFeed implements CallObserver, OnModuleInit, OnApplicationShu
     this.views.delete(call);
     view.endedAt = Date.now();
     this.add(view, 'ended', `call ended: ${reason.replace(/-/g, ' ')}`);
+    view.final = this.summary(view);
     this.ended.push(view);
     if (this.ended.length > RECENT_ENDED_CALLS) this.ended.shift();
-    this.broadcast({ type: 'calls', calls: this.summaries() });
+    this.lists.append(ENDED_LIST, JSON.stringify(view.final), { max: RECENT_ENDED_CALLS, ttlMs: ENTRIES_TTL_MS, newestFirst: true });
+    this.tick();
   }
 
   // ---- internals ------------------------------------------------------------------------
+
+  /**
+   * Once a second (and at once when a call starts or ends): the merged call list to this
+   * instance's consoles; this instance's calls to the others (bus) and to the shared list.
+   */
+  private tick(): void {
+    const own = this.summaries();
+    const live = this.liveViews();
+    if (live.length > 0 || this.hadLiveCalls) {
+      this.bus.publish(CONSOLE_TOPIC, { kind: 'calls', calls: own.slice(-MAX_SUMMARIES) } satisfies BusMessage);
+      if (live.length > 0) void this.snapshots.put(LIVE_CALLS_NAMESPACE, JSON.stringify(live.map((v) => this.summary(v))), LIVE_CALLS_TTL_MS);
+    }
+    this.hadLiveCalls = live.length > 0;
+    if (this.clients.size > 0) this.broadcast(JSON.stringify({ type: 'calls', calls: this.mergedSummaries(own) }));
+  }
+
+  private mergedSummaries(own: ConsoleCallSummary[]): ConsoleCallSummary[] {
+    const now = Date.now();
+    const byCall = new Map<string, ConsoleCallSummary>();
+    for (const [instance, { calls, at }] of this.remote) {
+      if (now - at > REMOTE_FRESH_MS) this.remote.delete(instance);
+      else for (const summary of calls) byCall.set(summary.callSid, summary);
+    }
+    for (const summary of own) byCall.set(summary.callSid, summary);
+    return [...byCall.values()].slice(-MAX_SUMMARIES);
+  }
+
+  private onRemote(message: unknown, from: string): void {
+    if (from === this.bus.instanceId || message === null || typeof message !== 'object') return;
+    const remote = message as Partial<BusMessage>;
+    if (remote.kind === 'entry' && typeof remote.callSid === 'string' && isEntry(remote.entry)) {
+      this.broadcast(JSON.stringify({ type: 'entry', callSid: remote.callSid, entry: boundedEntry(remote.entry) }));
+    } else if (remote.kind === 'calls' && Array.isArray(remote.calls)) {
+      this.remote.set(from, { calls: remote.calls.filter(isSummary).slice(-MAX_SUMMARIES), at: Date.now() });
+    }
+  }
+
+  /** Every instance's calls with their recent entries, bounded; this instance's alone when shared state is unavailable. */
+  private async snapshot(): Promise<CallHistory[]> {
+    const histories = new Map<string, CallHistory>();
+    const [others, ended] = await Promise.all([
+      this.snapshots.readOthers(LIVE_CALLS_NAMESPACE),
+      this.lists.readMany([ENDED_LIST], RECENT_ENDED_CALLS, { newestFirst: true }),
+    ]);
+    // Live first, then ended: a call that just ended may still be in its instance's live list.
+    const shared: ConsoleCallSummary[] = [];
+    for (const { value } of others ?? []) shared.push(...parseSummaries(value));
+    if (!others) for (const { calls } of this.remote.values()) shared.push(...calls); // shared state unavailable: what the bus said
+    for (const text of [...(ended?.get(ENDED_LIST) ?? [])].reverse()) shared.push(...parseSummaries(`[${text}]`));
+    const ownCallSids = new Set([...this.ended, ...this.views.values()].map((v) => v.callSid));
+    const foreignByCall = new Map<string, ConsoleCallSummary>();
+    for (const summary of shared) if (!ownCallSids.has(summary.callSid)) foreignByCall.set(summary.callSid, summary);
+    const foreign = [...foreignByCall.values()].slice(-HELLO_MAX_CALLS);
+    const entries = await this.lists.readMany(
+      foreign.map((summary) => entriesList(summary.callSid)),
+      HELLO_MAX_ENTRIES_PER_CALL,
+    );
+    for (const summary of foreign) {
+      histories.set(summary.callSid, { ...summary, entries: parseEntries(entries?.get(entriesList(summary.callSid)) ?? []) });
+    }
+    for (const view of [...this.ended, ...this.liveViews()]) histories.set(view.callSid, { ...this.summary(view), entries: view.entries });
+    return bounded([...histories.values()]);
+  }
 
   private liveViews(): WatchedCall[] {
     // The registry is the source of truth for what is live; views cover calls seen starting.
@@ -157,13 +262,16 @@ export class ConsoleFeed implements CallObserver, OnModuleInit, OnApplicationShu
   }
 
   private add(view: WatchedCall, kind: ConsoleEntryKind, text: string): void {
-    const entry: ConsoleEntry = { at: Date.now(), kind, text };
+    const entry: ConsoleEntry = { at: Date.now(), kind, text: boundedText(text, MAX_ENTRY_TEXT) };
     view.entries.push(entry);
     if (view.entries.length > MAX_ENTRIES_PER_CALL) view.entries.shift();
-    this.broadcast({ type: 'entry', callSid: view.callSid, entry });
+    this.broadcast(JSON.stringify({ type: 'entry', callSid: view.callSid, entry }));
+    this.bus.publish(CONSOLE_TOPIC, { kind: 'entry', callSid: view.callSid, entry } satisfies BusMessage);
+    this.lists.append(entriesList(view.callSid), JSON.stringify(entry), { max: MAX_ENTRIES_PER_CALL, ttlMs: ENTRIES_TTL_MS });
   }
 
   private summary(view: WatchedCall): ConsoleCallSummary {
+    if (view.final) return view.final;
     const { call } = view;
     const startedAt = call.startedAt ?? call.connectedAt;
     let state: ConsoleCallState;
@@ -173,10 +281,10 @@ export class ConsoleFeed implements CallObserver, OnModuleInit, OnApplicationShu
     else if (view.callerSpeaking) state = 'caller-speaking';
     else state = 'listening';
     return {
-      callSid: view.callSid,
-      from: call.from,
-      to: call.to,
-      profile: call.profile,
+      callSid: boundedText(view.callSid, MAX_FIELD_TEXT),
+      from: call.from === undefined ? undefined : boundedText(call.from, MAX_FIELD_TEXT),
+      to: call.to === undefined ? undefined : boundedText(call.to, MAX_FIELD_TEXT),
+      profile: boundedText(call.profile, MAX_FIELD_TEXT),
       state,
       startedAt,
       durationMs: (view.endedAt ?? Date.now()) - startedAt,
@@ -184,20 +292,77 @@ export class ConsoleFeed implements CallObserver, OnModuleInit, OnApplicationShu
     };
   }
 
-  private broadcast(message: Record<string, unknown>): void {
-    if (this.clients.size === 0) return;
-    const text = JSON.stringify(message);
+  private broadcast(text: string): void {
     for (const client of this.clients) send(client, text);
   }
 }
 
-function send(socket: WebSocket, message: string | Record<string, unknown>): void {
+function send(socket: WebSocket, message: string): void {
   if (socket.readyState !== 1) return;
   if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
     socket.terminate();
     return;
   }
-  socket.send(typeof message === 'string' ? message : JSON.stringify(message));
+  socket.send(message);
+}
+
+function boundedText(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** The snapshot within its limits: live calls first, the newest first, then fewer entries per call until it fits. */
+function bounded(histories: CallHistory[]): CallHistory[] {
+  const ordered = histories
+    .sort((a, b) => Number(a.state === 'ended') - Number(b.state === 'ended') || b.startedAt - a.startedAt)
+    .slice(0, HELLO_MAX_CALLS)
+    .reverse();
+  for (let perCall = HELLO_MAX_ENTRIES_PER_CALL; ; perCall = Math.floor(perCall / 2)) {
+    const calls = ordered.map((history) => ({ ...history, entries: perCall === 0 ? [] : history.entries.slice(-perCall) }));
+    if (perCall === 0 || Buffer.byteLength(JSON.stringify(calls)) <= HELLO_MAX_BYTES) return calls;
+  }
+}
+
+function boundedEntry(entry: ConsoleEntry): ConsoleEntry {
+  return { at: entry.at, kind: entry.kind, text: boundedText(entry.text, MAX_ENTRY_TEXT) };
+}
+
+const ENTRY_KINDS = new Set<string>(['started', 'caller', 'assistant', 'barge-in', 'dtmf', 'error', 'ended']);
+
+function isEntry(value: unknown): value is ConsoleEntry {
+  const entry = value as ConsoleEntry | null;
+  return typeof entry === 'object' && entry !== null && typeof entry.at === 'number' && ENTRY_KINDS.has(entry.kind) && typeof entry.text === 'string';
+}
+
+function isSummary(value: unknown): value is ConsoleCallSummary {
+  const summary = value as ConsoleCallSummary | null;
+  return (
+    typeof summary === 'object' &&
+    summary !== null &&
+    typeof summary.callSid === 'string' &&
+    summary.callSid.length <= MAX_FIELD_TEXT &&
+    typeof summary.state === 'string' &&
+    typeof summary.startedAt === 'number'
+  );
+}
+
+function parseSummaries(text: string): ConsoleCallSummary[] {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return Array.isArray(value) ? value.filter(isSummary) : [];
+  } catch {
+    return [];
+  }
+}
+
+function parseEntries(texts: string[]): ConsoleEntry[] {
+  return texts.flatMap((text) => {
+    try {
+      const entry = JSON.parse(text) as unknown;
+      return isEntry(entry) ? [boundedEntry(entry)] : [];
+    } catch {
+      return [];
+    }
+  });
 }
 
 function describeCuts(cuts: PlaybackCut[]): string {

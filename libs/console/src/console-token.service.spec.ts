@@ -15,6 +15,16 @@ describe('ConsoleTokenService', () => {
     expect(tokens.isValid({ url: '/media-stream' })).toBe(false);
   });
 
+  it('accepts a token issued by another instance with the same key (behind a load balancer)', () => {
+    const key = Buffer.alloc(32, 7);
+    const onA = new ConsoleTokenService({ enabled: true, requireApiKey: false, tokenKey: key });
+    const onB = new ConsoleTokenService({ enabled: true, requireApiKey: false, tokenKey: key });
+    const other = new ConsoleTokenService({ enabled: true, requireApiKey: false, tokenKey: Buffer.alloc(32, 8) });
+    const { token } = onA.issue();
+    expect(onB.isValidToken(token)).toBe(true);
+    expect(other.isValidToken(token)).toBe(false);
+  });
+
   it('refuses tokens that were altered, come from another process, or arrive while the console is off', () => {
     const tokens = service();
     const { token } = tokens.issue();

@@ -11,14 +11,17 @@ const DEFAULT_TOKEN_TTL_MS = 60_000;
 
 /**
  * Short-lived tokens for the console's sockets: the live feed and the browser softphone's media
- * stream. A token is `<expiry ms>.<HMAC>` under a per-process random secret, so it needs no
- * storage and dies with the process. Only checked when a socket opens.
+ * stream. A token is `<expiry ms>.<HMAC>` under the configured key (the same on every instance, so
+ * a token issued by one is valid on all of them behind a load balancer), or a per-process random
+ * key without one. It needs no storage. Only checked when a socket opens.
  */
 @Injectable()
 export class ConsoleTokenService {
-  private readonly secret = randomBytes(32);
+  private readonly secret: Buffer;
 
-  constructor(@Inject(CONSOLE_OPTIONS) private readonly config: ConsoleModuleOptions) {}
+  constructor(@Inject(CONSOLE_OPTIONS) private readonly config: ConsoleModuleOptions) {
+    this.secret = config.tokenKey ?? randomBytes(32);
+  }
 
   issue(now = Date.now()): { token: string; expiresAt: number } {
     const expiresAt = now + (this.config.tokenTtlMs ?? DEFAULT_TOKEN_TTL_MS);

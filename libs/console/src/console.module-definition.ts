@@ -5,6 +5,8 @@ export interface ConsoleModuleOptions {
   enabled: boolean;
   /** Console tokens (and so the live feed and the softphone) are issued only to API-key holders. */
   requireApiKey: boolean;
+  /** Key of the console tokens' HMAC, shared by every instance; undefined: a random key per process (tokens work on it alone). */
+  tokenKey?: Buffer;
   /** How long a console token may be used to open a socket (open sockets stay open). Default 60 s. */
   tokenTtlMs?: number;
 }

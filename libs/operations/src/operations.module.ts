@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { FleetPresence } from './admission/fleet-presence.service';
 import { GatewayAdmission } from './admission/gateway-admission.service';
 import { CallDrainService } from './drain/call-drain.service';
 import { CallsHealthIndicator } from './health/calls.health';
@@ -10,14 +11,15 @@ import { ConfigurableOperationsModule } from './operations.module-definition';
 
 /**
  * Running the gateway in production: /healthz and /readyz, Prometheus /metrics, admission of new
- * calls (draining, the concurrent-call limit) and the graceful drain on SIGTERM. Needs
- * OrchestrationModule and TwilioModule registered; pass GatewayAdmission (and this module) to
+ * calls (draining, the per-process and fleet-wide concurrent-call limits), this instance's calls
+ * made known to the fleet, and the graceful drain on SIGTERM. Needs OrchestrationModule,
+ * FleetModule and TwilioModule registered; pass GatewayAdmission (and this module) to
  * TwilioModule.forRoot({ admission, imports }) so the TwiML webhook refuses politely.
  */
 @Module({
   imports: [TerminusModule.forRoot({ logger: false })],
   controllers: [HealthController, MetricsController],
-  providers: [GatewayMetrics, GatewayAdmission, CallsHealthIndicator, CallDrainService],
+  providers: [GatewayMetrics, GatewayAdmission, FleetPresence, CallsHealthIndicator, CallDrainService],
   exports: [GatewayMetrics, GatewayAdmission, CallDrainService],
 })
 export class OperationsModule extends ConfigurableOperationsModule {}

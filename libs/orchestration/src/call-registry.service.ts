@@ -2,7 +2,11 @@ import { Injectable } from '@nestjs/common';
 import type { Call } from './call/call';
 import type { ObservedCall } from './call/observed-call';
 
-/** The calls this process is serving right now, read-only: what observers (metrics, consoles, health) use. */
+/**
+ * The calls this process is serving right now, read-only: what observers (metrics, consoles,
+ * health, admission) use. A call counts from its stream's valid `start`: sockets that never sent
+ * one are not calls, and never take capacity.
+ */
 export abstract class LiveCalls {
   abstract readonly size: number;
   abstract observed(): ObservedCall[];
@@ -30,16 +34,27 @@ export class CallRegistry extends LiveCalls {
     }
   }
 
+  /** Calls whose stream started (and has not ended). */
   get size(): number {
-    return this.calls.size;
+    let started = 0;
+    for (const call of this.calls) if (call.startedAt !== undefined) started++;
+    return started;
   }
 
+  /** Media-stream sockets that have not sent a valid `start` (yet). */
+  get connecting(): number {
+    return this.calls.size - this.size;
+  }
+
+  /** Every stream this process holds, started or not (for the drain and the shutdown). */
   all(): Call[] {
     return [...this.calls];
   }
 
   observed(): ObservedCall[] {
-    return [...this.calls].map((call) => call.observed);
+    const started: ObservedCall[] = [];
+    for (const call of this.calls) if (call.startedAt !== undefined) started.push(call.observed);
+    return started;
   }
 
   /**

@@ -8,7 +8,7 @@ export type { MediaStreamStart } from './media-stream/twilio-frames';
 export { TwilioWsAdapter } from './media-stream/twilio-ws.adapter';
 export type { UpgradeVerifier } from './media-stream/twilio-ws.adapter';
 export { CallAdmission } from './twiml/call-admission';
-export type { AdmissionDecision } from './twiml/call-admission';
+export type { AdmissionDecision, IncomingCallInfo, StreamRefusal } from './twiml/call-admission';
 export { dialTwiml, hangUpTwiml } from './twiml/twiml';
 export { TwilioNotConfiguredError, TwilioRestClient } from './rest/twilio-rest-client';
 export type { PlaceCallRequest, RequestOrigin } from './rest/twilio-rest-client';

@@ -26,4 +26,25 @@ export const MIGRATIONS: { version: number; name: string; sql: string[] }[] = [
       'CREATE INDEX IF NOT EXISTS call_records_end_reason ON call_records (end_reason)',
     ],
   },
+  {
+    version: 2,
+    name: 'outbox',
+    sql: [
+      // Webhook deliveries waiting to be made: any instance claims due rows (a claim pushes
+      // next_attempt_at forward by a lease), delivered rows are deleted, given-up rows stay as failed.
+      `CREATE TABLE IF NOT EXISTS outbox (
+        id text PRIMARY KEY,
+        event_type text NOT NULL,
+        destination text NOT NULL,
+        signer text NOT NULL,
+        body text NOT NULL,
+        status text NOT NULL,
+        attempts integer NOT NULL DEFAULT 0,
+        next_attempt_at {time} NOT NULL,
+        last_error text,
+        created_at {time} NOT NULL
+      )`,
+      'CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_attempt_at)',
+    ],
+  },
 ];

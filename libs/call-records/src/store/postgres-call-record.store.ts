@@ -2,6 +2,7 @@ import { Pool, PoolClient } from 'pg';
 import type { TwilioCallStatus } from '@app/telephony';
 import type { CallRecord } from '../record/call-record';
 import { reconcileWithTwilio } from '../record/call-record';
+import type { OutboxDelivery, OutboxMessage, OutboxRow, OutboxStore } from '../outbox/outbox.store';
 import { CallRecordPage, CallRecordQuery, CallRecordStore, recordRowValues, summarize } from './call-record.store';
 import { MIGRATIONS } from './migrations';
 import { listConditions } from './sql-query';
@@ -12,8 +13,24 @@ export interface PostgresStoreOptions {
   onError?: (error: Error) => void;
 }
 
-/** Call records in PostgreSQL (`pg`): parameterised queries only, schema from MIGRATIONS. */
-export class PostgresCallRecordStore extends CallRecordStore {
+interface OutboxRecord {
+  id: string;
+  event_type: string;
+  destination: string;
+  signer: string;
+  body: string;
+  status: 'pending' | 'failed';
+  attempts: number;
+  next_attempt_at: Date;
+  last_error: string | null;
+  created_at: Date;
+}
+
+/**
+ * Call records and the webhook outbox in PostgreSQL (`pg`): parameterised queries only, schema from
+ * MIGRATIONS. Outbox times are the database server's (`now()`), so instances' clocks never disagree.
+ */
+export class PostgresCallRecordStore extends CallRecordStore implements OutboxStore {
   readonly kind = 'postgresql';
   private readonly pool: Pool;
   private migrated?: Promise<void>;
@@ -94,6 +111,61 @@ export class PostgresCallRecordStore extends CallRecordStore {
     await this.pool.end();
   }
 
+  // ---- outbox ---------------------------------------------------------------------------
+
+  async enqueue(message: OutboxMessage): Promise<void> {
+    await this.migrate();
+    await this.pool.query(
+      `INSERT INTO outbox (id, event_type, destination, signer, body, status, attempts, next_attempt_at, created_at)
+       VALUES ($1, $2, $3, $4, $5, 'pending', 0, now(), now()) ON CONFLICT (id) DO NOTHING`,
+      [message.id, message.type, message.destination, message.signer, message.body],
+    );
+  }
+
+  async claimDue(limit: number, leaseMs: number): Promise<OutboxDelivery[]> {
+    await this.migrate();
+    // SKIP LOCKED: instances claiming at the same moment take different rows instead of waiting.
+    const { rows } = await this.pool.query<OutboxRecord>(
+      `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = now() + $2 * interval '1 millisecond'
+       WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= now()
+                    ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+       RETURNING *`,
+      [limit, leaseMs],
+    );
+    return rows.map((row) => ({ ...messageOf(row), attempt: row.attempts, createdAt: row.created_at.toISOString() }));
+  }
+
+  async delivered(id: string): Promise<void> {
+    await this.pool.query('DELETE FROM outbox WHERE id = $1', [id]);
+  }
+
+  async retryLater(id: string, delayMs: number, error: string): Promise<void> {
+    await this.pool.query(
+      `UPDATE outbox SET next_attempt_at = now() + $2 * interval '1 millisecond', last_error = $3 WHERE id = $1 AND status = 'pending'`,
+      [id, delayMs, error],
+    );
+  }
+
+  async giveUp(id: string, error: string): Promise<void> {
+    await this.pool.query(`UPDATE outbox SET status = 'failed', last_error = $2 WHERE id = $1`, [id, error]);
+  }
+
+  async release(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.pool.query(
+      `UPDATE outbox SET next_attempt_at = now(), attempts = greatest(attempts - 1, 0) WHERE id = ANY($1) AND status = 'pending'`,
+      [ids],
+    );
+  }
+
+  async find(id: string): Promise<OutboxRow | undefined> {
+    await this.migrate();
+    const { rows } = await this.pool.query<OutboxRecord>('SELECT * FROM outbox WHERE id = $1', [id]);
+    const row = rows[0];
+    if (!row) return undefined;
+    return { ...messageOf(row), status: row.status, attempts: row.attempts, nextAttemptAt: row.next_attempt_at.toISOString(), lastError: row.last_error ?? undefined };
+  }
+
   private async runMigrations(): Promise<void> {
     const client: PoolClient = await this.pool.connect();
     let failure: Error | undefined;
@@ -122,4 +194,8 @@ export class PostgresCallRecordStore extends CallRecordStore {
       client.release(failure);
     }
   }
+}
+
+function messageOf(row: OutboxRecord): OutboxMessage {
+  return { id: row.id, type: row.event_type, destination: row.destination, signer: row.signer, body: row.body };
 }

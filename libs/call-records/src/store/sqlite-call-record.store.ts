@@ -1,6 +1,7 @@
 import type { TwilioCallStatus } from '@app/telephony';
 import type { CallRecord } from '../record/call-record';
 import { reconcileWithTwilio } from '../record/call-record';
+import type { OutboxDelivery, OutboxMessage, OutboxRow, OutboxStore } from '../outbox/outbox.store';
 import { CallRecordPage, CallRecordQuery, CallRecordStore, recordRowValues, summarize } from './call-record.store';
 import { MIGRATIONS } from './migrations';
 import { listConditions } from './sql-query';
@@ -22,12 +23,29 @@ const SAVE_TWILIO = `INSERT INTO call_records (call_sid, twilio_status, updated_
   ON CONFLICT (call_sid) DO UPDATE SET twilio_status = json_patch(COALESCE(call_records.twilio_status, '{}'), excluded.twilio_status),
     updated_at = excluded.updated_at`;
 
+interface OutboxRecord {
+  id: string;
+  event_type: string;
+  destination: string;
+  signer: string;
+  body: string;
+  status: 'pending' | 'failed';
+  attempts: number;
+  next_attempt_at: string;
+  last_error: string | null;
+  created_at: string;
+}
+
+const CLAIM_DUE = `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?
+  WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?)
+  RETURNING *`;
+
 /**
- * Call records in an embedded SQLite file (Node's built-in `node:sqlite`), the default when
+ * Call records (and the webhook outbox) in an embedded SQLite file (Node's built-in `node:sqlite`), the default when
  * DATABASE_URL is unset. The database runs in a worker thread (see SqliteWorkerClient); the file
  * is created and migrated on first use.
  */
-export class SqliteCallRecordStore extends CallRecordStore {
+export class SqliteCallRecordStore extends CallRecordStore implements OutboxStore {
   readonly kind = 'sqlite';
   private readonly db: SqliteWorkerClient;
 
@@ -67,6 +85,58 @@ export class SqliteCallRecordStore extends CallRecordStore {
   async close(): Promise<void> {
     await this.db.close();
   }
+
+  // ---- outbox (one statement each: the worker runs them one at a time, so a claim is atomic) ----
+
+  async enqueue(message: OutboxMessage): Promise<void> {
+    const now = new Date().toISOString();
+    await this.db.run(
+      `INSERT INTO outbox (id, event_type, destination, signer, body, status, attempts, next_attempt_at, created_at)
+       VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?) ON CONFLICT (id) DO NOTHING`,
+      [message.id, message.type, message.destination, message.signer, message.body, now, now],
+    );
+  }
+
+  async claimDue(limit: number, leaseMs: number): Promise<OutboxDelivery[]> {
+    const now = Date.now();
+    const rows = await this.db.all<OutboxRecord>(CLAIM_DUE, [new Date(now + leaseMs).toISOString(), new Date(now).toISOString(), limit]);
+    return rows
+      .sort((a, b) => a.created_at.localeCompare(b.created_at))
+      .map((row) => ({ ...messageOf(row), attempt: row.attempts, createdAt: row.created_at }));
+  }
+
+  async delivered(id: string): Promise<void> {
+    await this.db.run('DELETE FROM outbox WHERE id = ?', [id]);
+  }
+
+  async retryLater(id: string, delayMs: number, error: string): Promise<void> {
+    await this.db.run(`UPDATE outbox SET next_attempt_at = ?, last_error = ? WHERE id = ? AND status = 'pending'`, [
+      new Date(Date.now() + delayMs).toISOString(),
+      error,
+      id,
+    ]);
+  }
+
+  async giveUp(id: string, error: string): Promise<void> {
+    await this.db.run(`UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?`, [error, id]);
+  }
+
+  async release(ids: string[]): Promise<void> {
+    const now = new Date().toISOString();
+    for (const id of ids) {
+      await this.db.run(`UPDATE outbox SET next_attempt_at = ?, attempts = max(attempts - 1, 0) WHERE id = ? AND status = 'pending'`, [now, id]);
+    }
+  }
+
+  async find(id: string): Promise<OutboxRow | undefined> {
+    const row = await this.db.get<OutboxRecord>('SELECT * FROM outbox WHERE id = ?', [id]);
+    if (!row) return undefined;
+    return { ...messageOf(row), status: row.status, attempts: row.attempts, nextAttemptAt: row.next_attempt_at, lastError: row.last_error ?? undefined };
+  }
+}
+
+function messageOf(row: OutboxRecord): OutboxMessage {
+  return { id: row.id, type: row.event_type, destination: row.destination, signer: row.signer, body: row.body };
 }
 
 function toRecord(row: Row): CallRecord {

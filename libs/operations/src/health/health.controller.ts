@@ -21,6 +21,6 @@ export class HealthController {
   @Get('readyz')
   @HealthCheck()
   readiness() {
-    return this.health.check([() => this.calls.check()]);
+    return this.health.check([() => this.calls.check(), () => this.calls.sharedStateCheck()]);
   }
 }

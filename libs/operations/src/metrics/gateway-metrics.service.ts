@@ -1,4 +1,5 @@
 import { Injectable, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
+import { SharedState } from '@app/fleet';
 import { CallEvents, LiveCalls } from '@app/orchestration';
 import type { CallEndReason, CallObserver, CallTraffic, ObservedCall, PlaybackCut } from '@app/orchestration';
 import { OpenAIModelLifecycle } from '@app/realtime';
@@ -9,7 +10,9 @@ const PREFIX = 'voice_gateway_';
 /** OpenAI error codes are an open set; past this many distinct codes the rest count as `other`. */
 const MAX_ERROR_CODES = 50;
 
-type RefusalReason = 'draining' | 'at-capacity' | (string & {});
+type RefusalReason = 'draining' | 'at-capacity' | 'fleet-at-capacity' | 'stream-at-capacity' | (string & {});
+/** Shared-state statuses, each a series of voice_gateway_shared_state (1 for the current one). */
+const SHARED_STATE_STATUSES = ['not-configured', 'connecting', 'up', 'down'] as const;
 
 /**
  * The gateway's Prometheus metrics. Call events feed counters and histograms; media traffic is
@@ -38,8 +41,14 @@ export class GatewayMetrics implements CallObserver, OnModuleInit, OnApplication
   });
   private readonly callsRefused = new Counter({
     name: `${PREFIX}calls_refused_total`,
-    help: 'Incoming calls refused politely, by reason (draining, at-capacity)',
+    help: 'Calls refused politely, by reason (draining, at-capacity, fleet-at-capacity at the webhook; stream-at-capacity at the stream)',
     labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  private readonly streamsRefused = new Counter({
+    name: `${PREFIX}streams_refused_total`,
+    help: 'Media streams refused at start, by how they were ended (redirected to the spoken refusal, closed)',
+    labelNames: ['action'] as const,
     registers: [this.registry],
   });
   private readonly callsDrained = new Counter({
@@ -128,8 +137,29 @@ export class GatewayMetrics implements CallObserver, OnModuleInit, OnApplication
     private readonly events: CallEvents,
     private readonly calls: LiveCalls,
     @Optional() private readonly models?: OpenAIModelLifecycle,
+    @Optional() private readonly sharedState?: SharedState,
   ) {
     const metrics = this;
+    new Gauge({
+      name: `${PREFIX}shared_state`,
+      help: 'Where shared live state (Redis) stands: 1 for the current status (not-configured, connecting, up, down)',
+      labelNames: ['status'] as const,
+      registers: [this.registry],
+      collect() {
+        const current = metrics.sharedState?.status ?? 'not-configured';
+        for (const status of SHARED_STATE_STATUSES) this.set({ status }, status === current ? 1 : 0);
+      },
+    });
+    new Counter({
+      name: `${PREFIX}shared_state_fallbacks_total`,
+      help: 'Answers given by this instance alone because Redis was unavailable, by feature',
+      labelNames: ['feature'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [feature, count] of metrics.sharedState?.fallbacks ?? []) this.inc({ feature }, count);
+      },
+    });
     new Gauge({
       name: `${PREFIX}openai_model_shutdown_timestamp_seconds`,
       help: 'When OpenAI shuts down a model this gateway uses (announced shutdown_date, start of the day UTC, seconds since the epoch)',
@@ -196,6 +226,10 @@ export class GatewayMetrics implements CallObserver, OnModuleInit, OnApplication
 
   recordRefusedCall(reason: RefusalReason): void {
     this.callsRefused.inc({ reason });
+  }
+
+  recordRefusedStream(action: 'redirected' | 'closed'): void {
+    this.streamsRefused.inc({ action });
   }
 
   recordDrainedCall(action: 'redirected' | 'closed'): void {

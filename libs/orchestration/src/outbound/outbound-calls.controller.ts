@@ -8,9 +8,11 @@ import {
   Req,
   ServiceUnavailableException,
   UseGuards,
+  UseInterceptors,
   ValidationPipe,
 } from '@nestjs/common';
 import { ApiKeyGuard } from '@app/auth';
+import { IdempotencyInterceptor } from '@app/fleet';
 import { TwilioRestClient } from '@app/telephony';
 import type { Request } from 'express';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
@@ -22,7 +24,10 @@ const VARIABLE_NAME = /^[A-Za-z0-9_]{1,64}$/;
 const MAX_VARIABLES = 32;
 const MAX_VARIABLE_LENGTH = 1000;
 
-/** `POST /calls`: places a call through Twilio; when it is answered, the assistant runs as for an inbound call. */
+/**
+ * `POST /calls`: places a call through Twilio; when it is answered, the assistant runs as for an
+ * inbound call. An `Idempotency-Key` header makes retries safe on any instance: one call is placed.
+ */
 @Controller('calls')
 @UseGuards(ApiKeyGuard)
 export class OutboundCallsController {
@@ -35,6 +40,7 @@ export class OutboundCallsController {
 
   @Post()
   @HttpCode(201)
+  @UseInterceptors(IdempotencyInterceptor)
   async create(
     @Body(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true })) body: CreateOutboundCallDto,
     @Req() request: Request,

@@ -20,6 +20,7 @@ export interface RecordedTwilioRequest {
 export class FakeTwilioRestApi {
   readonly requests: RecordedTwilioRequest[] = [];
   private failure?: { status: number; code: number; message: string };
+  private delayMs = 0;
   private callCounter = 0;
 
   private constructor(private readonly server: Server) {}
@@ -41,6 +42,11 @@ export class FakeTwilioRestApi {
   /** Makes every later request fail with this Twilio error (undefined to succeed again). */
   failWith(failure: { status: number; code: number; message: string } | undefined): void {
     this.failure = failure;
+  }
+
+  /** Answers every later request only after `ms` (0 to answer at once again), as a slow Twilio would. */
+  delayResponses(ms: number): void {
+    this.delayMs = ms;
   }
 
   /** Resolves once a request matching the predicate has arrived. */
@@ -78,8 +84,11 @@ export class FakeTwilioRestApi {
         form,
         at: Date.now(),
       });
+      const delayMs = this.delayMs;
       const reply = (status: number, body: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+        const send = () => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+        if (delayMs > 0) setTimeout(send, delayMs);
+        else send();
       };
       if (this.failure) {
         const { status, code, message } = this.failure;

@@ -22,6 +22,11 @@ export interface TwilioMediaStreamOptions {
   /** Closes (1008) a socket that has not sent a valid `start` within this time. */
   startTimeoutMs?: number;
   /**
+   * Admission at a valid `start`, before the listener hears of it: false refuses the stream (the
+   * listener never sees its start or media; the caller of this option ends it). Synchronous.
+   */
+  admitStart?: (start: MediaStreamStart) => boolean;
+  /**
    * A listener threw while handling a frame (a bug). The stream reports it here and closes (1011)
    * instead of letting the throw escape the socket listener and take the whole process down.
    */
@@ -57,12 +62,16 @@ export class TwilioMediaStream {
   private markInfix = '';
   private tcp?: Socket | null;
   private writesCorked = false;
+  private refused = false;
+  private closeTimer?: NodeJS.Timeout;
+  private readonly admitStart?: (start: MediaStreamStart) => boolean;
   private readonly uncork = () => {
     this.writesCorked = false;
     this.tcp?.uncork();
   };
 
   constructor(private readonly socket: WebSocket, options: TwilioMediaStreamOptions = {}) {
+    this.admitStart = options.admitStart;
     socket.on('message', (data: RawData, isBinary: boolean) => {
       try {
         this.handleMessage(data, isBinary);
@@ -74,6 +83,7 @@ export class TwilioMediaStream {
     socket.once('close', (code: number) => {
       this.cancelStartTimer();
       if (this.terminateTimer) clearTimeout(this.terminateTimer);
+      if (this.closeTimer) clearTimeout(this.closeTimer);
       this.listener?.onStreamClosed(code);
     });
     if (options.startTimeoutMs) {
@@ -118,6 +128,12 @@ export class TwilioMediaStream {
     this.socket.terminate();
   }
 
+  /** Closes the stream after `delayMs` unless the peer closed it first (e.g. once Twilio acted on a redirect). */
+  closeAfter(delayMs: number, code: number, reason: string): void {
+    if (this.closeTimer) clearTimeout(this.closeTimer);
+    this.closeTimer = setTimeout(() => this.close(code, reason), delayMs);
+  }
+
   private handleStartTimeout(timeoutMs: number): void {
     this.startTimer = undefined;
     this.listener?.onViolation('start-timeout', `no start frame within ${timeoutMs} ms`);
@@ -151,7 +167,7 @@ export class TwilioMediaStream {
 
   private handleMessage(data: RawData, isBinary: boolean): void {
     const listener = this.listener;
-    if (!listener) return;
+    if (!listener || this.refused) return;
     if (isBinary) return listener.onViolation('binary-frame', 'Twilio sends JSON text frames only');
     const text = data.toString();
     if (this.streamSid !== undefined) {
@@ -207,20 +223,25 @@ export class TwilioMediaStream {
     if (typeof streamSid !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(streamSid) || typeof start?.callSid !== 'string') {
       return listener.onViolation('missing-field', 'start frame without a valid streamSid and callSid');
     }
-    this.streamSid = streamSid;
     this.cancelStartTimer();
-    this.mediaPrefix = '{"event":"media","streamSid":"' + streamSid + '","media":{"payload":"';
-    this.markPrefix = '{"event":"mark","streamSid":"' + streamSid + '","mark":{"name":"';
-    this.clearMessage = '{"event":"clear","streamSid":"' + streamSid + '"}';
-    this.mediaSuffix = mediaFrameSuffix(streamSid);
-    this.markInfix = markFrameInfix(streamSid);
-    listener.onStreamStart({
+    const accepted: MediaStreamStart = {
       streamSid,
       callSid: start.callSid,
       accountSid: typeof start.accountSid === 'string' ? start.accountSid : '',
       customParameters: isStringRecord(start.customParameters) ? start.customParameters : {},
       mediaFormat: start.mediaFormat ?? { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 },
-    });
+    };
+    if (this.admitStart && !this.admitStart(accepted)) {
+      this.refused = true;
+      return;
+    }
+    this.streamSid = streamSid;
+    this.mediaPrefix = '{"event":"media","streamSid":"' + streamSid + '","media":{"payload":"';
+    this.markPrefix = '{"event":"mark","streamSid":"' + streamSid + '","mark":{"name":"';
+    this.clearMessage = '{"event":"clear","streamSid":"' + streamSid + '"}';
+    this.mediaSuffix = mediaFrameSuffix(streamSid);
+    this.markInfix = markFrameInfix(streamSid);
+    listener.onStreamStart(accepted);
   }
 }
 

@@ -26,19 +26,20 @@ export class IncomingCallController {
   @Get(TWILIO_ROUTES.incomingCall)
   @HttpCode(200)
   @Header('Content-Type', 'text/xml')
-  incomingCallGet(@Req() request: Request): string {
+  incomingCallGet(@Req() request: Request): Promise<string> {
     return this.connectTwiml(request, request.query as Record<string, unknown>);
   }
 
   @Post(TWILIO_ROUTES.incomingCall)
   @HttpCode(200)
   @Header('Content-Type', 'text/xml')
-  incomingCallPost(@Req() request: Request): string {
+  incomingCallPost(@Req() request: Request): Promise<string> {
     return this.connectTwiml(request, { ...(request.query as Record<string, unknown>), ...(request.body ?? {}) });
   }
 
-  private connectTwiml(request: Request, params: Record<string, unknown>): string {
-    const decision = this.admission?.admit();
+  private async connectTwiml(request: Request, params: Record<string, unknown>): Promise<string> {
+    const callSid = typeof params.CallSid === 'string' ? params.CallSid : undefined;
+    const decision = await this.admission?.admit({ callSid });
     if (decision && !decision.admitted) return hangUpTwiml(decision.message);
     const response = new twilio.twiml.VoiceResponse();
     if (this.options.welcomeMessage) response.say(this.options.welcomeMessage);

@@ -1,0 +1,153 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, IncomingHttpHeaders, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { CallRecordsModuleOptions } from '../call-records.module-definition';
+import { callRecordSigner, signWebhook, WEBHOOK_DELIVERY_ID_HEADER, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER } from '../delivery/call-record-webhook';
+import { SqliteCallRecordStore } from '../store/sqlite-call-record.store';
+import { OutboxDispatcher } from './outbox-dispatcher';
+import { OutboxSigners } from './outbox-signers';
+
+const SECRET = 'secret-0123456789abcdef';
+
+interface Hit {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** A receiver answering each request with the next status of `statuses` (the last one repeats). */
+async function receiver(statuses: number[], extraHeaders: Record<string, string> = {}): Promise<{ server: Server; url: string; hits: Hit[] }> {
+  const hits: Hit[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const status = statuses[Math.min(hits.length, statuses.length - 1)];
+      hits.push({ status, headers: req.headers, body: Buffer.concat(chunks).toString() });
+      res.writeHead(status, extraHeaders).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, hits };
+}
+
+const config = (webhookMaxAttempts = 3) => ({ webhookMaxAttempts, retryInitialMs: 20 }) as CallRecordsModuleOptions;
+
+describe('OutboxDispatcher', () => {
+  let dir: string;
+  let store: SqliteCallRecordStore;
+  const servers: Server[] = [];
+  const dispatchers: OutboxDispatcher[] = [];
+
+  const dispatcher = (maxAttempts = 3) => {
+    const signers = new OutboxSigners();
+    signers.register('call.record', callRecordSigner(SECRET));
+    const made = new OutboxDispatcher(store, signers, config(maxAttempts));
+    made.pollMs = 20;
+    dispatchers.push(made);
+    return made;
+  };
+  const enqueue = async (destination: string, id = 'd-' + Math.random().toString(36).slice(2), body = '{"callSid":"CA1"}') => {
+    await store.enqueue({ id, type: 'call.record', destination, signer: 'call.record', body });
+    return id;
+  };
+  const serve = async (statuses: number[], headers?: Record<string, string>) => {
+    const made = await receiver(statuses, headers);
+    servers.push(made.server);
+    return made;
+  };
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'outbox-dispatch-'));
+    store = new SqliteCallRecordStore(join(dir, 'records.sqlite'));
+    await store.migrate();
+  });
+  afterEach(async () => {
+    for (const made of dispatchers.splice(0)) await made.shutdown();
+    for (const server of servers.splice(0)) server.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('signs each attempt, keeps one delivery id across retries, and removes the message once delivered', async () => {
+    const r = await serve([503, 429, 204]);
+    const id = await enqueue(r.url, 'delivery-1', '{"callSid":"CA1","text":"Grüezi"}');
+    dispatcher().start();
+    await vi.waitFor(() => expect(r.hits.map((h) => h.status)).toEqual([503, 429, 204]));
+    for (const hit of r.hits) {
+      expect(hit.headers[WEBHOOK_DELIVERY_ID_HEADER]).toBe('delivery-1');
+      expect(hit.body).toBe('{"callSid":"CA1","text":"Grüezi"}');
+      expect(hit.headers[WEBHOOK_SIGNATURE_HEADER]).toBe(signWebhook(SECRET, String(hit.headers[WEBHOOK_TIMESTAMP_HEADER]), hit.body));
+    }
+    await vi.waitFor(async () => expect(await store.find(id)).toBeUndefined());
+  });
+
+  it('gives up after the configured attempts, keeping the message as failed with the reason', async () => {
+    const r = await serve([500]);
+    const id = await enqueue(r.url);
+    dispatcher(3).start();
+    await vi.waitFor(async () => expect(await store.find(id)).toMatchObject({ status: 'failed', attempts: 3, lastError: 'HTTP 500' }));
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(r.hits).toHaveLength(3);
+  });
+
+  it('does not retry a 4xx refusal', async () => {
+    const r = await serve([400]);
+    const id = await enqueue(r.url);
+    dispatcher().start();
+    await vi.waitFor(async () => expect(await store.find(id)).toMatchObject({ status: 'failed', lastError: 'HTTP 400' }));
+    expect(r.hits).toHaveLength(1);
+  });
+
+  it('never follows a redirect: the signed record does not go elsewhere', async () => {
+    const elsewhere = await serve([204]);
+    const r = await serve([307], { location: elsewhere.url });
+    const id = await enqueue(r.url);
+    dispatcher().start();
+    await vi.waitFor(async () => expect(await store.find(id)).toMatchObject({ status: 'failed', lastError: 'HTTP 307: redirects are not followed' }));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(elsewhere.hits).toEqual([]);
+    expect(r.hits).toHaveLength(1);
+  });
+
+  it('retries when the receiver is unreachable, and delivers once it is back', async () => {
+    const r = await serve([204]);
+    const url = r.url;
+    await new Promise((resolve) => r.server.close(resolve));
+    const id = await enqueue(url);
+    dispatcher(20).start();
+    await vi.waitFor(async () => expect((await store.find(id))?.attempts).toBeGreaterThanOrEqual(2));
+    expect((await store.find(id))?.lastError).toMatch(/ECONNREFUSED/);
+    await new Promise<void>((resolve) => r.server.listen(Number(new URL(url).port), '127.0.0.1', resolve));
+    await vi.waitFor(() => expect(r.hits).toHaveLength(1), { timeout: 5000 });
+    await vi.waitFor(async () => expect(await store.find(id)).toBeUndefined());
+  });
+
+  it("lets another instance make an attempt the first one's death cut short, with the same delivery id", async () => {
+    const r = await serve([204]);
+    const id = await enqueue(r.url, 'delivery-2');
+    // An instance claimed it and died mid-attempt: only its lease is left.
+    expect(await store.claimDue(10, 200)).toHaveLength(1);
+    const survivor = dispatcher();
+    survivor.start();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(r.hits).toEqual([]);
+    await vi.waitFor(() => expect(r.hits).toHaveLength(1), { timeout: 3000 });
+    expect(r.hits[0].headers[WEBHOOK_DELIVERY_ID_HEADER]).toBe('delivery-2');
+    await vi.waitFor(async () => expect(await store.find(id)).toBeUndefined());
+  });
+
+  it('is idle without any signer (no webhook configured)', async () => {
+    const r = await serve([204]);
+    await enqueue(r.url);
+    const idle = new OutboxDispatcher(store, new OutboxSigners(), config());
+    idle.pollMs = 20;
+    dispatchers.push(idle);
+    idle.start();
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(r.hits).toEqual([]);
+  });
+});

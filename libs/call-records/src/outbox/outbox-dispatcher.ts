@@ -1,0 +1,160 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CALL_RECORDS_OPTIONS } from '../call-records.module-definition';
+import type { CallRecordsModuleOptions } from '../call-records.module-definition';
+import { backoffDelay } from '../delivery/backoff';
+import { OutboxSigners } from './outbox-signers';
+import { OutboxDelivery, OutboxStore } from './outbox.store';
+
+const REQUEST_TIMEOUT_MS = 10_000;
+/** A claim holds a message this long: well above one attempt, so only a dead instance's claims lapse. */
+export const OUTBOX_LEASE_MS = 30_000;
+/** How often an idle instance looks for due messages (it also looks at once after publishing one). */
+export const OUTBOX_POLL_MS = 1000;
+const BATCH = 10;
+/** At shutdown, attempts under way get this long to finish. */
+const SHUTDOWN_GRACE_MS = 5000;
+
+/** What an attempt's answer means: done, try again later, or never again. */
+type Outcome = { kind: 'delivered' } | { kind: 'retry'; problem: string } | { kind: 'give-up'; problem: string };
+
+/**
+ * Delivers the outbox on every instance: claims due messages (so each attempt is made by one
+ * instance), POSTs each to its destination with its signer's headers, and records the outcome in
+ * the store. At least once: a message is removed only after a 2xx, an attempt cut short by a dying
+ * instance is made again by another once its claim lapses, and every attempt carries the message's
+ * stable id. Retries (network errors, timeouts, 408, 429, 5xx) back off from `retryInitialMs` up to
+ * `webhookMaxAttempts`; redirects are never followed (the signed body would go elsewhere), and
+ * other answers are not retried.
+ */
+@Injectable()
+export class OutboxDispatcher {
+  private readonly logger = new Logger('Outbox');
+  private readonly inFlight = new Set<Promise<void>>();
+  private pollTimer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private again = false;
+  private started = false;
+  private closed = false;
+  private storeFailures = 0;
+  /** Tests shorten these. */
+  pollMs = OUTBOX_POLL_MS;
+  leaseMs = OUTBOX_LEASE_MS;
+
+  constructor(
+    private readonly store: OutboxStore,
+    private readonly signers: OutboxSigners,
+    @Inject(CALL_RECORDS_OPTIONS) private readonly config: CallRecordsModuleOptions,
+  ) {}
+
+  /** Starts polling (only when some signer is registered: nothing else could be delivered). */
+  start(): void {
+    if (this.started || this.closed || this.signers.size === 0) return;
+    this.started = true;
+    this.schedule(0);
+  }
+
+  /** Looks for due messages now (a message was just published). */
+  wake(): void {
+    if (!this.started || this.closed) return;
+    if (this.running) this.again = true;
+    else this.schedule(0);
+  }
+
+  /** Stops claiming; attempts under way get a few seconds (a message they leave behind is retried by another instance). */
+  async shutdown(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.pollTimer);
+    await this.running;
+    if (this.inFlight.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((resolve) => (timer = setTimeout(resolve, SHUTDOWN_GRACE_MS)))]);
+    clearTimeout(timer);
+    if (this.inFlight.size > 0) this.logger.warn(`${this.inFlight.size} webhook delivery(ies) still under way at shutdown; another instance retries them`);
+  }
+
+  private schedule(delayMs: number): void {
+    clearTimeout(this.pollTimer);
+    this.pollTimer = setTimeout(() => {
+      this.running = this.poll().finally(() => {
+        this.running = undefined;
+        if (this.closed) return;
+        const again = this.again;
+        this.again = false;
+        this.schedule(again ? 0 : this.pollMs);
+      });
+    }, delayMs);
+    this.pollTimer.unref();
+  }
+
+  private async poll(): Promise<void> {
+    let claimed: OutboxDelivery[];
+    try {
+      claimed = await this.store.claimDue(BATCH, this.leaseMs);
+    } catch (error) {
+      this.reportStoreFailure(error);
+      return;
+    }
+    if (this.storeFailures > 0) {
+      this.logger.log(`the webhook outbox is readable again; deliveries resume`);
+      this.storeFailures = 0;
+    }
+    for (const delivery of claimed) this.track(this.attempt(delivery));
+    // A full batch: there may be more due at once.
+    if (claimed.length === BATCH) this.again = true;
+  }
+
+  private track(attempt: Promise<void>): void {
+    this.inFlight.add(attempt);
+    void attempt.finally(() => this.inFlight.delete(attempt));
+  }
+
+  private async attempt(delivery: OutboxDelivery): Promise<void> {
+    const outcome = await this.send(delivery);
+    const label = `${delivery.type} ${delivery.id} (attempt ${delivery.attempt}/${this.config.webhookMaxAttempts})`;
+    try {
+      if (outcome.kind === 'delivered') return await this.store.delivered(delivery.id);
+      if (outcome.kind === 'retry' && delivery.attempt < this.config.webhookMaxAttempts) {
+        this.logger.warn(`webhook delivery ${label} failed (${outcome.problem}); retrying`);
+        return await this.store.retryLater(delivery.id, backoffDelay(this.config.retryInitialMs, delivery.attempt), outcome.problem);
+      }
+      this.logger.error(`webhook delivery ${label} given up: ${outcome.problem}`);
+      await this.store.giveUp(delivery.id, outcome.problem);
+    } catch (error) {
+      // The claim lapses and the message is tried again: at least once, never lost.
+      this.reportStoreFailure(error);
+    }
+  }
+
+  private async send(delivery: OutboxDelivery): Promise<Outcome> {
+    const signer = this.signers.get(delivery.signer);
+    if (!signer) return { kind: 'retry', problem: `no signer "${delivery.signer}" on this instance` };
+    try {
+      const response = await fetch(delivery.destination, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'voice-gateway-webhooks',
+          ...signer.headers({ id: delivery.id, body: delivery.body, timestamp: Date.now() }),
+        },
+        body: delivery.body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+      await response.body?.cancel().catch(() => undefined);
+      if (response.ok) return { kind: 'delivered' };
+      const problem = `HTTP ${response.status}`;
+      if (response.status >= 300 && response.status < 400) return { kind: 'give-up', problem: `${problem}: redirects are not followed` };
+      if (response.status >= 500 || response.status === 408 || response.status === 429) return { kind: 'retry', problem };
+      return { kind: 'give-up', problem };
+    } catch (error) {
+      return { kind: 'retry', problem: error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error) };
+    }
+  }
+
+  private reportStoreFailure(error: unknown): void {
+    this.storeFailures++;
+    if (this.storeFailures === 1 || this.storeFailures % 30 === 0) {
+      this.logger.warn(`cannot reach the webhook outbox (attempt ${this.storeFailures}): ${error instanceof Error ? error.message : String(error)}; deliveries wait`);
+    }
+  }
+}

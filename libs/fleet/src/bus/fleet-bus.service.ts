@@ -1,0 +1,191 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { SharedState } from '../shared-state.service';
+
+export type TopicHandler = (message: unknown, from: string) => void;
+export type CallMessageHandler = (callSid: string, message: unknown, from: string) => void;
+
+/** A message larger than this is not sent (the bus carries notices, not payloads). */
+export const MAX_BUS_MESSAGE_BYTES = 256 * 1024;
+/** How long this instance stays the known holder of a call without renewing it. */
+const HOLDER_TTL_MS = 60_000;
+
+const RELEASE_IF_OURS = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+/**
+ * A small message bus across the fleet: `publish(topic, message)` reaches every instance's
+ * subscribers to that topic (this one's at once, the others' through Redis pub/sub), and
+ * `sendToCall(callSid, type, message)` reaches the one instance that holds that call's media stream
+ * (instances `holdCall` the calls they serve). Fire and forget: a message sent while Redis is
+ * unavailable, or while an instance is disconnected, is not delivered to other instances. Without
+ * Redis the bus is this process.
+ */
+@Injectable()
+export class FleetBus implements OnApplicationShutdown {
+  private readonly logger = new Logger('FleetBus');
+  private readonly topicHandlers = new Map<string, Set<TopicHandler>>();
+  private readonly callHandlers = new Map<string, Set<CallMessageHandler>>();
+  private readonly heldCalls = new Set<string>();
+  private listeningForCalls = false;
+  private renewTimer?: NodeJS.Timeout;
+
+  constructor(private readonly state: SharedState) {}
+
+  get instanceId(): string {
+    return this.state.instanceId;
+  }
+
+  publish(topic: string, message: unknown): void {
+    this.deliver(this.topicHandlers.get(topic), (handler) => handler(message, this.instanceId));
+    const redis = this.state.redis;
+    if (!redis) return;
+    const text = this.encode({ from: this.instanceId, message });
+    if (text === undefined) return;
+    redis.publish(redis.key('bus', 'topic', topic), text).catch(() => redis.fellBack('bus'));
+  }
+
+  /** Receives every message published on `topic` by any instance (this one's too). Returns the unsubscribe. */
+  subscribe(topic: string, handler: TopicHandler): () => void {
+    let handlers = this.topicHandlers.get(topic);
+    if (!handlers) {
+      handlers = new Set();
+      this.topicHandlers.set(topic, handlers);
+      const redis = this.state.redis;
+      redis?.subscribe(redis.key('bus', 'topic', topic), (text) => {
+        const envelope = decode(text);
+        if (!envelope || envelope.from === this.instanceId) return;
+        this.deliver(this.topicHandlers.get(topic), (h) => h(envelope.message, envelope.from as string));
+      });
+    }
+    handlers.add(handler);
+    return () => handlers.delete(handler);
+  }
+
+  // ---- messages for the instance that holds a call --------------------------------------
+
+  /** This instance serves `callSid` now: messages sent to the call come here until `releaseCall`. */
+  holdCall(callSid: string): void {
+    this.heldCalls.add(callSid);
+    const redis = this.state.redis;
+    if (!redis) return;
+    this.startRenewing();
+    redis
+      .run((client) => client.set(redis.key('bus', 'holder', callSid), this.instanceId, { expiration: { type: 'PX', value: HOLDER_TTL_MS } }))
+      .catch(() => redis.fellBack('bus'));
+  }
+
+  releaseCall(callSid: string): void {
+    if (!this.heldCalls.delete(callSid)) return;
+    if (this.heldCalls.size === 0) this.stopRenewing();
+    const redis = this.state.redis;
+    redis
+      ?.run((client) => client.eval(RELEASE_IF_OURS, { keys: [redis.key('bus', 'holder', callSid)], arguments: [this.instanceId] }))
+      .catch(() => redis.fellBack('bus'));
+  }
+
+  /**
+   * Sends a message to whichever instance holds the call. True when it was handed to that
+   * instance (here, or to its Redis subscription); false when no instance holds the call, or Redis
+   * is unavailable.
+   */
+  async sendToCall(callSid: string, type: string, message: unknown): Promise<boolean> {
+    if (this.heldCalls.has(callSid)) {
+      this.deliverCallMessage(callSid, type, message, this.instanceId);
+      return true;
+    }
+    const redis = this.state.redis;
+    if (!redis) return false;
+    const text = this.encode({ from: this.instanceId, callSid, type, message });
+    if (text === undefined) return false;
+    try {
+      const holder = await redis.run((client) => client.get(redis.key('bus', 'holder', callSid)));
+      if (!holder || holder === this.instanceId) return false;
+      return (await redis.publish(redis.key('bus', 'instance', holder), text)) > 0;
+    } catch {
+      redis.fellBack('bus');
+      return false;
+    }
+  }
+
+  /** Receives the messages of `type` sent to calls this instance holds. Returns the unsubscribe. */
+  onCallMessage(type: string, handler: CallMessageHandler): () => void {
+    let handlers = this.callHandlers.get(type);
+    if (!handlers) this.callHandlers.set(type, (handlers = new Set()));
+    handlers.add(handler);
+    this.listenForCallMessages();
+    return () => handlers.delete(handler);
+  }
+
+  onApplicationShutdown(): void {
+    this.stopRenewing();
+  }
+
+  private listenForCallMessages(): void {
+    const redis = this.state.redis;
+    if (this.listeningForCalls || !redis) return;
+    this.listeningForCalls = true;
+    redis.subscribe(redis.key('bus', 'instance', this.instanceId), (text) => {
+      const envelope = decode(text);
+      if (!envelope || typeof envelope.callSid !== 'string' || typeof envelope.type !== 'string') return;
+      // The call may have ended (or moved) since the sender looked its holder up.
+      if (!this.heldCalls.has(envelope.callSid)) return;
+      this.deliverCallMessage(envelope.callSid, envelope.type, envelope.message, String(envelope.from));
+    });
+  }
+
+  private deliverCallMessage(callSid: string, type: string, message: unknown, from: string): void {
+    this.deliver(this.callHandlers.get(type), (handler) => handler(callSid, message, from));
+  }
+
+  private deliver<H>(handlers: Set<H> | undefined, invoke: (handler: H) => void): void {
+    if (!handlers) return;
+    for (const handler of handlers) {
+      try {
+        invoke(handler);
+      } catch (error) {
+        this.logger.error(`a fleet bus handler failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  }
+
+  private encode(envelope: Record<string, unknown>): string | undefined {
+    const text = JSON.stringify(envelope);
+    if (Buffer.byteLength(text) <= MAX_BUS_MESSAGE_BYTES) return text;
+    this.logger.warn(`a fleet bus message of ${Buffer.byteLength(text)} bytes was not sent (limit ${MAX_BUS_MESSAGE_BYTES})`);
+    return undefined;
+  }
+
+  private startRenewing(): void {
+    if (this.renewTimer) return;
+    this.renewTimer = setInterval(() => void this.renewHolders(), HOLDER_TTL_MS / 3);
+    this.renewTimer.unref();
+  }
+
+  private stopRenewing(): void {
+    clearInterval(this.renewTimer);
+    this.renewTimer = undefined;
+  }
+
+  private async renewHolders(): Promise<void> {
+    const redis = this.state.redis;
+    if (!redis || this.heldCalls.size === 0) return;
+    try {
+      await redis.run((client) => {
+        const batch = client.multi();
+        for (const callSid of this.heldCalls) batch.set(redis.key('bus', 'holder', callSid), this.instanceId, { expiration: { type: 'PX', value: HOLDER_TTL_MS } });
+        return batch.exec();
+      });
+    } catch {
+      redis.fellBack('bus');
+    }
+  }
+}
+
+function decode(text: string): Record<string, unknown> | undefined {
+  if (text.length > MAX_BUS_MESSAGE_BYTES) return undefined;
+  try {
+    const value = JSON.parse(text) as unknown;
+    return value !== null && typeof value === 'object' && typeof (value as { from?: unknown }).from === 'string' ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}

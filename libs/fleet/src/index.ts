@@ -1,0 +1,17 @@
+export { FleetModule } from './fleet.module';
+export type { FleetModuleOptions } from './fleet.module-definition';
+export { SharedState } from './shared-state.service';
+export { SharedStateUnavailableError } from './redis/shared-redis';
+export type { SharedStateStatus } from './redis/shared-redis';
+export { FleetBus, MAX_BUS_MESSAGE_BYTES } from './bus/fleet-bus.service';
+export type { CallMessageHandler, TopicHandler } from './bus/fleet-bus.service';
+export { SharedClaims } from './claims/shared-claims.service';
+export { IdempotencyStore, DEFAULT_IDEMPOTENCY_TTLS } from './idempotency/idempotency.store';
+export type { IdempotencyClaim, IdempotencyTtls } from './idempotency/idempotency.store';
+export { IdempotencyInterceptor, IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAY_HEADER } from './idempotency/idempotency.interceptor';
+export { FleetThrottlerStorage } from './throttling/fleet-throttler-storage';
+export type { ThrottleRecord } from './throttling/fleet-throttler-storage';
+export { FleetCallLeases, CALL_LEASE_TTL_MS } from './leases/fleet-call-leases.service';
+export type { LeaseOutcome } from './leases/fleet-call-leases.service';
+export { InstanceSnapshots } from './lists/instance-snapshots.service';
+export { SharedLists } from './lists/shared-lists.service';

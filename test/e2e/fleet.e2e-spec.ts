@@ -1,0 +1,293 @@
+import { createServer, IncomingHttpHeaders, request as httpRequest, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import twilio from 'twilio';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { FakeTwilioCall, FakeTwilioRestApi, RealtimeSimulator } from '@app/simulators';
+import { buildGateway } from '../support/gateway-build';
+import { TEST_OPENAI_KEY } from '../support/gateway-harness';
+import { freePort, GatewayProcess, startGatewayProcess, waitUntil } from '../support/gateway-process';
+import { dropSchema, requirePostgres, TEST_DATABASE_URL, uniqueSchema } from '../support/postgres';
+import { deleteKeys, requireRedis, TEST_REDIS_URL, uniqueKeyPrefix } from '../support/redis';
+import { RoundRobinProxy } from '../support/round-robin-proxy';
+
+const ACCOUNT_SID = 'AC' + 'fedcba9876543210'.repeat(2);
+const AUTH_TOKEN = 'fleet-twilio-auth-token-0123456789';
+const API_KEY = 'fleet-api-key-0123456789abcdef';
+const WEBHOOK_SECRET = 'fleet-webhook-secret-0123456789';
+const REFUSAL = 'All our lines are busy. Please call again.';
+
+interface Delivery {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+  at: number;
+}
+
+/** A record-webhook receiver that answers 204, or 503 while `down`. */
+async function startReceiver() {
+  const deliveries: Delivery[] = [];
+  const state = { down: false };
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const status = state.down ? 503 : 204;
+      deliveries.push({ status, headers: req.headers, body: Buffer.concat(chunks).toString(), at: Date.now() });
+      res.writeHead(status).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, state, deliveries, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/calls` };
+}
+
+/** One HTTP request on a connection of its own (no keep-alive), so a round-robin balancer sends each elsewhere. */
+function freshRequest(url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: init.method ?? 'GET', headers: init.headers, agent: false }, (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end(init.body);
+  });
+}
+
+/** A console feed socket that keeps every message. */
+async function openFeed(url: string) {
+  const messages: Array<Record<string, any>> = [];
+  const socket = new WebSocket(url);
+  socket.on('message', (data) => messages.push(JSON.parse(data.toString())));
+  const closed = new Promise<number>((resolve) => socket.once('close', resolve));
+  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+  const listed = () => new Set(messages.flatMap((m) => (m.type === 'calls' || m.type === 'hello' ? m.calls.map((c: any) => c.callSid) : [])));
+  const entries = (callSid: string) => [
+    ...messages.filter((m) => m.type === 'entry' && m.callSid === callSid).map((m) => m.entry),
+    ...messages.filter((m) => m.type === 'hello').flatMap((m) => m.calls.find((c: any) => c.callSid === callSid)?.entries ?? []),
+  ];
+  return { socket, messages, closed, listed, entries };
+}
+
+/**
+ * Two gateway processes (the built app) behind one public URL, on one PostgreSQL (a schema of this
+ * run's own) and one Redis (a key prefix of this run's own): what a Kubernetes Deployment with two
+ * replicas is. Streams and webhooks are aimed at one instance or the other, as a load balancer may.
+ */
+describe('two instances behind one URL, on one PostgreSQL and one Redis', () => {
+  const schema = uniqueSchema('fleet_e2e');
+  const prefix = uniqueKeyPrefix('fleet-e2e');
+  let simulator: RealtimeSimulator;
+  let twilioApi: FakeTwilioRestApi;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let balancer: RoundRobinProxy;
+  let a: GatewayProcess;
+  let b: GatewayProcess;
+  let publicUrl: string;
+  const calls: FakeTwilioCall[] = [];
+  const feeds: WebSocket[] = [];
+
+  const sign = (url: string, params: Record<string, string>) => twilio.getExpectedTwilioSignature(AUTH_TOKEN, url, params);
+  const webhook = (instance: GatewayProcess, path: string, form: Record<string, string>) =>
+    fetch(`${instance.httpUrl}${path}`, { method: 'POST', headers: { 'x-twilio-signature': sign(publicUrl + path, form) }, body: new URLSearchParams(form) });
+  /** Twilio's media stream for `callSid`, landing on `instance`. */
+  const stream = (instance: GatewayProcess, callSid?: string) => {
+    const call = new FakeTwilioCall({
+      url: `ws://127.0.0.1:${instance.port}/media-stream`,
+      callSid,
+      customParameters: { From: '+15550001111', To: '+15550002222' },
+      headers: { 'x-twilio-signature': sign(publicUrl.replace(/^http/, 'ws') + '/media-stream', {}) },
+    });
+    calls.push(call);
+    return call;
+  };
+  const api = (instance: GatewayProcess, path: string, init: RequestInit = {}) =>
+    fetch(`${instance.httpUrl}${path}`, { ...init, headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json', ...init.headers } });
+  const consoleToken = async (instance: GatewayProcess) =>
+    ((await (await fetch(`${instance.httpUrl}/console/token`, { method: 'POST', headers: { authorization: `Bearer ${API_KEY}` } })).json()) as { token: string }).token;
+  const feed = async (instance: GatewayProcess, token: string) => {
+    const opened = await openFeed(`ws://127.0.0.1:${instance.port}/console/ws?console_token=${encodeURIComponent(token)}`);
+    feeds.push(opened.socket);
+    return opened;
+  };
+  const createsAtTwilio = () => twilioApi.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/Calls.json')).length;
+
+  beforeAll(async () => {
+    await Promise.all([requirePostgres(), requireRedis(), buildGateway()]);
+    [simulator, twilioApi, receiver] = await Promise.all([
+      RealtimeSimulator.start({ apiKey: TEST_OPENAI_KEY, autoRespond: false }),
+      FakeTwilioRestApi.start(),
+      startReceiver(),
+    ]);
+    const [portA, portB] = await Promise.all([freePort(), freePort()]);
+    balancer = await RoundRobinProxy.start([portA, portB]);
+    publicUrl = balancer.url;
+    const env = {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      LOG_FORMAT: 'json',
+      OPENAI_API_KEY: TEST_OPENAI_KEY,
+      OPENAI_REALTIME_URL: simulator.url,
+      ASSISTANT_GREETING: '',
+      PUBLIC_URL: publicUrl,
+      TWILIO_ACCOUNT_SID: ACCOUNT_SID,
+      TWILIO_AUTH_TOKEN: AUTH_TOKEN,
+      TWILIO_API_BASE_URL: twilioApi.baseUrl,
+      TWILIO_PHONE_NUMBER: '+15550009999',
+      API_KEYS: API_KEY,
+      CONSOLE_ENABLED: 'true',
+      DATABASE_URL: TEST_DATABASE_URL,
+      DATABASE_SCHEMA: schema,
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_KEY_PREFIX: prefix,
+      SINGLE_REPLICA: 'false',
+      CALL_RECORD_WEBHOOK_URL: receiver.url,
+      CALL_RECORD_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      CALL_RECORD_RETRY_INITIAL_MS: '300',
+      CALL_RECORD_WEBHOOK_MAX_ATTEMPTS: '30',
+      MAX_CONCURRENT_CALLS: '2',
+      MAX_CONCURRENT_CALLS_HEADROOM: '0',
+      CALL_REFUSED_MESSAGE: REFUSAL,
+      DRAIN_TIMEOUT_S: '5',
+    };
+    const redisUp = (body: any) => body?.info?.sharedState?.redis === 'up';
+    [a, b] = await Promise.all([startGatewayProcess(portA, env, redisUp), startGatewayProcess(portB, env, redisUp)]);
+  }, 180_000);
+
+  afterAll(async () => {
+    for (const call of calls) call.drop();
+    for (const socket of feeds) socket.terminate();
+    await Promise.all([a?.kill(), b?.kill()]);
+    await Promise.all([simulator?.close(), twilioApi?.close(), balancer?.close(), new Promise((resolve) => receiver?.server.close(resolve))]);
+    await dropSchema(schema).catch(() => undefined);
+    await deleteKeys(prefix).catch(() => undefined);
+  });
+
+  it("runs the console's own connect sequence through a round-robin balancer, with tokens valid on either instance", async () => {
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const settings = await freshRequest(`${publicUrl}/console/settings`);
+      expect(settings.status).toBe(200);
+      const issued = await freshRequest(`${publicUrl}/console/token`, { method: 'POST', headers: { authorization: `Bearer ${API_KEY}` } });
+      expect(issued.status).toBe(200);
+      const { token } = JSON.parse(issued.body) as { token: string };
+      const console = await openFeed(`ws://127.0.0.1:${balancer.port}/console/ws?console_token=${encodeURIComponent(token)}`);
+      feeds.push(console.socket);
+      await waitUntil(() => console.messages.some((m) => m.type === 'hello'), 5000, 'the console snapshot');
+      console.socket.close();
+    }
+    // Three connections per round, alternating: tokens were issued by one instance and used on the other.
+    expect(new Set(balancer.routed)).toEqual(new Set([a.port, b.port]));
+  });
+
+  it("shows both instances' calls on both consoles, also to a console opened later", async () => {
+    const onA = await feed(a, await consoleToken(b));
+    const onB = await feed(b, await consoleToken(a));
+    const callOnA = stream(a);
+    const callOnB = stream(b);
+    await callOnA.connect();
+    await callOnB.connect();
+    await Promise.all([simulator.nextSession(simulator.sessions.length), simulator.nextSession(simulator.sessions.length + 1)]);
+    for (const console of [onA, onB]) {
+      await waitUntil(() => console.listed().has(callOnA.callSid) && console.listed().has(callOnB.callSid), 5000, 'both calls listed');
+      await waitUntil(() => [callOnA, callOnB].every((call) => console.entries(call.callSid).some((e) => e.kind === 'started')), 5000, 'both calls started');
+    }
+    const later = await feed(b, await consoleToken(b));
+    await waitUntil(() => later.messages.some((m) => m.type === 'hello'), 5000, 'the later snapshot');
+    const hello = later.messages.find((m) => m.type === 'hello')!;
+    const listed = new Map(hello.calls.map((c: any) => [c.callSid, c]));
+    expect(listed.get(callOnA.callSid)).toMatchObject({ from: '+15550001111', entries: [expect.objectContaining({ kind: 'started' })] });
+    expect(listed.get(callOnB.callSid)).toMatchObject({ from: '+15550001111' });
+
+    callOnA.hangUp();
+    callOnB.hangUp();
+    await waitUntil(() => onB.entries(callOnA.callSid).some((e) => e.kind === 'ended'), 5000, "the end of A's call on B's console");
+  });
+
+  it('reads and reconciles a record from either instance, and delivers its webhook once per record', async () => {
+    const call = stream(a);
+    await call.connect();
+    await simulator.nextSession(simulator.sessions.length);
+    call.hangUp();
+    await waitUntil(async () => (await api(b, `/calls/${call.callSid}`)).status === 200, 10_000, "B to serve A's record");
+    // Twilio's status callback reaches the other instance.
+    const status = { CallSid: call.callSid, CallStatus: 'completed', CallDuration: '7', Timestamp: 'Tue, 01 Dec 2026 10:00:07 +0000', AccountSid: ACCOUNT_SID };
+    expect((await webhook(b, '/twilio/call-status', status)).status).toBe(204);
+    const reconciled = (await (await api(a, `/calls/${call.callSid}`)).json()) as Record<string, any>;
+    expect(reconciled).toMatchObject({ callSid: call.callSid, durationMs: 7000, twilio: { status: 'completed', durationSec: 7 } });
+    expect((await api(b, `/calls?number=%2B15550001111&limit=200`).then((r) => r.json()) as { items: Array<{ callSid: string }> }).items.map((i) => i.callSid)).toContain(call.callSid);
+
+    await waitUntil(() => receiver.deliveries.some((d) => JSON.parse(d.body).callSid === call.callSid), 10_000, 'the record webhook');
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // both instances poll the outbox meanwhile
+    expect(receiver.deliveries.filter((d) => JSON.parse(d.body).callSid === call.callSid)).toHaveLength(1);
+  });
+
+  it('places one call for an Idempotency-Key retried through the other instance', async () => {
+    const body = JSON.stringify({ to: '+15553334444', variables: { name: 'Ada' } });
+    const before = createsAtTwilio();
+    const first = await api(a, '/calls', { method: 'POST', body, headers: { 'idempotency-key': 'order-42' } });
+    expect(first.status).toBe(201);
+    const placed = (await first.json()) as { callSid: string };
+    const retried = await api(b, '/calls', { method: 'POST', body, headers: { 'idempotency-key': 'order-42' } });
+    expect(retried.status).toBe(201);
+    expect(retried.headers.get('idempotent-replayed')).toBe('true');
+    expect(await retried.json()).toEqual(placed);
+    expect(createsAtTwilio()).toBe(before + 1);
+    // The same key with another body is a client error, not a second call.
+    const other = await api(b, '/calls', { method: 'POST', body: JSON.stringify({ to: '+15553335555' }), headers: { 'idempotency-key': 'order-42' } });
+    expect(other.status).toBe(422);
+
+    // A retry while the first request is still being placed is told to wait.
+    twilioApi.delayResponses(1500);
+    try {
+      const slow = api(a, '/calls', { method: 'POST', body, headers: { 'idempotency-key': 'order-43' } });
+      await twilioApi.waitForRequest((r) => r.path.endsWith('/Calls.json') && twilioApi.requests.filter((q) => q.path.endsWith('/Calls.json')).length === before + 2);
+      expect((await api(b, '/calls', { method: 'POST', body, headers: { 'idempotency-key': 'order-43' } })).status).toBe(409);
+      expect((await slow).status).toBe(201);
+    } finally {
+      twilioApi.delayResponses(0);
+    }
+    expect(createsAtTwilio()).toBe(before + 2);
+  });
+
+  it('never drops a caller in silence: a full instance refuses at the webhook, and a stream landing on it is redirected to the refusal', async () => {
+    const sessionsBefore = simulator.sessions.length;
+    const live = [stream(a), stream(a)];
+    for (const call of live) await call.connect();
+    await simulator.nextSession(sessionsBefore + 1);
+    // A is full: its webhook says the refusal; B, with room, connects the call.
+    const refused = await (await webhook(a, '/incoming-call', { CallSid: 'CA' + '1'.repeat(32), From: '+15550001111', To: '+15550002222' })).text();
+    expect(refused).toContain(`<Say>${REFUSAL}</Say><Hangup/>`);
+    const overflowSid = 'CA' + '2'.repeat(32);
+    const answered = await (await webhook(b, '/incoming-call', { CallSid: overflowSid, From: '+15550001111', To: '+15550002222' })).text();
+    expect(answered).toContain('<Connect><Stream');
+    // The stream lands on full A anyway: the caller is redirected to the spoken refusal through Twilio.
+    const overflow = stream(a, overflowSid);
+    await overflow.connect();
+    const redirect = await twilioApi.waitForRequest((r) => r.path.endsWith(`/Calls/${overflowSid}.json`));
+    expect(redirect.form.Twiml).toContain(`<Say>${REFUSAL}</Say><Hangup/>`);
+    expect(simulator.sessions).toHaveLength(sessionsBefore + 2);
+    overflow.hangUp(); // what Twilio does once it plays the refusal
+    for (const call of live) call.hangUp();
+  });
+
+  it('delivers a webhook that was pending when its instance drained, from the other instance', async () => {
+    receiver.state.down = true;
+    const call = stream(a);
+    await call.connect();
+    await simulator.nextSession(simulator.sessions.length);
+    call.hangUp();
+    await waitUntil(() => receiver.deliveries.some((d) => d.status === 503 && JSON.parse(d.body).callSid === call.callSid), 10_000, "A's first attempt");
+    const deliveryId = receiver.deliveries.find((d) => JSON.parse(d.body).callSid === call.callSid)!.headers['x-call-record-delivery-id'];
+    expect(deliveryId).toMatch(/^[0-9a-f-]{36}$/);
+
+    a.child.kill('SIGTERM');
+    expect(await a.exited).toEqual({ code: 0, signal: null });
+    const exitedAt = Date.now();
+    receiver.state.down = false;
+    await waitUntil(() => receiver.deliveries.some((d) => d.status === 204 && JSON.parse(d.body).callSid === call.callSid), 15_000, 'the delivery by B');
+    const delivered = receiver.deliveries.filter((d) => d.status === 204 && JSON.parse(d.body).callSid === call.callSid);
+    expect(delivered).toHaveLength(1);
+    expect(delivered[0].at).toBeGreaterThanOrEqual(exitedAt);
+    expect(delivered[0].headers['x-call-record-delivery-id']).toBe(deliveryId);
+  });
+});
