@@ -7,6 +7,8 @@ import { RealtimeCloseInfo, RealtimeSession, RealtimeSessionListener } from './r
 export interface RealtimeConversation {
   configure(config: RealtimeSessionConfig): void;
   connect(): void;
+  /** A session is connected and configured: appended audio goes straight to OpenAI. */
+  readonly isReady: boolean;
   appendAudio(base64Audio: string): void;
   send(event: RealtimeClientEvent): void;
   close(code?: number, reason?: string): void;
@@ -86,6 +88,10 @@ export class ResilientRealtimeSession implements RealtimeConversation {
     private readonly logger: Logger,
   ) {
     this.preReadyBuffer = new PreReadyBuffer(options.preReadyBufferMs * 8);
+  }
+
+  get isReady(): boolean {
+    return this.inner !== undefined && this.inner.isReady;
   }
 
   configure(config: RealtimeSessionConfig): void {

@@ -9,6 +9,7 @@ import { ORCHESTRATION_OPTIONS } from '../orchestration.module-definition';
 import type { OrchestrationModuleOptions } from '../orchestration.module-definition';
 import { AssistantProfiles } from '../profiles/assistant-profiles.service';
 import { Call, CallSettings } from './call';
+import { CallTicker } from './call-ticker';
 
 /**
  * Makes a Call for each media stream: its settings come from the assistant profile chosen at
@@ -23,6 +24,7 @@ export class CallFactory {
     private readonly profiles: AssistantProfiles,
     private readonly agents: CallAgentFactory,
     private readonly fallback: CallFallback,
+    private readonly ticker: CallTicker,
     @Inject(ORCHESTRATION_OPTIONS) private readonly options: OrchestrationModuleOptions,
   ) {}
 
@@ -33,6 +35,7 @@ export class CallFactory {
       logger,
       events: this.events,
       onEnded,
+      ticker: this.ticker,
       openSession: (listener, callLogger) =>
         this.sessions.createResilient(listener, callLogger, async () => {
           if (call.state === 'active') await this.fallback.takeOver(call.callSid, callLogger);
