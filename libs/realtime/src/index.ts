@@ -7,6 +7,7 @@ export { ResilientRealtimeSession } from './resilient-realtime-session';
 export type { RealtimeConversation, ResilienceHooks, ResilienceOptions } from './resilient-realtime-session';
 export { PreReadyBuffer } from './pre-ready-buffer';
 export { buildSessionConfig } from './session-config';
+export { cutAtWord } from './transcript-cut';
 export type { AssistantSessionSettings } from './session-config';
 export { BENIGN_OPENAI_ERROR_CODES } from './realtime-events';
 export type {
