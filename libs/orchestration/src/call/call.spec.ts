@@ -239,12 +239,12 @@ describe('Call', () => {
       for (let i = 0; i < 5; i++) h.call.onTick();
       expect(appended()).toEqual([]);
       h.call.onTick();
-      expect(appended()).toEqual(new Array(5).fill(MULAW_SILENCE_100_MS));
+      expect(appended()).toEqual([...new Array(4).fill(MULAW_SILENCE_100_MS), ...new Array(4).fill(MULAW_SILENCE_20_MS)]);
       h.call.onTick();
-      expect(appended()).toHaveLength(6);
+      expect(appended()).toHaveLength(9);
       h.call.end('caller-hung-up');
       h.call.onTick();
-      expect(appended()).toHaveLength(6);
+      expect(appended()).toHaveLength(9);
     });
 
     it('joins the shared ticker at start and leaves it at the end', () => {

@@ -48,15 +48,17 @@ describe('CallerAudioGaps', () => {
   });
 
   describe('when media stops (the shared ticker, every 100 ms)', () => {
-    it('waits 500 ms without a frame, then fills the quiet so far and 100 ms per tick, up to the bound', () => {
+    it('waits 500 ms without a frame, then fills what is missing by then and 100 ms per tick, up to the bound', () => {
       const gaps = new CallerAudioGaps();
       steady(gaps, 0, 10);
       const fills = Array.from({ length: 30 }, () => gaps.tick(10));
-      // The first tick only notes the count; then 4 quiet ticks wait, the 5th fills 500 ms.
+      // The first tick only notes the count; then 4 quiet ticks wait, the 5th fills the 480 ms
+      // missing after 500 ms without a frame (the next frame was due 20 ms after the last).
       expect(fills.slice(0, 5)).toEqual([0, 0, 0, 0, 0]);
-      expect(fills[5]).toBe(500);
+      expect(fills[5]).toBe(480);
       expect(fills.slice(6, 21)).toEqual(new Array(15).fill(100));
-      expect(fills.slice(21)).toEqual(new Array(9).fill(0)); // 2 s filled: the bound
+      expect(fills[21]).toBe(20);
+      expect(fills.slice(22)).toEqual(new Array(8).fill(0)); // 2 s filled: the bound
       expect(gaps.filledMs).toBe(MAX_GAP_FILL_MS);
     });
 
@@ -71,9 +73,9 @@ describe('CallerAudioGaps', () => {
       steady(gaps, 0, 10); // the last frame covers 180-200 ms
       let ticked = 0;
       for (let i = 0; i < 8; i++) ticked += gaps.tick(10); // 800 ms of ticks
-      expect(ticked).toBe(700);
-      // Media comes back at 1500 ms: 1300 ms were missing, 700 already filled.
-      expect(gaps.frame(1500, FRAME)).toBe(600);
+      expect(ticked).toBe(680);
+      // Media comes back at 1500 ms: 1300 ms were missing, 680 already filled.
+      expect(gaps.frame(1500, FRAME)).toBe(620);
       expect(steady(gaps, 1520, 20)).toEqual(new Array(20).fill(0));
       expect(gaps.filledMs).toBe(1300);
     });
@@ -83,12 +85,12 @@ describe('CallerAudioGaps', () => {
       steady(gaps, 0, 10);
       let ticked = 0;
       for (let i = 0; i < 6; i++) ticked += gaps.tick(10);
-      expect(ticked).toBe(500);
+      expect(ticked).toBe(480);
       // The frames of the stall arrive in a burst, timestamps in step: nothing more to fill...
       expect(steady(gaps, 200, 30)).toEqual(new Array(30).fill(0));
-      // ...and the model is 500 ms ahead, so a later 300 ms jump needs no silence.
+      // ...and the model is 480 ms ahead, so a later 300 ms jump needs no silence.
       expect(gaps.frame(800 + 300, FRAME)).toBe(0);
-      expect(gaps.frame(1120 + 400, FRAME)).toBe(200);
+      expect(gaps.frame(1120 + 400, FRAME)).toBe(220);
     });
   });
 

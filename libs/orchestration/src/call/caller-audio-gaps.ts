@@ -24,7 +24,7 @@ export const MULAW_SILENCE_100_MS = Buffer.alloc(100 * BYTES_PER_MS, 0xff).toStr
  * - **timestamps jump** (`frame`): a frame's `media.timestamp` is ahead of the audio appended so
  *   far; the difference (whole frames) is silence to append before the frame.
  * - **media stops** (`tick`, from one timer shared by all calls): after 500 ms without a frame the
- *   quiet time so far, then 100 ms per tick in real time, so server VAD can end the turn without
+ *   audio missing by then (480 ms), then 100 ms per tick in real time, so server VAD can end the turn without
  *   waiting for media to resume. When frames come back, their timestamps tell how much is still
  *   missing; what was already filled is not filled twice.
  *
@@ -78,8 +78,9 @@ export class CallerAudioGaps {
     }
     this.quietTicks++;
     if (this.quietTicks < QUIET_TICKS_BEFORE_FILL) return 0;
-    // The first fill catches up the quiet time known so far; then real time, tick by tick.
-    const wantMs = this.quietTicks === QUIET_TICKS_BEFORE_FILL ? QUIET_TICKS_BEFORE_FILL * GAP_TICK_MS : GAP_TICK_MS;
+    // The first fill catches up the quiet time known so far, less the one frame's wait that is no
+    // gap (frames are 20 ms apart); then real time, tick by tick. It never fills more than is missing.
+    const wantMs = this.quietTicks === QUIET_TICKS_BEFORE_FILL ? QUIET_TICKS_BEFORE_FILL * GAP_TICK_MS - FRAME_MS : GAP_TICK_MS;
     const budgetMs = MAX_GAP_FILL_MS - this.gapFilledMs;
     const fillMs = Math.floor((wantMs < budgetMs ? wantMs : budgetMs) / FRAME_MS) * FRAME_MS;
     this.gapFilledMs += fillMs;
