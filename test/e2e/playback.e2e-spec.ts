@@ -149,6 +149,34 @@ describe('what the caller heard, end to end', () => {
     call.hangUp();
   });
 
+  it('after a reconnect, the new session is told only the 4-5 words of a 12-word answer the caller heard before interrupting', async () => {
+    gateway = await startGateway({ ASSISTANT_GREETING: '' }, { autoRespond: false, deltaMs: 100, deltaIntervalMs: 50 });
+    const call = gateway.newCall();
+    await call.connect();
+    const first = await gateway.simulator.nextSession(0);
+    await first.waitForClientEvent('session.update');
+    const words = 'one1 two2 thr3 fou4 fiv5 six6 sev7 eig8 nin9 ten0 ele1 twe2';
+    const { itemId } = first.respond({ text: words, audio: mulawTone(2400, 300) }); // 200 ms a word
+    await call.waitUntil(() => call.isPlaying, 3000, 'the answer to play');
+    await sleep(900);
+    first.startSpeech();
+    const cut = await first.waitForClientEvent('conversation.item.truncate', (e) => e.item_id === itemId);
+    first.stopSpeech({ respond: false, transcript: 'Sorry, one question first.' });
+    await sleep(50);
+
+    first.closeFromServer(1011, 'internal error');
+    const second = await gateway.simulator.nextSession(1);
+    await call.waitUntil(() => second.eventsOfType('conversation.item.create').length >= 1, 3000, 'the replayed conversation');
+    await sleep(50);
+    const replayed = second.eventsOfType('conversation.item.create').map((e) => [e.item.role, e.item.content[0].text]);
+    const heard = replayed.find(([role]) => role === 'assistant')![1] as string;
+    expect(cut.audio_end_ms).toBeGreaterThan(850);
+    expect(words.startsWith(heard)).toBe(true);
+    expect([4, 5]).toContain(heard.split(' ').length);
+    expect(replayed.at(-1)).toEqual(['user', 'Sorry, one question first.']);
+    call.hangUp();
+  });
+
   describe("the model's audio clock stays the call's", () => {
     it('answers when Twilio media stops mid-speech, without waiting for it to resume, and fills exactly what was lost', async () => {
       gateway = await startGateway({ ASSISTANT_GREETING: '', VAD_SILENCE_DURATION_MS: '500' }, { speak: () => mulawTone(300, 300) });

@@ -330,6 +330,7 @@ export class FakeTwilioCall extends EventEmitter {
         const now = performance.now();
         this.clearedBytes += this.unplayedBytes();
         this.playbackEndsAt = now;
+        this.lastEchoAt = now;
         this.clears.push({ at: Date.now(), heardBytes: this.heardBytes() });
         // Every pending echo comes back now; those whose audio had already played are real ones.
         for (const mark of [...this.pendingMarks]) {
