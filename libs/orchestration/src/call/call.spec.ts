@@ -1,6 +1,6 @@
 import pino from 'pino';
 import type { Logger } from 'pino';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { MediaStreamListener, MediaStreamStart, TwilioMediaStream } from '@app/telephony';
 import type {
   RealtimeClientEvent,
@@ -555,10 +555,16 @@ describe('Call', () => {
       } as unknown as RealtimeSessionConfig;
 
       beforeEach(() => {
-        vi.useFakeTimers();
         h = makeCall('Say hello.', undefined, [], serverVad);
       });
-      afterEach(() => vi.useRealTimers());
+
+      /** The shared ticker, every 100 ms, for `ms`. */
+      const tickFor = (ms: number) => {
+        for (let elapsed = 0; elapsed < ms; elapsed += 100) {
+          h.time.now += 100;
+          h.call.onTick();
+        }
+      };
 
       it('leaves the cancel to the server: no response.cancel when the server cancelled', () => {
         startedCall();
@@ -567,7 +573,7 @@ describe('Call', () => {
         h.time.now += 100;
         server(h.call, speechStarted);
         server(h.call, { type: 'response.done', response: { id: 'resp_1', status: 'cancelled' } });
-        vi.advanceTimersByTime(CANCEL_GRACE_MS * 2);
+        tickFor(CANCEL_GRACE_MS * 2);
 
         expect(sentToOpenAi(h.actions)).toEqual([{ type: 'conversation.item.truncate', item_id: 'item_1', content_index: 0, audio_end_ms: 100 }]);
         expect(twilioActions(h.actions)).toContainEqual({ to: 'twilio', kind: 'clear' });
@@ -578,10 +584,12 @@ describe('Call', () => {
         server(h.call, created('resp_1'));
         server(h.call, delta('resp_1', 'item_1', 500));
         server(h.call, speechStarted);
-        vi.advanceTimersByTime(CANCEL_GRACE_MS - 1);
+        tickFor(CANCEL_GRACE_MS - 100);
         expect(sentToOpenAi(h.actions).map((e) => e.type)).toEqual(['conversation.item.delete']);
-        vi.advanceTimersByTime(1);
+        tickFor(100);
         expect(sentToOpenAi(h.actions).at(-1)).toEqual({ type: 'response.cancel', response_id: 'resp_1' });
+        tickFor(1000);
+        expect(sentToOpenAi(h.actions).filter((e) => e.type === 'response.cancel')).toHaveLength(1);
       });
 
       it('sends no late cancel after the call ended', () => {
@@ -590,7 +598,7 @@ describe('Call', () => {
         server(h.call, speechStarted);
         h.call.end('caller-hung-up');
         h.actions.length = 0;
-        vi.advanceTimersByTime(CANCEL_GRACE_MS);
+        tickFor(CANCEL_GRACE_MS);
         expect(sentToOpenAi(h.actions)).toEqual([]);
       });
     });

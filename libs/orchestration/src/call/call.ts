@@ -78,8 +78,9 @@ export interface CallDependencies {
 const MAX_REMEMBERED_DISCARDS = 8;
 /**
  * With server VAD interrupting responses itself, how long after `speech_started` a response may
- * still run before the call cancels it (the server had its chance). OpenAI cancels in the same
- * breath as it reports the speech, so this only catches a response it did not cancel.
+ * still run before the call cancels it (the server had its chance; checked on the shared 100 ms
+ * tick). OpenAI cancels in the same breath as it reports the speech, so this only catches a
+ * response it did not cancel.
  */
 export const CANCEL_GRACE_MS = 500;
 
@@ -114,7 +115,8 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
   private unfinishedItemId?: string;
   /** The turn detection interrupts responses itself: the call cancels only what it left running. */
   private serverInterrupts = false;
-  private cancelTimer?: NodeJS.Timeout;
+  /** An interrupted response to cancel if it is still running by then (checked on the shared tick). */
+  private cancelUnlessDone?: { responseId: string; at: number };
   /** Responses interrupted by the caller: their late audio is dropped. */
   private readonly discardedResponses = new Set<string>();
   private readonly reportedViolations = new Set<MediaStreamViolation>();
@@ -189,7 +191,6 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
     this.endReason = reason;
     this.endedAt = this.now();
     this.deps.ticker?.remove(this);
-    if (this.cancelTimer) clearTimeout(this.cancelTimer);
     this.settings?.agent?.dispose();
     this.session?.close();
     this.deps.stream.close(twilioCloseCode, reason);
@@ -232,10 +233,19 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
     session.appendAudio(base64Payload);
   }
 
-  /** The shared ticker: when the caller's media has stopped, the model hears silence in real time. */
+  /**
+   * The shared ticker (every 100 ms): when the caller's media has stopped, the model hears silence
+   * in real time; an interrupted response the server left running is cancelled.
+   */
   onTick(): void {
     const session = this.session;
-    if (this.state !== 'active' || session === undefined || !session.isReady) return;
+    if (this.state !== 'active' || session === undefined) return;
+    const pending = this.cancelUnlessDone;
+    if (pending !== undefined && this.now() >= pending.at) {
+      this.cancelUnlessDone = undefined;
+      if (this.activeResponseId === pending.responseId) session.send({ type: 'response.cancel', response_id: pending.responseId });
+    }
+    if (!session.isReady) return;
     const silenceMs = this.callerGaps.tick(this.traffic.framesFromCaller);
     if (silenceMs > 0) this.appendSilence(session, silenceMs);
   }
@@ -405,18 +415,11 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
   /**
    * Server VAD with `interrupt_response` cancels the response itself when it reports the speech, so
    * a `response.cancel` from here would only earn `response_cancel_not_active`. Without it (or if
-   * the response is still running CANCEL_GRACE_MS later) the call cancels.
+   * the response is still running CANCEL_GRACE_MS later, see onTick) the call cancels.
    */
   private cancelIfLeftRunning(session: RealtimeConversation, responseId: string): void {
-    if (!this.serverInterrupts) {
-      session.send({ type: 'response.cancel', response_id: responseId });
-      return;
-    }
-    if (this.cancelTimer) clearTimeout(this.cancelTimer);
-    this.cancelTimer = setTimeout(() => {
-      this.cancelTimer = undefined;
-      if (this.state === 'active' && this.activeResponseId === responseId) session.send({ type: 'response.cancel', response_id: responseId });
-    }, CANCEL_GRACE_MS);
+    if (this.serverInterrupts) this.cancelUnlessDone = { responseId, at: this.now() + CANCEL_GRACE_MS };
+    else session.send({ type: 'response.cancel', response_id: responseId });
   }
 
   /** Silence for the model, in 100 and 20 ms appends (precomputed; gaps are rare). */

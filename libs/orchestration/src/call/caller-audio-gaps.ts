@@ -41,8 +41,6 @@ export class CallerAudioGaps {
   private gapFilledMs = 0;
   private framesAtLastTick = 0;
   private quietTicks = 0;
-  /** Silence appended over the call, in ms. */
-  filledMs = 0;
 
   /**
    * A caller frame of `bytes` with Twilio's `timestampMs` (NaN when unknown) is about to be
@@ -58,7 +56,6 @@ export class CallerAudioGaps {
         // The bound: what exceeds it is given up, not carried to the next frame.
         if (behindMs > budgetMs) this.origin += behindMs - budgetMs;
         fillMs = Math.floor((behindMs < budgetMs ? behindMs : budgetMs) / FRAME_MS) * FRAME_MS;
-        this.filledMs += fillMs;
       }
     }
     this.gapFilledMs = 0;
@@ -85,7 +82,6 @@ export class CallerAudioGaps {
     const fillMs = Math.floor((wantMs < budgetMs ? wantMs : budgetMs) / FRAME_MS) * FRAME_MS;
     this.gapFilledMs += fillMs;
     this.appendedMs += fillMs;
-    this.filledMs += fillMs;
     return fillMs;
   }
 }
