@@ -66,7 +66,7 @@ export class GatewayMetrics implements CallObserver, OnModuleInit, OnApplication
   });
   private readonly bargeIns = new Counter({
     name: `${PREFIX}barge_ins_total`,
-    help: 'Times a caller interrupted assistant audio that was still playing',
+    help: 'Times a caller interrupted the assistant: audio still playing, or an answer still coming',
     registers: [this.registry],
   });
   private readonly truncations = new Counter({
