@@ -34,6 +34,8 @@ wss.on('connection', (socket) => {
     if (text.startsWith(APPEND_PREFIX)) {
       const at = text.indexOf(AUDIO_KEY) + AUDIO_KEY.length;
       const stamp = readStamp(text, at);
+      // Silence the gateway appends where caller media stopped carries no stamp (0xFF bytes read as NaN): not a caller frame.
+      if (stamp && Number.isNaN(stamp.sentUs)) return;
       if (stamp) {
         session.callNo = stamp.callNo;
         if (stamp.sentUs >= window.start && stamp.sentUs < window.end) record(inbound, nowUs() - stamp.sentUs);

@@ -176,6 +176,9 @@ describe('a call through the gateway, end to end', () => {
       expect(Number.isInteger(cut.audio_end_ms)).toBe(true);
       expect(cut.audio_end_ms).toBeGreaterThan(300);
       expect(cut.audio_end_ms).toBeLessThanOrEqual(Math.min(sentMs, heardMs + 50));
+      // To the ms, against what the caller had actually heard of this turn when the clear arrived.
+      const heardOfTurn = (call.clears[turn - 1].heardBytes - (turn > 1 ? call.clears[turn - 2].heardBytes : 0)) / 8;
+      expect(Math.abs(cut.audio_end_ms - heardOfTurn)).toBeLessThanOrEqual(20);
       expect(truncate.content_index).toBe(0);
       // Every truncate was accepted by the (strict) simulator: no error came back for it.
       await sleep(50);
@@ -203,25 +206,31 @@ describe('a call through the gateway, end to end', () => {
     expect(session.eventsOfType('response.cancel')).toHaveLength(0);
   });
 
-  it('cancels the active response, deletes an unheard item and drops late deltas of the interrupted response', async () => {
-    gateway = await startGateway({ ASSISTANT_GREETING: '' }, { autoRespond: false, deltaIntervalMs: 1000 });
+  it('cuts the item at what was heard inside its first delta, cancels the response the server left running and drops its late deltas', async () => {
+    gateway = await startGateway({ ASSISTANT_GREETING: '' }, { autoRespond: false, deltaMs: 500, deltaIntervalMs: 1000 });
     const call = gateway.newCall();
     await call.connect();
     const session = await gateway.simulator.nextSession(0);
     await session.waitForClientEvent('session.update');
     await sleep(50);
 
-    // One 100 ms delta arrives and starts playing; the caller speaks before its mark comes back.
+    // One 500 ms delta arrives and starts playing; the caller speaks 100 ms into it, long before any mark.
     const { responseId, itemId } = session.respond({ audio: noise(8 * 3000) });
-    await call.waitForAudio(800);
+    await call.waitForAudio(8 * 500);
     const before = call.receivedAudio().length;
+    await sleep(100);
+    // Sent by hand, so the server does not cancel the response as server VAD would.
     session.send({ type: 'input_audio_buffer.speech_started', audio_start_ms: 0, item_id: 'item_caller' });
     // A delta of the interrupted response already in flight behind speech_started must not reach the caller.
     const lateDelta = { type: 'response.output_audio.delta', response_id: responseId, item_id: itemId, output_index: 0, content_index: 0, delta: noise(800).toString('base64') };
     session.send(lateDelta);
     await call.waitUntil(() => call.clearCount === 1, 2000, 'clear');
-    const del = await session.waitForClientEvent('conversation.item.delete');
-    expect(del.item_id).toBe(itemId);
+    const cut = await session.waitForClientEvent('conversation.item.truncate');
+    expect(cut.item_id).toBe(itemId);
+    // Not deleted: what the caller heard of the first delta is kept, to the ms.
+    expect(Math.abs(cut.audio_end_ms - call.clears[0].heardBytes / 8)).toBeLessThanOrEqual(20);
+    expect(session.eventsOfType('conversation.item.delete')).toEqual([]);
+    // The server had its chance to cancel and did not: the gateway does.
     const cancel = await session.waitForClientEvent('response.cancel');
     expect(cancel.response_id).toBe(responseId);
 

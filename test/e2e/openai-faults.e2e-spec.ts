@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { cutAtWord } from '@app/realtime';
 import { FakeTwilioCall, FakeTwilioRestApi, RealtimeSimulatorOptions, SimulatedSession } from '@app/simulators';
 import { GatewayHarness, startGateway } from '../support/gateway-harness';
 import { expectNothingLeaked } from '../support/leak-check';
@@ -59,8 +60,15 @@ describe('calls that survive OpenAI failures', () => {
     expect(update.session).toEqual(first.eventsOfType('session.update')[0].session);
     await call.waitUntil(() => second.eventsOfType('conversation.item.create').length === 3, 3000, 'the replayed conversation');
     const replayed = second.eventsOfType('conversation.item.create').map((e) => [e.item.role, e.item.content[0].type, e.item.content[0].text]);
+    // The caller spoke over the greeting: the new session is told only what they heard of it.
+    const greeting = 'Hello! This is the simulated assistant. How can I help you today?';
+    const cut = first.eventsOfType('conversation.item.truncate')[0];
+    expect(cut).toBeDefined();
+    const heardGreeting = cutAtWord(greeting, cut.audio_end_ms / (first.outputAudio(cut.item_id).length / 8));
+    expect(heardGreeting.length).toBeGreaterThan(0);
+    expect(heardGreeting.length).toBeLessThan(greeting.length);
     expect(replayed).toEqual([
-      ['assistant', 'output_text', 'Hello! This is the simulated assistant. How can I help you today?'],
+      ['assistant', 'output_text', heardGreeting],
       ['user', 'input_text', expect.stringMatching(/^\(simulated caller turn \d: [\d.]+ s of speech\)$/)],
       ['assistant', 'output_text', expect.stringMatching(/^This is simulated reply number \d\.$/)],
     ]);

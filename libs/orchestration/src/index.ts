@@ -7,6 +7,6 @@ export { CallRegistry, LiveCalls } from './call-registry.service';
 export { Call } from './call/call';
 export type { CallEndReason, CallState, CallTraffic } from './call/call';
 export type { ObservedCall } from './call/observed-call';
-export type { PlaybackCut } from './call/playback-tracker';
+export type { PlaybackCut } from './call/playback-clock';
 export { CallEvents } from './events/call-events';
 export type { CallEventName, CallObserver, ToolCallEvent } from './events/call-events';

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ToolsModule } from '@app/tools';
 import { CallAgentFactory } from './agent/call-agent.factory';
 import { CallFactory } from './call/call.factory';
+import { CallTicker } from './call/call-ticker';
 import { CallOrchestrator } from './call-orchestrator.service';
 import { CallRegistry, LiveCalls } from './call-registry.service';
 import { CallEvents } from './events/call-events';
@@ -21,6 +22,7 @@ import { AssistantProfiles } from './profiles/assistant-profiles.service';
   controllers: [OutboundCallsController],
   providers: [
     CallFactory,
+    CallTicker,
     CallRegistry,
     { provide: LiveCalls, useExisting: CallRegistry },
     CallEvents,

@@ -13,6 +13,7 @@ export type { OptionalSessionFeature } from './session-degrade';
 export { apiBaseFromRealtimeUrl, isAzureOpenAIUrl, takesReasoning } from './openai-models';
 export { OpenAIModelLifecycle } from './model-lifecycle';
 export type { ModelLookup, ModelShutdown } from './model-lifecycle';
+export { cutAtWord } from './transcript-cut';
 export { BENIGN_OPENAI_ERROR_CODES } from './realtime-events';
 export type {
   RealtimeClientEvent,

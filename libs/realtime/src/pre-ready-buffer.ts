@@ -1,3 +1,5 @@
+import { base64DecodedLength } from './base64-length';
+
 /**
  * The pre-ready buffer: holds caller audio (base64 µ-law frames) that arrives before the OpenAI session is configured,
  * so it can be appended in order once it is. Bounded: past the limit the oldest audio goes first.
@@ -11,12 +13,12 @@ export class PreReadyBuffer {
   constructor(private readonly maxBytes: number) {}
 
   push(base64Frame: string): void {
-    const size = decodedLength(base64Frame);
+    const size = base64DecodedLength(base64Frame);
     this.frames.push(base64Frame);
     this.bytes += size;
     while (this.bytes > this.maxBytes && this.frames.length > 0) {
       const dropped = this.frames.shift()!;
-      const droppedSize = decodedLength(dropped);
+      const droppedSize = base64DecodedLength(dropped);
       this.bytes -= droppedSize;
       this.droppedBytes += droppedSize;
     }
@@ -38,9 +40,4 @@ export class PreReadyBuffer {
   get overflowBytes(): number {
     return this.droppedBytes;
   }
-}
-
-function decodedLength(base64: string): number {
-  const padding = base64.endsWith('==') ? 2 : base64.endsWith('=') ? 1 : 0;
-  return (base64.length * 3) / 4 - padding;
 }

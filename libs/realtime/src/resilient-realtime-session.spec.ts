@@ -129,6 +129,72 @@ describe('ResilientRealtimeSession', () => {
     expect(owner.closed).toEqual([]);
   });
 
+  describe('the truth after a reconnect: what the caller heard, not what the model said', () => {
+    const TWELVE_WORDS = 'one1 two2 thr3 fou4 fiv5 six6 sev7 eig8 nin9 ten0 ele1 twe2';
+    /** 2400 ms of an answer in 100 ms deltas, 200 ms a word. */
+    function answer(raw: FakeRaw, itemId = 'item_a') {
+      raw.event({ type: 'response.created', event_id: 'e', response: { id: 'resp_1', status: 'in_progress' } });
+      for (let i = 0; i < 24; i++) {
+        raw.event({ type: 'response.output_audio.delta', event_id: 'e', response_id: 'resp_1', item_id: itemId, output_index: 0, content_index: 0, delta: Buffer.alloc(800, 0xff).toString('base64') });
+      }
+    }
+    const transcriptDone = (itemId = 'item_a'): RealtimeServerEvent => ({ type: 'response.output_audio_transcript.done', event_id: 'e', response_id: 'resp_1', item_id: itemId, output_index: 0, content_index: 0, transcript: TWELVE_WORDS });
+    const replayedAssistant = (raw: FakeRaw) =>
+      raw.sent.flatMap((e) => (e.type === 'conversation.item.create' && e.item.type === 'message' && e.item.role === 'assistant' ? [(e.item.content[0] as { text?: string }).text] : []));
+
+    it('replays an answer interrupted after 4-5 of its 12 words as those words only, whichever of cut and transcript came first', () => {
+      for (const cutFirst of [false, true]) {
+        const { session, raws } = setup();
+        raws[0].ready();
+        answer(raws[0]);
+        const cut = () => session.send({ type: 'conversation.item.truncate', item_id: 'item_a', content_index: 0, audio_end_ms: 900 });
+        if (cutFirst) cut();
+        raws[0].event(transcriptDone());
+        if (!cutFirst) cut();
+        raws[0].event({ type: 'conversation.item.input_audio_transcription.completed', event_id: 'e', item_id: 'item_u', content_index: 0, usage: { type: 'duration', seconds: 1 }, transcript: 'Wait, stop.' });
+        raws[0].drop();
+        raws[1].ready();
+        expect(replayedAssistant(raws[1])).toEqual(['one1 two2 thr3 fou4']);
+        expect(raws[1].sent.at(-1)).toEqual({ type: 'response.create' });
+      }
+    });
+
+    it('keeps the cut of an item whose session died while its audio was still playing', () => {
+      const { session, raws } = setup();
+      raws[0].ready();
+      answer(raws[0]);
+      raws[0].event(transcriptDone());
+      raws[0].drop();
+      // The caller barges in during the reconnect: the truncate cannot reach any session, but it is the truth.
+      session.send({ type: 'conversation.item.truncate', item_id: 'item_a', content_index: 0, audio_end_ms: 1200 });
+      raws[1].ready();
+      expect(replayedAssistant(raws[1])).toEqual(['one1 two2 thr3 fou4 fiv5 six6']);
+    });
+
+    it('leaves out an answer the caller heard none of, and owes the caller an answer', () => {
+      const { session, raws } = setup();
+      raws[0].ready();
+      raws[0].event({ type: 'conversation.item.input_audio_transcription.completed', event_id: 'e', item_id: 'item_u', content_index: 0, usage: { type: 'duration', seconds: 1 }, transcript: 'Hello?' });
+      answer(raws[0]);
+      session.send({ type: 'conversation.item.delete', item_id: 'item_a' });
+      raws[0].event(transcriptDone());
+      raws[0].drop();
+      raws[1].ready();
+      expect(replayedAssistant(raws[1])).toEqual([]);
+      expect(raws[1].sent.map((e) => e.type)).toEqual(['conversation.item.create', 'response.create']);
+    });
+
+    it('replays an answer heard to its end whole', () => {
+      const { raws } = setup();
+      raws[0].ready();
+      answer(raws[0]);
+      raws[0].event(transcriptDone());
+      raws[0].drop();
+      raws[1].ready();
+      expect(replayedAssistant(raws[1])).toEqual([TWELVE_WORDS]);
+    });
+  });
+
   it('caps the replayed conversation to the most recent turns', () => {
     const { raws } = setup({ maxReplayTurns: 2 });
     raws[0].ready();

@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
+import { base64DecodedLength } from './base64-length';
 import { PreReadyBuffer } from './pre-ready-buffer';
+import { cutAtWord } from './transcript-cut';
 import type { RealtimeClientEvent, RealtimeConversationItem, RealtimeServerEvent, RealtimeSessionConfig } from './realtime-events';
 import { RealtimeCloseInfo, RealtimeSession, RealtimeSessionListener } from './realtime-session';
 import type { RealtimeSessionFallbacks } from './session-config';
@@ -8,6 +10,8 @@ import type { RealtimeSessionFallbacks } from './session-config';
 export interface RealtimeConversation {
   configure(config: RealtimeSessionConfig, fallbacks?: RealtimeSessionFallbacks): void;
   connect(): void;
+  /** A session is connected and configured: appended audio goes straight to OpenAI. */
+  readonly isReady: boolean;
   appendAudio(base64Audio: string): void;
   send(event: RealtimeClientEvent): void;
   close(code?: number, reason?: string): void;
@@ -42,7 +46,21 @@ export interface ResilienceHooks {
 interface Turn {
   role: 'user' | 'assistant';
   text: string;
+  /** An assistant turn: its item, and the audio generated for it (what the transcript covers). */
+  itemId?: string;
+  audioMs?: number;
+  /** What the caller heard of it, when the call cut it at a barge-in (0: deleted, nothing heard). */
+  heardMs?: number;
 }
+
+/** Audio generated for one assistant item so far. */
+interface ItemAudio {
+  itemId: string;
+  bytes: number;
+}
+
+/** Cuts and audio counts kept for items whose transcript has not come yet (a few at most). */
+const PENDING_ITEMS_KEPT = 8;
 
 /** Errors that say retrying is pointless: the account or the key is the problem. */
 const FATAL_ERROR_CODES = new Set(['invalid_api_key', 'insufficient_quota', 'account_deactivated', 'model_not_found']);
@@ -50,8 +68,9 @@ const FATAL_ERROR_CODES = new Set(['invalid_api_key', 'insufficient_quota', 'acc
 /**
  * A call's OpenAI side that survives OpenAI: it times out slow connects and retries them (bounded,
  * with back-off), reconnects when the socket drops or the session expires (60 minutes), replays the
- * session configuration and the conversation so far (transcripts as conversation items) into the
- * fresh session, and keeps caller audio in its pre-ready buffer (bounded) meanwhile. When recovery fails it hands
+ * session configuration and the conversation so far (transcripts as conversation items, an answer
+ * the caller interrupted only as far as they heard it: the call's truncate and delete say where)
+ * into the fresh session, and keeps caller audio in its pre-ready buffer (bounded) meanwhile. When recovery fails it hands
  * the caller to `giveUp` (the Twilio fallback) and only then reports the session closed.
  *
  * The owner sees one session: `onSessionReady` once (so the greeting is not repeated), every server
@@ -80,6 +99,11 @@ export class ResilientRealtimeSession implements RealtimeConversation {
   private liveItems = new Set<string>();
   private liveResponses = new Set<string>();
   private lastDeltaItemId?: string;
+  /** Audio generated for the latest assistant items, counted until their transcript is done. */
+  private readonly itemAudio: ItemAudio[] = [];
+  private currentItemAudio?: ItemAudio;
+  /** Barge-in cuts (ms heard) of items whose transcript has not come yet. */
+  private readonly cutsBeforeTranscript = new Map<string, number>();
   private reportedOverflowBytes = 0;
 
   constructor(
@@ -89,6 +113,10 @@ export class ResilientRealtimeSession implements RealtimeConversation {
     private readonly logger: Logger,
   ) {
     this.preReadyBuffer = new PreReadyBuffer(options.preReadyBufferMs * 8);
+  }
+
+  get isReady(): boolean {
+    return this.inner !== undefined && this.inner.isReady;
   }
 
   configure(config: RealtimeSessionConfig, fallbacks?: RealtimeSessionFallbacks): void {
@@ -115,6 +143,10 @@ export class ResilientRealtimeSession implements RealtimeConversation {
    * session gets the replayed conversation instead), as are barge-in events naming a dead session's items.
    */
   send(event: RealtimeClientEvent): void {
+    // Before any filter: a cut naming a dead session's item (its audio was still playing) is still
+    // the truth about what the caller heard, and the replay needs it.
+    if (event.type === 'conversation.item.truncate') this.noteHeard(event.item_id, event.audio_end_ms);
+    else if (event.type === 'conversation.item.delete') this.noteHeard(event.item_id, 0);
     const inner = this.inner;
     if (!inner || !inner.isReady) return;
     if ((event.type === 'conversation.item.truncate' || event.type === 'conversation.item.delete') && !this.liveItems.has(event.item_id)) return;
@@ -194,7 +226,9 @@ export class ResilientRealtimeSession implements RealtimeConversation {
         if (event.item_id !== this.lastDeltaItemId) {
           this.lastDeltaItemId = event.item_id;
           this.liveItems.add(event.item_id);
+          this.startItemAudio(event.item_id);
         }
+        this.currentItemAudio!.bytes += base64DecodedLength(event.delta);
         break;
       case 'response.created':
         if (event.response.id) this.liveResponses.add(event.response.id);
@@ -203,7 +237,7 @@ export class ResilientRealtimeSession implements RealtimeConversation {
         this.remember('user', event.transcript);
         break;
       case 'response.output_audio_transcript.done':
-        this.remember('assistant', event.transcript);
+        this.remember('assistant', event.transcript, event.item_id);
         break;
       case 'error': {
         const code = event.error?.code ?? '';
@@ -299,9 +333,17 @@ export class ResilientRealtimeSession implements RealtimeConversation {
 
   // ---- the conversation so far ---------------------------------------------------------------
 
-  private remember(role: Turn['role'], text: string | undefined): void {
+  private remember(role: Turn['role'], text: string | undefined, itemId?: string): void {
     if (typeof text !== 'string' || text.trim() === '') return;
-    this.turns.push({ role, text });
+    const turn: Turn = { role, text };
+    if (itemId !== undefined) {
+      turn.itemId = itemId;
+      const audio = this.itemAudio.find((entry) => entry.itemId === itemId);
+      if (audio !== undefined) turn.audioMs = audio.bytes / 8;
+      turn.heardMs = this.cutsBeforeTranscript.get(itemId);
+      this.cutsBeforeTranscript.delete(itemId);
+    }
+    this.turns.push(turn);
     this.turnChars += text.length;
     const maxTurns = this.options.maxReplayTurns ?? 40;
     const maxChars = this.options.maxReplayChars ?? 12_000;
@@ -310,17 +352,56 @@ export class ResilientRealtimeSession implements RealtimeConversation {
     }
   }
 
-  /** A fresh session knows nothing: give it the conversation, then let the assistant pick up if it owed an answer. */
+  private startItemAudio(itemId: string): void {
+    const audio: ItemAudio = { itemId, bytes: 0 };
+    this.itemAudio.push(audio);
+    if (this.itemAudio.length > PENDING_ITEMS_KEPT) this.itemAudio.shift();
+    this.currentItemAudio = audio;
+  }
+
+  /** The call cut an assistant item at what the caller heard (barge-in). */
+  private noteHeard(itemId: string, heardMs: number): void {
+    for (let i = this.turns.length - 1; i >= 0; i--) {
+      if (this.turns[i].itemId === itemId) {
+        this.turns[i].heardMs = heardMs;
+        return;
+      }
+    }
+    // The common case at a barge-in: the transcript comes after the cut (see remember).
+    this.cutsBeforeTranscript.set(itemId, heardMs);
+    if (this.cutsBeforeTranscript.size > PENDING_ITEMS_KEPT) this.cutsBeforeTranscript.delete(this.cutsBeforeTranscript.keys().next().value!);
+  }
+
+  /**
+   * What the caller heard of a turn: all of it, or for an interrupted answer its transcript cut at
+   * a word in proportion to the audio heard (empty: nothing heard, the turn is left out).
+   */
+  private heardText(turn: Turn): string {
+    if (turn.heardMs === undefined || turn.audioMs === undefined || turn.audioMs <= 0) return turn.text;
+    return cutAtWord(turn.text, turn.heardMs / turn.audioMs);
+  }
+
+  /**
+   * A fresh session knows nothing: give it the conversation as the caller heard it (an
+   * interrupted answer only up to where it was cut, never whole), then let the assistant pick up
+   * if it owed an answer.
+   */
   private replayConversation(inner: RealtimeSession): void {
+    let replayed = 0;
+    let lastRole: Turn['role'] | undefined;
     for (const turn of this.turns) {
+      const text = turn.role === 'assistant' ? this.heardText(turn) : turn.text;
+      if (text === '') continue;
       const item: RealtimeConversationItem =
         turn.role === 'user'
-          ? { type: 'message', role: 'user', content: [{ type: 'input_text', text: turn.text }] }
-          : { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: turn.text }] };
+          ? { type: 'message', role: 'user', content: [{ type: 'input_text', text }] }
+          : { type: 'message', role: 'assistant', content: [{ type: 'output_text', text }] };
       inner.send({ type: 'conversation.item.create', item });
+      replayed++;
+      lastRole = turn.role;
     }
-    const owesAnswer = this.turns.length === 0 || this.turns[this.turns.length - 1].role === 'user';
-    this.logger.info({ replayedTurns: this.turns.length, reconnect: this.reconnects }, 'OpenAI session recovered');
+    const owesAnswer = lastRole !== 'assistant';
+    this.logger.info({ replayedTurns: replayed, reconnect: this.reconnects }, 'OpenAI session recovered');
     if (owesAnswer) inner.send({ type: 'response.create' });
   }
 }

@@ -5,7 +5,7 @@ export type { ResponseScript, SessionRejection, SimulatedSessionBehaviour } from
 export { CALLER_UTTERANCE, loadVoiceAsset, SPOKEN_PHRASES, spokenVoiceBehaviour } from './openai-realtime/spoken-voice';
 export { toneVoice } from './openai-realtime/tone-voice';
 export { FakeTwilioCall } from './twilio-media-stream/fake-twilio-call';
-export type { FakeTwilioCallOptions, ReceivedMark } from './twilio-media-stream/fake-twilio-call';
+export type { ClearRecord, FakeTwilioCallOptions, ReceivedMark } from './twilio-media-stream/fake-twilio-call';
 export { FakeTwilioRestApi } from './twilio-rest/fake-twilio-rest-api';
 export type { RecordedTwilioRequest } from './twilio-rest/fake-twilio-rest-api';
 export { formatTranscriptLine, runSimulatedCall } from './call-runner/simulated-call-runner';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CallRecordBuilder, cutAtWord } from './call-record.builder';
+import { CallRecordBuilder } from './call-record.builder';
 import type { CallPricing } from './cost';
 import { PriceList } from './prices';
 
@@ -174,15 +174,5 @@ describe('CallRecordBuilder', () => {
     b.bargeIn([{ itemId: 'a1', playedMs: 1, sentMs: 2 }]);
     expect(first.transcript[0].text).toBe('one two three four');
     expect(b.dirty).toBe(true);
-  });
-});
-
-describe('cutAtWord', () => {
-  it('never ends inside a word', () => {
-    expect(cutAtWord('hello wonderful world', 0.5)).toBe('hello');
-    expect(cutAtWord('hello wonderful world', 0.99)).toBe('hello wonderful');
-    expect(cutAtWord('hello wonderful world', 1)).toBe('hello wonderful world');
-    expect(cutAtWord('hello', 0.5)).toBe('');
-    expect(cutAtWord('hello world', 0)).toBe('');
   });
 });

@@ -1,4 +1,4 @@
-import { BENIGN_OPENAI_ERROR_CODES } from '@app/realtime';
+import { BENIGN_OPENAI_ERROR_CODES, cutAtWord } from '@app/realtime';
 import type { RealtimeTranscriptionUsage, RealtimeUsage } from '@app/realtime';
 import type { PlaybackCut, ToolCallEvent } from '@app/orchestration';
 import type { CallRecord, ToolCallRecord, TranscriptTurn } from './call-record';
@@ -203,16 +203,6 @@ export class CallRecordBuilder {
     entry.turn.text = cutAtWord(entry.fullText, fraction);
     entry.turn.interrupted = { heardMs: cut.playedMs, sentMs: cut.sentMs, fullText: entry.fullText };
   }
-}
-
-/** The first `fraction` of `text`, ending at a whole word. */
-export function cutAtWord(text: string, fraction: number): string {
-  if (fraction >= 1) return text;
-  const end = Math.floor(text.length * fraction);
-  if (end <= 0) return '';
-  if (end >= text.length || /\s/.test(text[end])) return text.slice(0, end).trimEnd();
-  const lastSpace = text.lastIndexOf(' ', end);
-  return lastSpace <= 0 ? '' : text.slice(0, lastSpace).trimEnd();
 }
 
 /**

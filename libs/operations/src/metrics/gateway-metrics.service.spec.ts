@@ -6,7 +6,7 @@ import { GatewayMetrics } from './gateway-metrics.service';
 /** Just the parts of a Call the metrics read (a live call is observed as itself here). */
 const fakeCall = (traffic: Partial<Call['traffic']> = {}) => {
   const call = {
-    traffic: { framesFromCaller: 0, bytesFromCaller: 0, framesToCaller: 0, bytesToCaller: 0, ...traffic },
+    traffic: { framesFromCaller: 0, bytesFromCaller: 0, framesToCaller: 0, bytesToCaller: 0, silenceFilledMs: 0, ...traffic },
     connectedAt: 1_000,
     startedAt: 2_000,
     endedAt: 12_000,
@@ -47,6 +47,17 @@ describe('GatewayMetrics', () => {
     expect(await value(metrics, 'voice_gateway_media_bytes_total', { direction: 'outbound' })).toBe(320);
     expect(await value(metrics, 'voice_gateway_calls_active')).toBe(1);
     expect(await value(metrics, 'voice_gateway_calls_total', { outcome: 'caller-hung-up' })).toBe(1);
+  });
+
+  it('counts the silence filled into caller media gaps, of live and ended calls', async () => {
+    const { events, registry, metrics } = setUp();
+    const ended = fakeCall({ silenceFilledMs: 1500 });
+    const live = fakeCall({ silenceFilledMs: 500 });
+    registry.add(ended);
+    registry.add(live);
+    registry.remove(ended);
+    events.emit('callEnded', ended, 'caller-hung-up');
+    expect(await value(metrics, 'voice_gateway_caller_silence_filled_seconds_total')).toBe(2);
   });
 
   it('counts truncations only for cuts the caller partly heard', async () => {

@@ -23,7 +23,7 @@ const SHARED_STATE_STATUSES = ['not-configured', 'connecting', 'up', 'down'] as 
 export class GatewayMetrics implements CallObserver, OnModuleInit, OnApplicationShutdown {
   readonly registry = new Registry();
   /** Traffic of calls that have ended; live calls are added at scrape time. */
-  private readonly endedTraffic: CallTraffic = { framesFromCaller: 0, bytesFromCaller: 0, framesToCaller: 0, bytesToCaller: 0 };
+  private readonly endedTraffic: CallTraffic = { framesFromCaller: 0, bytesFromCaller: 0, framesToCaller: 0, bytesToCaller: 0, silenceFilledMs: 0 };
   private readonly errorCodes = new Set<string>();
   private readonly transcriptionErrorCodes = new Set<string>();
   private unsubscribe?: () => void;
@@ -77,7 +77,7 @@ export class GatewayMetrics implements CallObserver, OnModuleInit, OnApplication
   });
   private readonly bargeIns = new Counter({
     name: `${PREFIX}barge_ins_total`,
-    help: 'Times a caller interrupted assistant audio that was still playing',
+    help: 'Times a caller interrupted the assistant: audio still playing, or an answer still coming',
     registers: [this.registry],
   });
   private readonly truncations = new Counter({
@@ -202,6 +202,15 @@ export class GatewayMetrics implements CallObserver, OnModuleInit, OnApplication
         this.inc({ direction: 'outbound' }, traffic.bytesToCaller);
       },
     });
+    new Counter({
+      name: `${PREFIX}caller_silence_filled_seconds_total`,
+      help: "µ-law silence sent to OpenAI where the caller's media stopped or its timestamps jumped",
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(metrics.totalTraffic().silenceFilledMs / 1000);
+      },
+    });
     // Process metrics, including nodejs_eventloop_lag_seconds and its percentiles.
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 20 });
   }
@@ -304,6 +313,7 @@ export class GatewayMetrics implements CallObserver, OnModuleInit, OnApplication
     this.endedTraffic.bytesFromCaller += t.bytesFromCaller;
     this.endedTraffic.framesToCaller += t.framesToCaller;
     this.endedTraffic.bytesToCaller += t.bytesToCaller;
+    this.endedTraffic.silenceFilledMs += t.silenceFilledMs;
   }
 
   private addTokens(kind: string, count: number | undefined): void {
@@ -319,6 +329,7 @@ export class GatewayMetrics implements CallObserver, OnModuleInit, OnApplication
       total.bytesFromCaller += traffic.bytesFromCaller;
       total.framesToCaller += traffic.framesToCaller;
       total.bytesToCaller += traffic.bytesToCaller;
+      total.silenceFilledMs += traffic.silenceFilledMs;
     }
     return total;
   }

@@ -10,6 +10,7 @@ import { ORCHESTRATION_OPTIONS } from '../orchestration.module-definition';
 import type { OrchestrationModuleOptions } from '../orchestration.module-definition';
 import { AssistantProfiles } from '../profiles/assistant-profiles.service';
 import { Call, CallSettings } from './call';
+import { CallTicker } from './call-ticker';
 
 /**
  * Makes a Call for each media stream: its settings come from the assistant profile chosen at
@@ -24,6 +25,7 @@ export class CallFactory {
     private readonly profiles: AssistantProfiles,
     private readonly agents: CallAgentFactory,
     private readonly fallback: CallFallback,
+    private readonly ticker: CallTicker,
     @Inject(ORCHESTRATION_OPTIONS) private readonly options: OrchestrationModuleOptions,
   ) {}
 
@@ -34,6 +36,7 @@ export class CallFactory {
       logger,
       events: this.events,
       onEnded,
+      ticker: this.ticker,
       openSession: (listener, callLogger) =>
         this.sessions.createResilient(
           listener,

@@ -10,7 +10,8 @@ import type {
   RealtimeSessionConfig,
   RealtimeSessionListener,
 } from '@app/realtime';
-import { Call, CallAgentListener, CallDependencies, CallSettings } from './call';
+import { Call, CallAgentListener, CallDependencies, CallSettings, CANCEL_GRACE_MS } from './call';
+import { MULAW_SILENCE_100_MS, MULAW_SILENCE_20_MS } from './caller-audio-gaps';
 
 /** Everything the call did to either socket, in order. */
 type Action =
@@ -47,6 +48,7 @@ class FakeTwilioStream {
 }
 
 class FakeRealtimeSession {
+  isReady = true;
   constructor(
     private readonly actions: Action[],
     readonly listener: RealtimeSessionListener,
@@ -93,9 +95,11 @@ interface Harness {
   ended: Call[];
   /** Call events emitted for observers, as [name, ...args without the call]. */
   events: unknown[][];
+  /** The call's clock (ms): tests move it to say how much audio has played. */
+  time: { now: number };
 }
 
-function makeCall(greeting = 'Say hello.', agent?: CallAgentListener, resolved: MediaStreamStart[] = []): Harness {
+function makeCall(greeting = 'Say hello.', agent?: CallAgentListener, resolved: MediaStreamStart[] = [], session: RealtimeSessionConfig = SESSION_CONFIG): Harness {
   const actions: Action[] = [];
   const logs: Array<Record<string, unknown>> = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line)) });
@@ -103,7 +107,8 @@ function makeCall(greeting = 'Say hello.', agent?: CallAgentListener, resolved: 
   const sessions: FakeRealtimeSession[] = [];
   const ended: Call[] = [];
   const events: unknown[][] = [];
-  const settings: CallSettings = { session: SESSION_CONFIG, greeting, agent };
+  const time = { now: 0 };
+  const settings: CallSettings = { session, greeting, agent };
   const call = new Call({
     stream: stream as unknown as TwilioMediaStream,
     resolveSettings: (start) => {
@@ -118,9 +123,9 @@ function makeCall(greeting = 'Say hello.', agent?: CallAgentListener, resolved: 
       sessions.push(session);
       return session as unknown as RealtimeSession;
     },
-    now: () => 0,
+    now: () => time.now,
   });
-  return { call, stream, sessions, actions, logs, ended, events };
+  return { call, stream, sessions, actions, logs, ended, events, time };
 }
 
 function server(call: Call, event: RealtimeServerEvent): void {
@@ -138,6 +143,7 @@ const delta = (responseId: string, itemId: string, ms: number): RealtimeServerEv
   content_index: 0,
   delta: audio(ms),
 });
+const audioDone = (responseId: string, itemId: string): RealtimeServerEvent => ({ type: 'response.output_audio.done', event_id: 'evt_ad', response_id: responseId, item_id: itemId, output_index: 0, content_index: 0 });
 const speechStarted: RealtimeServerEvent = { type: 'input_audio_buffer.speech_started', event_id: 'evt_s', audio_start_ms: 1000, item_id: 'item_caller' };
 
 const twilioActions = (actions: Action[]) => actions.filter((a) => a.to === 'twilio');
@@ -198,8 +204,8 @@ describe('Call', () => {
   describe('caller audio', () => {
     it('forwards caller audio to the session unchanged and in order', () => {
       h.call.onStreamStart(START);
-      h.call.onCallerAudio('AAAA');
-      h.call.onCallerAudio('//8=');
+      h.call.onCallerAudio('AAAA', 20);
+      h.call.onCallerAudio('//8=', 40);
       expect(h.actions.filter((a) => a.kind === 'append')).toEqual([
         { to: 'openai', kind: 'append', audio: 'AAAA' },
         { to: 'openai', kind: 'append', audio: '//8=' },
@@ -207,8 +213,60 @@ describe('Call', () => {
     });
 
     it('drops caller audio that arrives before start without failing', () => {
-      expect(() => h.call.onCallerAudio('AAAA')).not.toThrow();
+      expect(() => h.call.onCallerAudio('AAAA', 0)).not.toThrow();
       expect(h.actions).toEqual([]);
+    });
+
+    const frame = audio(20);
+    const appended = () => h.actions.flatMap((a) => (a.kind === 'append' ? [a.audio] : []));
+
+    it('fills a jump in the media timestamps with µ-law silence before the frame, and nothing while in step', () => {
+      startedCall();
+      for (let ms = 1000; ms < 3000; ms += 20) h.call.onCallerAudio(frame, ms);
+      expect(appended()).toEqual(new Array(100).fill(frame));
+      h.actions.length = 0;
+      h.call.onCallerAudio(frame, 3000 + 520); // 520 ms of frames never came
+      expect(appended()).toEqual([...new Array(5).fill(MULAW_SILENCE_100_MS), MULAW_SILENCE_20_MS, frame]);
+      expect(h.call.traffic).toMatchObject({ framesFromCaller: 101, silenceFilledMs: 520 });
+    });
+
+    it('when media stops, lets the model hear silence in real time from 500 ms on, once the session is ready', () => {
+      startedCall();
+      for (let ms = 0; ms < 200; ms += 20) h.call.onCallerAudio(frame, ms);
+      h.actions.length = 0;
+      h.sessions[0]!.isReady = false; // reconnecting: nothing is padded into the pre-ready buffer
+      for (let i = 0; i < 10; i++) h.call.onTick();
+      expect(appended()).toEqual([]);
+      h.sessions[0]!.isReady = true;
+      for (let i = 0; i < 5; i++) h.call.onTick();
+      expect(appended()).toEqual([]);
+      h.call.onTick();
+      expect(appended()).toEqual([...new Array(4).fill(MULAW_SILENCE_100_MS), ...new Array(4).fill(MULAW_SILENCE_20_MS)]);
+      h.call.onTick();
+      expect(appended()).toHaveLength(9);
+      h.call.end('caller-hung-up');
+      h.call.onTick();
+      expect(appended()).toHaveLength(9);
+    });
+
+    it('joins the shared ticker at start and leaves it at the end', () => {
+      const ticking = new Set<unknown>();
+      const actions: Action[] = [];
+      const stream = new FakeTwilioStream(actions);
+      const call = new Call({
+        stream: stream as unknown as TwilioMediaStream,
+        resolveSettings: () => ({ session: SESSION_CONFIG, greeting: '' }),
+        logger: pino({ level: 'silent' }),
+        onEnded: () => undefined,
+        events: { emit: () => undefined } as unknown as CallDependencies['events'],
+        openSession: (listener, logger) => new FakeRealtimeSession(actions, listener, logger) as unknown as RealtimeSession,
+        ticker: { add: (c) => void ticking.add(c), remove: (c) => void ticking.delete(c) },
+      });
+      expect(ticking.size).toBe(0);
+      call.onStreamStart(START);
+      expect([...ticking]).toEqual([call]);
+      call.onStreamStop();
+      expect(ticking.size).toBe(0);
     });
   });
 
@@ -246,7 +304,7 @@ describe('Call', () => {
   });
 
   describe('assistant audio', () => {
-    it('sends each delta to Twilio followed by a mark', () => {
+    it('sends each delta to Twilio unchanged, in order', () => {
       startedCall();
       const first = delta('resp_1', 'item_1', 20);
       const second = delta('resp_1', 'item_1', 40);
@@ -254,31 +312,60 @@ describe('Call', () => {
       server(h.call, first);
       server(h.call, second);
 
-      const out = twilioActions(h.actions);
-      expect(out.map((a) => a.kind)).toEqual(['audio', 'mark', 'audio', 'mark']);
-      expect(out[0]).toEqual({ to: 'twilio', kind: 'audio', payload: (first as { delta: string }).delta });
-      expect(out[2]).toEqual({ to: 'twilio', kind: 'audio', payload: (second as { delta: string }).delta });
-      const names = markNames(h.actions);
-      expect(names[0]).not.toBe(names[1]);
+      expect(twilioActions(h.actions)).toEqual([
+        { to: 'twilio', kind: 'audio', payload: (first as { delta: string }).delta },
+        { to: 'twilio', kind: 'audio', payload: (second as { delta: string }).delta },
+      ]);
       expect(h.call.assistantSpeaking).toBe(true);
     });
 
-    it('stops counting the assistant as speaking once every mark is echoed', () => {
+    it('marks every 300 ms of audio and the end of each item, not every delta', () => {
       startedCall();
+      server(h.call, created('resp_1'));
+      for (let i = 0; i < 50; i++) server(h.call, delta('resp_1', 'item_1', 20)); // 1 s in 20 ms deltas
+      server(h.call, audioDone('resp_1', 'item_1'));
+      server(h.call, done('resp_1'));
+
+      const kinds = twilioActions(h.actions).map((a) => a.kind);
+      expect(kinds.filter((kind) => kind === 'audio')).toHaveLength(50);
+      // After 300, 600 and 900 ms of audio, and the end of the item at 1000 ms: 4 marks, not 50.
+      expect(markNames(h.actions)).toHaveLength(4);
+      expect(new Set(markNames(h.actions)).size).toBe(4);
+      expect(kinds.indexOf('mark')).toBe(15);
+      expect(kinds.at(-1)).toBe('mark');
+    });
+
+    it("sends the item's end mark at response.done when its audio's done event did not come", () => {
+      startedCall();
+      server(h.call, created('resp_1'));
+      server(h.call, delta('resp_1', 'item_1', 100));
+      expect(markNames(h.actions)).toEqual([]);
+      server(h.call, done('resp_1'));
+      expect(markNames(h.actions)).toHaveLength(1);
+    });
+
+    it('counts the assistant as speaking until the end mark is echoed, even once the audio should have played', () => {
+      startedCall();
+      server(h.call, created('resp_1'));
       server(h.call, delta('resp_1', 'item_1', 20));
       server(h.call, delta('resp_1', 'item_1', 20));
+      server(h.call, audioDone('resp_1', 'item_1'));
+      server(h.call, done('resp_1'));
+      h.time.now += 200;
+      // Played by now says the clock, but hang-up and transfer wait for the proof.
+      expect(h.call.assistantSpeaking).toBe(true);
       h.call.onMarkPlayed(markNames(h.actions).at(-1)!);
       expect(h.call.assistantSpeaking).toBe(false);
     });
   });
 
   describe('barge-in', () => {
-    it('clears Twilio, truncates the item at what was heard, then cancels the response', () => {
+    it('clears Twilio, truncates the item at what was heard by now, then cancels the response', () => {
       startedCall();
       server(h.call, created('resp_1'));
       server(h.call, delta('resp_1', 'item_1', 200));
       server(h.call, delta('resp_1', 'item_1', 300));
-      h.call.onMarkPlayed(markNames(h.actions)[0]!);
+      h.time.now += 200;
       h.actions.length = 0;
 
       server(h.call, speechStarted);
@@ -290,6 +377,18 @@ describe('Call', () => {
       ]);
       expect(h.call.assistantSpeaking).toBe(false);
       expect(h.events).toContainEqual(['bargeIn', [{ itemId: 'item_1', playedMs: 200, sentMs: 500 }]]);
+    });
+
+    it('truncates inside the first delta at what was heard: it does not delete what the caller heard', () => {
+      startedCall();
+      server(h.call, created('resp_1'));
+      server(h.call, delta('resp_1', 'item_1', 500));
+      h.time.now += 180;
+      h.actions.length = 0;
+
+      server(h.call, speechStarted);
+
+      expect(sentToOpenAi(h.actions)[0]).toEqual({ type: 'conversation.item.truncate', item_id: 'item_1', content_index: 0, audio_end_ms: 180 });
     });
 
     it('deletes an item the caller heard none of instead of truncating it', () => {
@@ -311,8 +410,9 @@ describe('Call', () => {
       server(h.call, created('resp_1'));
       server(h.call, delta('resp_1', 'item_1', 100));
       server(h.call, delta('resp_1', 'item_1', 100));
+      server(h.call, audioDone('resp_1', 'item_1'));
       server(h.call, done('resp_1'));
-      h.call.onMarkPlayed(markNames(h.actions)[0]!);
+      h.time.now += 100;
       h.actions.length = 0;
 
       server(h.call, speechStarted);
@@ -331,11 +431,49 @@ describe('Call', () => {
       // Also after the assistant finished and everything it said was heard.
       server(h.call, created('resp_1'));
       server(h.call, delta('resp_1', 'item_1', 100));
+      server(h.call, audioDone('resp_1', 'item_1'));
       server(h.call, done('resp_1'));
+      h.time.now += 100;
       h.call.onMarkPlayed(markNames(h.actions).at(-1)!);
       h.actions.length = 0;
       server(h.call, speechStarted);
       expect(h.actions).toEqual([]);
+      expect(h.events.filter(([name]) => name === 'bargeIn')).toEqual([]);
+    });
+
+    it('neither clears nor cuts just after playback ended, with the end mark still on its way back', () => {
+      startedCall();
+      server(h.call, created('resp_1'));
+      server(h.call, delta('resp_1', 'item_1', 300));
+      server(h.call, delta('resp_1', 'item_1', 100));
+      server(h.call, audioDone('resp_1', 'item_1'));
+      server(h.call, done('resp_1'));
+      h.time.now += 430; // ended 30 ms ago; the echoes are late
+      const marks = markNames(h.actions);
+      h.actions.length = 0;
+
+      server(h.call, speechStarted);
+
+      expect(h.actions).toEqual([]);
+      expect(h.events.filter(([name]) => name === 'bargeIn')).toEqual([]);
+      // The echoes still come (no clear was sent) and still count as proof.
+      expect(h.call.assistantSpeaking).toBe(true);
+      for (const name of marks) h.call.onMarkPlayed(name);
+      expect(h.call.assistantSpeaking).toBe(false);
+    });
+
+    it('cuts an answer that stalled with all its audio heard at what was sent, without a clear', () => {
+      startedCall();
+      server(h.call, created('resp_1'));
+      server(h.call, delta('resp_1', 'item_1', 200));
+      h.time.now += 600; // the model is slow: Twilio has played everything it got
+      h.actions.length = 0;
+
+      server(h.call, speechStarted);
+
+      expect(twilioActions(h.actions)).toEqual([]);
+      expect(sentToOpenAi(h.actions)[0]).toEqual({ type: 'conversation.item.truncate', item_id: 'item_1', content_index: 0, audio_end_ms: 200 });
+      expect(h.events).toContainEqual(['bargeIn', [{ itemId: 'item_1', playedMs: 200, sentMs: 200 }]]);
     });
 
     it('drops late audio of the interrupted response but plays the next response', () => {
@@ -346,39 +484,43 @@ describe('Call', () => {
       h.actions.length = 0;
 
       server(h.call, delta('resp_1', 'item_1', 100));
+      server(h.call, audioDone('resp_1', 'item_1'));
       expect(h.actions).toEqual([]);
       expect(h.call.assistantSpeaking).toBe(false);
 
       server(h.call, done('resp_1'));
+      expect(h.actions).toEqual([]);
       server(h.call, created('resp_2'));
       const next = delta('resp_2', 'item_2', 100);
       server(h.call, next);
-      expect(twilioActions(h.actions).map((a) => a.kind)).toEqual(['audio', 'mark']);
-      expect(twilioActions(h.actions)[0]).toMatchObject({ payload: (next as { delta: string }).delta });
+      expect(twilioActions(h.actions)).toEqual([{ to: 'twilio', kind: 'audio', payload: (next as { delta: string }).delta }]);
       expect(h.call.assistantSpeaking).toBe(true);
     });
 
-    it('drops audio of a response the caller interrupted before any of it was sent', () => {
+    it('drops audio of a response the caller interrupted before any of it was sent, and cancels it', () => {
       startedCall();
       server(h.call, created('resp_1'));
       server(h.call, speechStarted);
       server(h.call, delta('resp_1', 'item_1', 100));
-      expect(h.actions).toEqual([]);
+      // Nothing played: no clear, nothing to cut; without server VAD interrupting, the call cancels.
+      expect(h.actions).toEqual([{ to: 'openai', kind: 'send', event: { type: 'response.cancel', response_id: 'resp_1' } }]);
     });
 
     it('does not count marks echoed after a clear as heard audio', () => {
       startedCall();
       server(h.call, created('resp_1'));
-      server(h.call, delta('resp_1', 'item_1', 100));
-      server(h.call, delta('resp_1', 'item_1', 100));
+      server(h.call, delta('resp_1', 'item_1', 300));
+      server(h.call, delta('resp_1', 'item_1', 300));
       const firstTurnMarks = markNames(h.actions);
+      expect(firstTurnMarks).toHaveLength(2);
+      h.time.now += 50;
       server(h.call, speechStarted);
       // Twilio echoes every pending mark after clear.
       for (const name of firstTurnMarks) h.call.onMarkPlayed(name);
       server(h.call, done('resp_1'));
 
       server(h.call, created('resp_2'));
-      server(h.call, delta('resp_2', 'item_2', 100));
+      server(h.call, delta('resp_2', 'item_2', 300));
       // A stale echo arriving late must not count toward the new item either.
       h.call.onMarkPlayed(firstTurnMarks[1]!);
       h.actions.length = 0;
@@ -395,14 +537,17 @@ describe('Call', () => {
       // Turn 1: 300 ms, all heard.
       server(h.call, created('resp_1'));
       server(h.call, delta('resp_1', 'item_1', 300));
+      server(h.call, audioDone('resp_1', 'item_1'));
       server(h.call, done('resp_1'));
+      h.time.now += 300;
       h.call.onMarkPlayed(markNames(h.actions).at(-1)!);
+      h.time.now += 2000;
       // Turn 2: 200 ms sent, 120 ms heard.
       h.actions.length = 0;
       server(h.call, created('resp_2'));
       server(h.call, delta('resp_2', 'item_2', 120));
       server(h.call, delta('resp_2', 'item_2', 80));
-      h.call.onMarkPlayed(markNames(h.actions)[0]!);
+      h.time.now += 120;
       h.actions.length = 0;
 
       server(h.call, speechStarted);
@@ -412,6 +557,61 @@ describe('Call', () => {
         item_id: 'item_2',
         content_index: 0,
         audio_end_ms: 120,
+      });
+    });
+
+    describe('with server VAD interrupting responses itself', () => {
+      const serverVad = {
+        ...SESSION_CONFIG,
+        audio: { input: { turn_detection: { type: 'server_vad', create_response: true, interrupt_response: true } } },
+      } as unknown as RealtimeSessionConfig;
+
+      beforeEach(() => {
+        h = makeCall('Say hello.', undefined, [], serverVad);
+      });
+
+      /** The shared ticker, every 100 ms, for `ms`. */
+      const tickFor = (ms: number) => {
+        for (let elapsed = 0; elapsed < ms; elapsed += 100) {
+          h.time.now += 100;
+          h.call.onTick();
+        }
+      };
+
+      it('leaves the cancel to the server: no response.cancel when the server cancelled', () => {
+        startedCall();
+        server(h.call, created('resp_1'));
+        server(h.call, delta('resp_1', 'item_1', 500));
+        h.time.now += 100;
+        server(h.call, speechStarted);
+        server(h.call, { type: 'response.done', event_id: 'evt_d', response: { id: 'resp_1', status: 'cancelled' } });
+        tickFor(CANCEL_GRACE_MS * 2);
+
+        expect(sentToOpenAi(h.actions)).toEqual([{ type: 'conversation.item.truncate', item_id: 'item_1', content_index: 0, audio_end_ms: 100 }]);
+        expect(twilioActions(h.actions)).toContainEqual({ to: 'twilio', kind: 'clear' });
+      });
+
+      it('cancels a response the server left running once it had its chance', () => {
+        startedCall();
+        server(h.call, created('resp_1'));
+        server(h.call, delta('resp_1', 'item_1', 500));
+        server(h.call, speechStarted);
+        tickFor(CANCEL_GRACE_MS - 100);
+        expect(sentToOpenAi(h.actions).map((e) => e.type)).toEqual(['conversation.item.delete']);
+        tickFor(100);
+        expect(sentToOpenAi(h.actions).at(-1)).toEqual({ type: 'response.cancel', response_id: 'resp_1' });
+        tickFor(1000);
+        expect(sentToOpenAi(h.actions).filter((e) => e.type === 'response.cancel')).toHaveLength(1);
+      });
+
+      it('sends no late cancel after the call ended', () => {
+        startedCall();
+        server(h.call, created('resp_1'));
+        server(h.call, speechStarted);
+        h.call.end('caller-hung-up');
+        h.actions.length = 0;
+        tickFor(CANCEL_GRACE_MS);
+        expect(sentToOpenAi(h.actions)).toEqual([]);
       });
     });
   });
@@ -588,7 +788,7 @@ describe('Call', () => {
       server(h.call, done('r1'));
       h.call.onDtmf('5');
       server(h.call, created('r2'));
-      server(h.call, delta('r2', 'i2', 100));
+      server(h.call, delta('r2', 'i2', 300));
       h.call.onMarkPlayed(markNames(h.actions)[0]!);
       h.call.onStreamStop();
 

@@ -12,8 +12,10 @@ import type {
   RealtimeSessionListener,
 } from '@app/realtime';
 import type { CallEvents, ToolCallEvent } from '../events/call-events';
+import { CallerAudioGaps, MULAW_SILENCE_100_MS, MULAW_SILENCE_20_MS } from './caller-audio-gaps';
+import type { Tickable } from './call-ticker';
 import { ObservedCall, ReadOnlyCall } from './observed-call';
-import { PlaybackTracker } from './playback-tracker';
+import { PlaybackClock } from './playback-clock';
 
 export type CallState = 'connecting' | 'active' | 'ended';
 export type CallEndReason =
@@ -33,6 +35,8 @@ export interface CallTraffic {
   bytesFromCaller: number;
   framesToCaller: number;
   bytesToCaller: number;
+  /** µ-law silence appended to the model where the caller's media stopped or skipped (ms). */
+  silenceFilledMs: number;
 }
 
 /** Per-call settings, fixed when the call starts. */
@@ -69,24 +73,34 @@ export interface CallDependencies {
   logger: Logger;
   events: Pick<CallEvents, 'emit'>;
   onEnded: (call: Call) => void;
+  /** The one timer shared by all calls (see CallTicker); absent: the caller's media is not watched for stops. */
+  ticker?: { add(call: Tickable): void; remove(call: Tickable): void };
+  /** Milliseconds; also the playback clock's time source (default: Date.now for timestamps, performance.now for playback). */
   now?: () => number;
 }
 
 const MAX_REMEMBERED_DISCARDS = 8;
+/**
+ * With server VAD interrupting responses itself, how long after `speech_started` a response may
+ * still run before the call cancels it (the server had its chance; checked on the shared 100 ms
+ * tick). OpenAI cancels in the same breath as it reports the speech, so this only catches a
+ * response it did not cancel.
+ */
+export const CANCEL_GRACE_MS = 500;
 
 /**
  * One phone call: bridges a Twilio media stream to an OpenAI Realtime session, tracks what the
  * caller has heard, and handles barge-in. A plain object made per call by CallFactory; it never
  * throws from a socket callback.
  */
-export class Call implements MediaStreamListener, RealtimeSessionListener {
+export class Call implements MediaStreamListener, RealtimeSessionListener, Tickable {
   state: CallState = 'connecting';
   callSid?: string;
   streamSid?: string;
   customParameters: Record<string, string> = {};
   endReason?: CallEndReason;
   /** Media counters, read by metrics on scrape. */
-  readonly traffic: CallTraffic = { framesFromCaller: 0, bytesFromCaller: 0, framesToCaller: 0, bytesToCaller: 0 };
+  readonly traffic: CallTraffic = { framesFromCaller: 0, bytesFromCaller: 0, framesToCaller: 0, bytesToCaller: 0, silenceFilledMs: 0 };
   readonly connectedAt: number;
   /** What observers get: this call, read-only (the same object for every event of the call). */
   readonly observed: ObservedCall = new ReadOnlyCall(this);
@@ -96,8 +110,17 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
   private logger: Logger;
   private settings?: CallSettings;
   private session?: RealtimeConversation;
-  private readonly playback = new PlaybackTracker();
+  /** What the caller has heard of the assistant's audio, at any instant. */
+  private readonly playback: PlaybackClock;
+  /** Silence for the model where the caller's media stopped or skipped. */
+  private readonly callerGaps = new CallerAudioGaps();
   private activeResponseId?: string;
+  /** The assistant item whose audio is going out and has not been marked done. */
+  private unfinishedItemId?: string;
+  /** The turn detection interrupts responses itself: the call cancels only what it left running. */
+  private serverInterrupts = false;
+  /** An interrupted response to cancel if it is still running by then (checked on the shared tick). */
+  private cancelUnlessDone?: { responseId: string; at: number };
   /** Responses interrupted by the caller: their late audio is dropped. */
   private readonly discardedResponses = new Set<string>();
   private readonly reportedViolations = new Set<MediaStreamViolation>();
@@ -110,6 +133,7 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
   constructor(private readonly deps: CallDependencies) {
     this.logger = deps.logger;
     this.now = deps.now ?? Date.now;
+    this.playback = new PlaybackClock({ now: deps.now });
     this.connectedAt = this.now();
     deps.stream.setListener(this);
   }
@@ -141,9 +165,13 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
     return this.settings?.session.audio?.input?.transcription?.model;
   }
 
-  /** True while assistant audio sent to Twilio has not been heard yet. */
+  /**
+   * True while assistant audio sent to Twilio has not been heard yet: the playback clock says some
+   * is still queued, or a mark after it has not come back. The echo is the proof: hang-up and
+   * transfer wait for it, so the last words are heard.
+   */
   get assistantSpeaking(): boolean {
-    return this.playback.isPlaying;
+    return this.playback.playing || this.playback.awaitingEcho;
   }
 
   /** True between a response's `response.created` and its `response.done`. */
@@ -185,6 +213,7 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
     this.state = 'ended';
     this.endReason = reason;
     this.endedAt = this.now();
+    this.deps.ticker?.remove(this);
     this.settings?.agent?.dispose();
     this.session?.close();
     this.deps.stream.close(twilioCloseCode, reason);
@@ -207,16 +236,41 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
     this.logger = this.deps.logger.child({ callSid: start.callSid, streamSid: start.streamSid });
     this.logger.info({ from: start.customParameters.From, to: start.customParameters.To }, 'call started');
     this.settings = this.deps.resolveSettings(start, this);
+    const turnDetection = this.settings.session.audio?.input?.turn_detection;
+    this.serverInterrupts = turnDetection != null && turnDetection.interrupt_response !== false;
+    this.deps.ticker?.add(this);
     this.deps.events.emit('callStarted', this.observed);
     this.session = this.deps.openSession(this, this.logger);
     this.session.configure(this.settings.session, this.settings.sessionFallbacks);
     this.session.connect();
   }
 
-  onCallerAudio(base64Payload: string): void {
+  onCallerAudio(base64Payload: string, timestampMs = Number.NaN): void {
+    const bytes = base64DecodedLength(base64Payload);
     this.traffic.framesFromCaller++;
-    this.traffic.bytesFromCaller += base64DecodedLength(base64Payload);
-    this.session?.appendAudio(base64Payload);
+    this.traffic.bytesFromCaller += bytes;
+    const session = this.session;
+    if (session === undefined) return;
+    const silenceMs = this.callerGaps.frame(timestampMs, bytes);
+    if (silenceMs > 0) this.appendSilence(session, silenceMs);
+    session.appendAudio(base64Payload);
+  }
+
+  /**
+   * The shared ticker (every 100 ms): when the caller's media has stopped, the model hears silence
+   * in real time; an interrupted response the server left running is cancelled.
+   */
+  onTick(): void {
+    const session = this.session;
+    if (this.state !== 'active' || session === undefined) return;
+    const pending = this.cancelUnlessDone;
+    if (pending !== undefined && this.now() >= pending.at) {
+      this.cancelUnlessDone = undefined;
+      if (this.activeResponseId === pending.responseId) session.send({ type: 'response.cancel', response_id: pending.responseId });
+    }
+    if (!session.isReady) return;
+    const silenceMs = this.callerGaps.tick(this.traffic.framesFromCaller);
+    if (silenceMs > 0) this.appendSilence(session, silenceMs);
   }
 
   onMarkPlayed(name: string): void {
@@ -272,9 +326,16 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
       case 'response.created':
         this.activeResponseId = event.response.id;
         return;
+      case 'response.output_audio.done':
+        if (!this.discardedResponses.has(event.response_id)) this.finishAudio(event.item_id);
+        return;
       case 'response.done': {
         const { id = '', status = 'completed', usage } = event.response;
         if (this.activeResponseId === id) this.activeResponseId = undefined;
+        // A response that ends without its audio's done event still gets its end mark.
+        if (this.unfinishedItemId !== undefined && this.audioStartedResponseId === id && !this.discardedResponses.has(id)) {
+          this.finishAudio(this.unfinishedItemId);
+        }
         this.deps.events.emit('responseDone', this.observed, id, status, usage ?? undefined);
         this.settings?.agent?.onResponseDone(id);
         return;
@@ -321,6 +382,8 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
       this.activeResponseId = undefined;
       this.settings?.agent?.onResponseDone(responseId);
     }
+    // What the lost session sent keeps playing: its end mark tells when it has been heard.
+    if (this.unfinishedItemId !== undefined) this.finishAudio(this.unfinishedItemId);
     this.deps.events.emit('openAiReconnect', this.observed, attempt);
   }
 
@@ -338,7 +401,10 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
     const stream = this.deps.stream;
     const bytes = base64DecodedLength(base64Audio);
     stream.sendAudio(base64Audio);
-    stream.sendMark(this.playback.audioSent(itemId, bytes));
+    // A mark only where the clock needs one (every few hundred ms of audio), not after every delta.
+    const mark = this.playback.audioSent(itemId, bytes);
+    if (mark !== undefined) stream.sendMark(mark);
+    this.unfinishedItemId = itemId;
     this.traffic.framesToCaller++;
     this.traffic.bytesToCaller += bytes;
     if (this.audioStartedResponseId !== responseId) this.reportFirstAudio(responseId);
@@ -351,27 +417,56 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
     this.deps.events.emit('assistantAudioStarted', this.observed, responseId, latencyMs);
   }
 
+  /** The item's audio is complete: the end mark (if one is owed) proves when its last words were heard. */
+  private finishAudio(itemId: string): void {
+    if (this.unfinishedItemId === itemId) this.unfinishedItemId = undefined;
+    const mark = this.playback.finishItem(itemId);
+    if (mark !== undefined && this.state === 'active') this.deps.stream.sendMark(mark);
+  }
+
   /**
-   * Barge-in. If assistant audio is still playing: clear Twilio's buffer, cut each unheard item at
-   * what the caller heard (delete it if nothing was heard), and cancel the response. Whatever was
-   * in flight from the interrupted response is dropped when it arrives.
+   * Barge-in: the caller started speaking. The playback clock says what was heard by now: clear
+   * Twilio's buffer only if audio is left to play, truncate each item not fully heard at what was
+   * heard (delete one of which nothing was), and drop whatever still arrives of the interrupted
+   * response. The response is cancelled only if the server does not do it (see cancelIfLeftRunning).
    */
   private handleCallerSpeechStarted(): void {
     const responseId = this.activeResponseId;
     if (responseId) this.discardResponse(responseId);
-    if (!this.playback.isPlaying || !this.session) return;
-    this.deps.stream.sendClear();
-    const cuts = this.playback.interrupt();
+    const session = this.session;
+    if (!session) return;
+    const { clear, cuts } = this.playback.interrupt();
+    this.unfinishedItemId = undefined;
+    if (clear) this.deps.stream.sendClear();
     for (const cut of cuts) {
       if (cut.playedMs > 0) {
-        this.session.send({ type: 'conversation.item.truncate', item_id: cut.itemId, content_index: 0, audio_end_ms: cut.playedMs });
+        session.send({ type: 'conversation.item.truncate', item_id: cut.itemId, content_index: 0, audio_end_ms: cut.playedMs });
       } else {
-        this.session.send({ type: 'conversation.item.delete', item_id: cut.itemId });
+        session.send({ type: 'conversation.item.delete', item_id: cut.itemId });
       }
     }
-    if (responseId) this.session.send({ type: 'response.cancel', response_id: responseId });
-    this.logger.debug('caller barged in');
-    this.deps.events.emit('bargeIn', this.observed, cuts);
+    if (responseId) this.cancelIfLeftRunning(session, responseId);
+    if (clear || cuts.length > 0) {
+      this.logger.debug({ cleared: clear }, 'caller barged in');
+      this.deps.events.emit('bargeIn', this.observed, cuts);
+    }
+  }
+
+  /**
+   * Server VAD with `interrupt_response` cancels the response itself when it reports the speech, so
+   * a `response.cancel` from here would only earn `response_cancel_not_active`. Without it (or if
+   * the response is still running CANCEL_GRACE_MS later, see onTick) the call cancels.
+   */
+  private cancelIfLeftRunning(session: RealtimeConversation, responseId: string): void {
+    if (this.serverInterrupts) this.cancelUnlessDone = { responseId, at: this.now() + CANCEL_GRACE_MS };
+    else session.send({ type: 'response.cancel', response_id: responseId });
+  }
+
+  /** Silence for the model, in 100 and 20 ms appends (precomputed; gaps are rare). */
+  private appendSilence(session: RealtimeConversation, ms: number): void {
+    this.traffic.silenceFilledMs += ms;
+    for (; ms >= 100; ms -= 100) session.appendAudio(MULAW_SILENCE_100_MS);
+    for (; ms >= 20; ms -= 20) session.appendAudio(MULAW_SILENCE_20_MS);
   }
 
   /** Remembers the last few interrupted responses so their stragglers are dropped. */

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { OptionalSessionFeature, RealtimeRateLimit, RealtimeTranscriptionUsage, RealtimeUsage } from '@app/realtime';
-import type { PlaybackCut } from '../call/playback-tracker';
+import type { PlaybackCut } from '../call/playback-clock';
 import type { CallEndReason } from '../call/call';
 import type { ObservedCall } from '../call/observed-call';
 

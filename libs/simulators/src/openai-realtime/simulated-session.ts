@@ -76,6 +76,7 @@ interface ActiveResponse {
   text: string;
   offset: number;
   timer?: NodeJS.Timeout;
+  stall?: { afterMs: number; forMs: number };
 }
 
 export interface ResponseScript {
@@ -86,6 +87,8 @@ export interface ResponseScript {
   instructions?: string;
   /** Function outputs the response answers (passed to `reply`). */
   toolOutputs?: string[];
+  /** The model stalls mid-answer: no delta for `forMs` once `afterMs` of audio has been sent. */
+  stall?: { afterMs: number; forMs: number };
 }
 
 let sessionCounter = 0;
@@ -247,7 +250,7 @@ export class SimulatedSession extends EventEmitter {
     this.toolOutputs = [];
     const text = script.text ?? this.behaviour.reply({ instructions: script.instructions, toolOutputs: toolOutputs.length ? toolOutputs : undefined, turn: this.turn });
     const audio = script.audio ?? this.behaviour.speak(text);
-    const response: ActiveResponse = { id: this.nextId('resp'), itemId: this.nextId('item'), audio, text, offset: 0 };
+    const response: ActiveResponse = { id: this.nextId('resp'), itemId: this.nextId('item'), audio, text, offset: 0, stall: script.stall };
     this.active = response;
     this.items.set(response.itemId, { id: response.itemId, role: 'assistant', type: 'message', audioBytes: 0, transcript: '' });
     this.outputAudioByItem.set(response.itemId, []);
@@ -506,6 +509,12 @@ export class SimulatedSession extends EventEmitter {
   private streamNextDelta(response: ActiveResponse): void {
     if (this.active !== response) return;
     const chunkBytes = this.behaviour.deltaMs * MULAW_BYTES_PER_MS;
+    const stall = response.stall;
+    if (stall !== undefined && response.offset >= stall.afterMs * MULAW_BYTES_PER_MS && response.offset < response.audio.length) {
+      response.stall = undefined;
+      response.timer = setTimeout(() => this.streamNextDelta(response), stall.forMs);
+      return;
+    }
     if (response.offset < response.audio.length) {
       const chunk = response.audio.subarray(response.offset, response.offset + chunkBytes);
       const textShare = Math.ceil((response.text.length * chunk.length) / response.audio.length);

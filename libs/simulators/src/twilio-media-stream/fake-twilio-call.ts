@@ -15,11 +15,26 @@ export interface FakeTwilioCallOptions {
   headers?: Record<string, string>;
   /** Milliseconds per caller frame (Twilio sends 20 ms). */
   frameMs?: number;
+  /**
+   * Each mark echo travels back this much later than its audio finished playing, at random in
+   * [min, max] ms (a distant or congested network); echoes stay in order. Default: at once.
+   */
+  markEchoDelayMs?: [number, number];
 }
 
 interface PendingMark {
   name: string;
+  /** When the audio before it finishes playing (performance.now()). */
+  playsAt: number;
   timer?: NodeJS.Timeout;
+}
+
+/** What the caller had heard when a `clear` arrived. */
+export interface ClearRecord {
+  /** Date.now() when it arrived. */
+  at: number;
+  /** Assistant audio heard in the whole call by then, in bytes of µ-law (8 per ms). */
+  heardBytes: number;
 }
 
 export interface ReceivedMark {
@@ -36,7 +51,10 @@ const sid = (prefix: string) => prefix + randomBytes(16).toString('hex');
  * Plays Twilio's side of a bidirectional Media Stream against the gateway: `connected`, `start`,
  * a 20 ms µ-law frame every 20 ms (silence unless the caller "speaks"), DTMF and `stop`. Assistant
  * audio is "played" in real time at 8 bytes per ms; each mark is echoed when the audio sent before
- * it has finished playing, and every pending mark is echoed at once on `clear`, as Twilio does.
+ * it has finished playing (or later, see `markEchoDelayMs`), and every pending mark is echoed at
+ * once on `clear`, as Twilio does. It knows what its caller heard (`heardBytes`, `clears`), so tests
+ * can hold the gateway's truncation against it. Media can stop (`pauseMedia`) or its timestamps
+ * jump (`jumpTimestamps`), as Twilio's do when audio is lost upstream.
  */
 export class FakeTwilioCall extends EventEmitter {
   readonly callSid: string;
@@ -47,6 +65,10 @@ export class FakeTwilioCall extends EventEmitter {
   /** Marks echoed back to the gateway, in order. */
   readonly echoedMarks: ReceivedMark[] = [];
   clearCount = 0;
+  /** Every `clear`, with what had been heard when it arrived. */
+  readonly clears: ClearRecord[] = [];
+  /** Frames never sent because media was paused (see pauseMedia). */
+  framesLost = 0;
   /** Messages the gateway sent with a wrong streamSid (Twilio would raise 31951). */
   wrongStreamSidCount = 0;
   closeCode?: number;
@@ -59,11 +81,19 @@ export class FakeTwilioCall extends EventEmitter {
   private sequence = 0;
   private chunk = 0;
   private streamStartedAt = 0;
-  private framesSent = 0;
+  /** Frames due so far (sent, or lost while media was paused): what the timestamps count. */
+  private frameIndex = 0;
+  private timestampOffsetMs = 0;
+  private mediaPausedUntil = 0;
   private frameTimer?: NodeJS.Timeout;
   private speech: Buffer = Buffer.alloc(0);
   private speechOffset = 0;
+  /** When the audio received so far finishes playing (performance.now()). */
   private playbackEndsAt = 0;
+  private receivedBytes = 0;
+  /** Audio a clear dropped before it played. */
+  private clearedBytes = 0;
+  private lastEchoAt = 0;
   private readonly pendingMarks: PendingMark[] = [];
   private readonly sentFrames: Buffer[] = [];
 
@@ -174,9 +204,32 @@ export class FakeTwilioCall extends EventEmitter {
     return Buffer.concat(this.sentFrames);
   }
 
+  /** Assistant audio the caller has heard so far in the call (bytes of µ-law, 8 per ms; fractional while playing). */
+  heardBytes(): number {
+    return this.receivedBytes - this.clearedBytes - this.unplayedBytes();
+  }
+
+  /** Assistant audio received but not yet played. */
+  unplayedBytes(): number {
+    return Math.max(0, this.playbackEndsAt - performance.now()) * MULAW_BYTES_PER_MS;
+  }
+
+  /**
+   * Twilio stops streaming for `ms` (audio lost upstream): no frames go out meanwhile; the caller's
+   * speech of that time is lost too, and the frames after it carry timestamps that jump.
+   */
+  pauseMedia(ms: number): void {
+    this.mediaPausedUntil = Date.now() + ms;
+  }
+
+  /** The media timestamps jump ahead by `ms` from the next frame on, with no pause in the frames. */
+  jumpTimestamps(ms: number): void {
+    this.timestampOffsetMs += ms;
+  }
+
   /** True while assistant audio is still "playing" on the phone. */
   get isPlaying(): boolean {
-    return this.playbackEndsAt > Date.now();
+    return this.playbackEndsAt > performance.now();
   }
 
   get isOpen(): boolean {
@@ -210,8 +263,9 @@ export class FakeTwilioCall extends EventEmitter {
     const frameBytes = this.frameMs * MULAW_BYTES_PER_MS;
     const silence = Buffer.alloc(frameBytes, MULAW_SILENCE);
     const tick = () => {
-      const due = Math.floor((Date.now() - this.streamStartedAt) / this.frameMs);
-      while (this.framesSent < due && this.isOpen) {
+      const now = Date.now();
+      const due = Math.floor((now - this.streamStartedAt) / this.frameMs);
+      while (this.frameIndex < due && this.isOpen) {
         let frame: Buffer;
         if (this.speechOffset < this.speech.length) {
           frame = Buffer.alloc(frameBytes, MULAW_SILENCE);
@@ -220,7 +274,9 @@ export class FakeTwilioCall extends EventEmitter {
         } else {
           frame = silence;
         }
-        this.sendFrame(frame);
+        this.frameIndex++;
+        if (now >= this.mediaPausedUntil) this.sendFrame(frame);
+        else this.framesLost++;
         this.emit('frame');
       }
     };
@@ -228,12 +284,12 @@ export class FakeTwilioCall extends EventEmitter {
   }
 
   private sendFrame(frame: Buffer): void {
-    this.framesSent++;
     this.sentFrames.push(frame);
+    const timestamp = this.frameIndex * this.frameMs + this.timestampOffsetMs;
     this.sendJson({
       event: 'media',
       sequenceNumber: String(++this.sequence),
-      media: { track: 'inbound', chunk: String(++this.chunk), timestamp: String(this.framesSent * this.frameMs), payload: frame.toString('base64') },
+      media: { track: 'inbound', chunk: String(++this.chunk), timestamp: String(timestamp), payload: frame.toString('base64') },
       streamSid: this.streamSid,
     });
   }
@@ -250,26 +306,36 @@ export class FakeTwilioCall extends EventEmitter {
       case 'media': {
         const audio = Buffer.from(message.media.payload, 'base64');
         this.receivedChunks.push(audio);
-        const startsAt = Math.max(Date.now(), this.playbackEndsAt);
+        this.receivedBytes += audio.length;
+        const startsAt = Math.max(performance.now(), this.playbackEndsAt);
         this.playbackEndsAt = startsAt + audio.length / MULAW_BYTES_PER_MS;
         this.emit('media', audio);
         return;
       }
       case 'mark': {
         this.messages.push(message);
-        const mark: PendingMark = { name: message.mark.name };
+        const now = performance.now();
+        const mark: PendingMark = { name: message.mark.name, playsAt: Math.max(now, this.playbackEndsAt) };
         this.pendingMarks.push(mark);
-        const delay = this.playbackEndsAt - Date.now();
-        mark.timer = setTimeout(() => this.echoMark(mark, false), Math.max(0, delay));
+        const [min, max] = this.options.markEchoDelayMs ?? [0, 0];
+        // In order: never before the echo of an earlier mark.
+        const echoAt = Math.max(this.lastEchoAt, mark.playsAt + min + Math.random() * (max - min));
+        this.lastEchoAt = echoAt;
+        mark.timer = setTimeout(() => this.echoMark(mark, false), Math.max(0, echoAt - now));
         return;
       }
       case 'clear': {
         this.messages.push(message);
         this.clearCount++;
-        this.playbackEndsAt = Date.now();
+        const now = performance.now();
+        this.clearedBytes += this.unplayedBytes();
+        this.playbackEndsAt = now;
+        this.lastEchoAt = now;
+        this.clears.push({ at: Date.now(), heardBytes: this.heardBytes() });
+        // Every pending echo comes back now; those whose audio had already played are real ones.
         for (const mark of [...this.pendingMarks]) {
           clearTimeout(mark.timer);
-          this.echoMark(mark, true);
+          this.echoMark(mark, mark.playsAt > now);
         }
         this.emit('clear');
         return;

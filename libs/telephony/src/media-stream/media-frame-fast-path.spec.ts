@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { markFrameInfix, matchMarkFrame, matchMediaFrame, mediaFrameSuffix } from './media-frame-fast-path';
+import { markFrameInfix, matchMarkFrame, matchMediaFrame, mediaFrameSuffix, mediaFrameTimestamp } from './media-frame-fast-path';
 import { mutationsOf } from '../../../../test/support/mutations';
 
 const SID = 'MZ0123456789abcdef0123456789abcdef';
@@ -23,11 +23,20 @@ function fullParsePayload(text: string, sid: string): string | undefined {
 
 describe('matchMediaFrame', () => {
   const suffix = mediaFrameSuffix(SID);
+  /** The timestamp the fast path reads for an accepted frame. */
+  const fastTimestamp = (text: string, payload: string) => mediaFrameTimestamp(text, text.length - suffix.length - payload.length);
 
   it("returns the payload of Twilio's media frame, as JSON.parse would", () => {
     const text = twilioMedia();
     expect(matchMediaFrame(text, suffix)).toBe(PAYLOAD);
     expect(matchMediaFrame(text, suffix)).toBe(JSON.parse(text).media.payload);
+  });
+
+  it('reads media.timestamp in place, as Number(JSON.parse) would', () => {
+    for (const timestamp of ['0', '7', '820', '000123', '999999999999999']) {
+      const text = twilioMedia().replace('"timestamp":"820"', `"timestamp":"${timestamp}"`);
+      expect(fastTimestamp(text, matchMediaFrame(text, suffix)!)).toBe(Number(JSON.parse(text).media.timestamp));
+    }
   });
 
   it.each([
@@ -55,6 +64,7 @@ describe('matchMediaFrame', () => {
       if (fast === undefined) continue;
       accepted++;
       expect(fast).toBe(fullParsePayload(text, SID));
+      expect(fastTimestamp(text, fast)).toBe(Number(JSON.parse(text).media.timestamp));
     }
     // Some mutants (digits or payload letters changed) still take the fast path: the check is real.
     expect(accepted).toBeGreaterThan(0);

@@ -33,6 +33,25 @@ export function matchMediaFrame(text: string, suffix: string): string | undefine
   return text.slice(start, end);
 }
 
+/** `","payload":"`: what separates the timestamp's digits from the payload in the media shape. */
+const PAYLOAD_KEY_LENGTH = 13;
+
+/**
+ * `media.timestamp` (ms) of a frame matchMediaFrame accepted, whose payload starts at
+ * `payloadStart`: its digits (validated by the match) are read backwards from just before
+ * `","payload":"`, without a slice or a regex.
+ */
+export function mediaFrameTimestamp(text: string, payloadStart: number): number {
+  let value = 0;
+  let scale = 1;
+  for (let i = payloadStart - PAYLOAD_KEY_LENGTH - 1; ; i--) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return value;
+    value += digit * scale;
+    scale *= 10;
+  }
+}
+
 const MARK_PREFIX = /\{"event":"mark","sequenceNumber":"\d{1,15}","streamSid":"/y;
 /** Mark names the gateway sends are short tokens: nothing to unescape. */
 const NAME_THEN_END = /[\w.:-]{1,128}"\}\}/y;

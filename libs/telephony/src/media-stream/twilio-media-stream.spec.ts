@@ -46,11 +46,13 @@ type Heard =
 
 class RecordingListener implements MediaStreamListener {
   readonly heard: Heard[] = [];
+  readonly timestamps: number[] = [];
   onStreamStart(start: MediaStreamStart): void {
     this.heard.push(['start', start]);
   }
-  onCallerAudio(payload: string): void {
+  onCallerAudio(payload: string, timestampMs: number): void {
     this.heard.push(['audio', payload]);
+    this.timestamps.push(timestampMs);
   }
   onMarkPlayed(name: string): void {
     this.heard.push(['mark', name]);
@@ -141,6 +143,17 @@ describe('TwilioMediaStream', () => {
       socket.receive(twilioMedia('//79/A=='));
       socket.receive(twilioMark('3'));
       expect(listener.heard.slice(1)).toEqual([['audio', '//79/A=='], ['mark', '3']]);
+    });
+
+    it("reports each frame's media timestamp, on the fast path and the full parse alike", () => {
+      started();
+      socket.receive(twilioMedia('//79/A=='));
+      socket.receive(twilioMedia('AAAA').replace('"timestamp":"120"', '"timestamp":"640"'));
+      socket.receive(mediaFrame('AAAA'));
+      const { timestamp: _dropped, ...untimed } = mediaFrame('AAAA').media;
+      socket.receive({ ...mediaFrame('AAAA'), media: untimed });
+      socket.receive({ ...mediaFrame('AAAA'), media: { ...untimed, timestamp: 'soon' } });
+      expect(listener.timestamps).toEqual([120, 640, 5, Number.NaN, Number.NaN]);
     });
 
     it('still rejects Twilio-format frames for another stream and media before start', () => {

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import WebSocket, { RawData } from 'ws';
-import { markFrameInfix, matchMarkFrame, matchMediaFrame, mediaFrameSuffix } from './media-frame-fast-path';
+import { markFrameInfix, matchMarkFrame, matchMediaFrame, mediaFrameSuffix, mediaFrameTimestamp } from './media-frame-fast-path';
 import { MediaStreamStart, TwilioInboundFrame } from './twilio-frames';
 
 /** Kinds of bad input a stream can receive; each is reported, dropped, and never thrown. */
@@ -36,8 +36,11 @@ export interface TwilioMediaStreamOptions {
 /** What a media stream reports to the call that owns it. Implementations must not throw. */
 export interface MediaStreamListener {
   onStreamStart(start: MediaStreamStart): void;
-  /** Base64 µ-law payload exactly as Twilio sent it. */
-  onCallerAudio(base64Payload: string): void;
+  /**
+   * Base64 µ-law payload exactly as Twilio sent it, and its `media.timestamp` (ms since the stream
+   * started; NaN when the frame carries none).
+   */
+  onCallerAudio(base64Payload: string, timestampMs: number): void;
   onMarkPlayed(name: string): void;
   onDtmf(digit: string): void;
   onStreamStop(): void;
@@ -172,7 +175,10 @@ export class TwilioMediaStream {
     const text = data.toString();
     if (this.streamSid !== undefined) {
       const payload = matchMediaFrame(text, this.mediaSuffix);
-      if (payload !== undefined) return listener.onCallerAudio(payload);
+      if (payload !== undefined) {
+        const payloadStart = text.length - this.mediaSuffix.length - payload.length;
+        return listener.onCallerAudio(payload, mediaFrameTimestamp(text, payloadStart));
+      }
       const markName = matchMarkFrame(text, this.markInfix);
       if (markName !== undefined) return listener.onMarkPlayed(markName);
     }
@@ -190,7 +196,8 @@ export class TwilioMediaStream {
         if (!this.streamSid) return listener.onViolation('media-before-start', 'media frame before start');
         if (frame.streamSid !== this.streamSid) return listener.onViolation('wrong-stream-sid', 'media frame for another stream');
         if (payload.length === 0 || !BASE64.test(payload)) return listener.onViolation('bad-base64', 'media payload is not valid base64');
-        return listener.onCallerAudio(payload);
+        const timestamp = frame.media.timestamp;
+        return listener.onCallerAudio(payload, typeof timestamp === 'string' && /^\d{1,15}$/.test(timestamp) ? Number(timestamp) : Number.NaN);
       }
       case 'mark': {
         const name = frame.mark?.name;
