@@ -43,8 +43,8 @@ describe('the call simulator against a running gateway', () => {
     expect(webhooks).toHaveLength(1);
     const params = Object.fromEntries(new URLSearchParams(webhooks[0].body));
     expect(params.CallSid).toBe(result.callSid);
-    expect(verifier.isValidWebhook(webhooks[0].req.url!, webhooks[0].req.headers, false, params)).toBe(true);
-    expect(verifier.isValidWebhook(webhooks[0].req.url!, webhooks[0].req.headers, false, { ...params, From: '+1' })).toBe(false);
+    expect(verifier.isValidWebhook(webhooks[0].req.url!, webhooks[0].req, params)).toBe(true);
+    expect(verifier.isValidWebhook(webhooks[0].req.url!, webhooks[0].req, { ...params, From: '+1' })).toBe(false);
     const mediaUpgrade = upgrades.find((req) => req.url === '/media-stream')!;
     expect(verifier.isValidUpgrade(mediaUpgrade)).toBe(true);
 

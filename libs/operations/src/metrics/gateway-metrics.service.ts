@@ -1,7 +1,8 @@
-import { Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Injectable, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
 import { CallEvents, LiveCalls } from '@app/orchestration';
 import type { CallEndReason, CallObserver, CallTraffic, ObservedCall, PlaybackCut } from '@app/orchestration';
 import type { RealtimeUsage } from '@app/realtime';
+import { StreamStartVerifier } from '@app/telephony';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 const PREFIX = 'voice_gateway_';
@@ -19,7 +20,7 @@ type RefusalReason = 'draining' | 'at-capacity' | (string & {});
 export class GatewayMetrics implements CallObserver, OnModuleInit, OnApplicationShutdown {
   readonly registry = new Registry();
   /** Traffic of calls that have ended; live calls are added at scrape time. */
-  private readonly endedTraffic: CallTraffic = { framesFromCaller: 0, bytesFromCaller: 0, framesToCaller: 0, bytesToCaller: 0 };
+  private readonly endedTraffic: CallTraffic = { framesFromCaller: 0, bytesFromCaller: 0, framesToCaller: 0, bytesToCaller: 0, bytesDroppedFromCaller: 0 };
   private readonly errorCodes = new Set<string>();
   private unsubscribe?: () => void;
 
@@ -95,6 +96,7 @@ export class GatewayMetrics implements CallObserver, OnModuleInit, OnApplication
   constructor(
     private readonly events: CallEvents,
     private readonly calls: LiveCalls,
+    @Optional() private readonly streams?: StreamStartVerifier,
   ) {
     const metrics = this;
     new Gauge({
@@ -127,6 +129,25 @@ export class GatewayMetrics implements CallObserver, OnModuleInit, OnApplication
         this.reset();
         this.inc({ direction: 'inbound' }, traffic.bytesFromCaller);
         this.inc({ direction: 'outbound' }, traffic.bytesToCaller);
+      },
+    });
+    new Counter({
+      name: `${PREFIX}caller_audio_dropped_bytes_total`,
+      help: 'Caller audio (µ-law bytes) not sent to OpenAI because it arrived faster than CALLER_AUDIO_MAX_RATE allows',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(metrics.totalTraffic().bytesDroppedFromCaller);
+      },
+    });
+    new Counter({
+      name: `${PREFIX}media_streams_refused_total`,
+      help: 'Media streams closed at start because their stream token was refused, by reason',
+      labelNames: ['reason'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [reason, count] of metrics.streams?.refusals ?? []) if (count > 0) this.inc({ reason }, count);
       },
     });
     // Process metrics, including nodejs_eventloop_lag_seconds and its percentiles.
@@ -206,6 +227,7 @@ export class GatewayMetrics implements CallObserver, OnModuleInit, OnApplication
     this.endedTraffic.bytesFromCaller += t.bytesFromCaller;
     this.endedTraffic.framesToCaller += t.framesToCaller;
     this.endedTraffic.bytesToCaller += t.bytesToCaller;
+    this.endedTraffic.bytesDroppedFromCaller += t.bytesDroppedFromCaller;
   }
 
   private addTokens(kind: string, count: number | undefined): void {
@@ -221,6 +243,7 @@ export class GatewayMetrics implements CallObserver, OnModuleInit, OnApplication
       total.bytesFromCaller += traffic.bytesFromCaller;
       total.framesToCaller += traffic.framesToCaller;
       total.bytesToCaller += traffic.bytesToCaller;
+      total.bytesDroppedFromCaller += traffic.bytesDroppedFromCaller;
     }
     return total;
   }

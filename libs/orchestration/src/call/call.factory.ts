@@ -33,9 +33,11 @@ export class CallFactory {
       logger,
       events: this.events,
       onEnded,
+      callerAudioMaxRate: this.options.agent.callerAudioMaxRate,
       openSession: (listener, callLogger) =>
         this.sessions.createResilient(listener, callLogger, async () => {
-          if (call.state === 'active') await this.fallback.takeOver(call.callSid, callLogger);
+          // The softphone has no Twilio call to redirect: its call just ends.
+          if (call.state === 'active' && call.origin === 'twilio') await this.fallback.takeOver(call.callSid, callLogger);
         }),
     });
     return call;
@@ -43,7 +45,7 @@ export class CallFactory {
 
   private resolveSettings(start: MediaStreamStart, call: Call): CallSettings {
     const profile = this.profiles.resolve(start);
-    const { agent, tools } = this.agents.create(call, { profile: profile.name, tools: profile.tools, parameters: profile.parameters });
+    const { agent, tools } = this.agents.create(call, { profile: profile.name, tools: profile.tools, parameters: profile.parameters, origin: start.origin });
     call.log.info({ profile: profile.name, tools: tools.map((t) => t.name) }, 'assistant chosen');
     return {
       profile: profile.name,

@@ -79,6 +79,7 @@ const START: MediaStreamStart = {
   accountSid: 'AC00000000000000000000000000000001',
   customParameters: { From: '+15550001111', To: '+15550002222' },
   mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 },
+  origin: 'twilio',
 };
 
 /** Base64 µ-law audio lasting `ms` milliseconds (8 bytes per ms). */

@@ -10,6 +10,7 @@ import type {
   RealtimeSessionListener,
 } from '@app/realtime';
 import type { CallEvents, ToolCallEvent } from '../events/call-events';
+import { CallerAudioPacer } from './caller-audio-pacer';
 import { ObservedCall, ReadOnlyCall } from './observed-call';
 import { PlaybackTracker } from './playback-tracker';
 
@@ -23,7 +24,8 @@ export type CallEndReason =
   | 'assistant-hung-up'
   | 'max-duration'
   | 'caller-idle'
-  | 'transferred';
+  | 'transferred'
+  | 'stream-stalled';
 
 /** Media counters: plain numbers, nothing per frame but an add. */
 export interface CallTraffic {
@@ -31,6 +33,8 @@ export interface CallTraffic {
   bytesFromCaller: number;
   framesToCaller: number;
   bytesToCaller: number;
+  /** Caller audio not sent to OpenAI because it came faster than the pacing allows. */
+  bytesDroppedFromCaller: number;
 }
 
 /** Per-call settings, fixed when the call starts. */
@@ -65,6 +69,8 @@ export interface CallDependencies {
   logger: Logger;
   events: Pick<CallEvents, 'emit'>;
   onEnded: (call: Call) => void;
+  /** Caller audio reaches OpenAI at most this many times faster than real time (default 1.2). */
+  callerAudioMaxRate?: number;
   now?: () => number;
 }
 
@@ -82,7 +88,9 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
   customParameters: Record<string, string> = {};
   endReason?: CallEndReason;
   /** Media counters, read by metrics on scrape. */
-  readonly traffic: CallTraffic = { framesFromCaller: 0, bytesFromCaller: 0, framesToCaller: 0, bytesToCaller: 0 };
+  readonly traffic: CallTraffic = { framesFromCaller: 0, bytesFromCaller: 0, framesToCaller: 0, bytesToCaller: 0, bytesDroppedFromCaller: 0 };
+  /** Who opened the stream: a Twilio call, or the console's softphone (which has no Twilio call to act on). */
+  origin: 'twilio' | 'softphone' = 'twilio';
   readonly connectedAt: number;
   /** What observers get: this call, read-only (the same object for every event of the call). */
   readonly observed: ObservedCall = new ReadOnlyCall(this);
@@ -98,6 +106,7 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
   private readonly discardedResponses = new Set<string>();
   private readonly reportedViolations = new Set<MediaStreamViolation>();
   private readonly now: () => number;
+  private readonly pacer: CallerAudioPacer;
   /** When server VAD last heard the caller stop speaking (for response latency). */
   private callerStoppedAt?: number;
   /** The response whose first audio has already been reported. */
@@ -107,6 +116,7 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
     this.logger = deps.logger;
     this.now = deps.now ?? Date.now;
     this.connectedAt = this.now();
+    this.pacer = new CallerAudioPacer(deps.callerAudioMaxRate ?? 1.2);
     deps.stream.setListener(this);
   }
 
@@ -181,6 +191,7 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
     this.callSid = start.callSid;
     this.streamSid = start.streamSid;
     this.customParameters = start.customParameters;
+    this.origin = start.origin;
     this.logger = this.deps.logger.child({ callSid: start.callSid, streamSid: start.streamSid });
     this.logger.info({ from: start.customParameters.From, to: start.customParameters.To }, 'call started');
     this.settings = this.deps.resolveSettings(start, this);
@@ -191,8 +202,13 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
   }
 
   onCallerAudio(base64Payload: string): void {
+    const bytes = base64DecodedLength(base64Payload);
     this.traffic.framesFromCaller++;
-    this.traffic.bytesFromCaller += base64DecodedLength(base64Payload);
+    this.traffic.bytesFromCaller += bytes;
+    if (!this.pacer.admit(bytes)) {
+      this.traffic.bytesDroppedFromCaller += bytes;
+      return;
+    }
     this.session?.appendAudio(base64Payload);
   }
 
@@ -215,6 +231,12 @@ export class Call implements MediaStreamListener, RealtimeSessionListener {
     if (this.state === 'ended') return;
     this.logger.info({ code }, 'Twilio closed the media stream');
     this.end('stream-closed');
+  }
+
+  onStreamStalled(bufferedBytes: number): void {
+    if (this.state === 'ended') return;
+    this.logger.warn({ bufferedBytes }, 'Twilio stopped reading the media stream; ending the call');
+    this.end('stream-stalled', 1011);
   }
 
   onViolation(kind: MediaStreamViolation, detail: string): void {

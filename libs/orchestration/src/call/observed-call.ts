@@ -14,6 +14,8 @@ export interface ObservedCall {
   /** The assistant profile chosen at `start`. */
   readonly profile: string;
   readonly direction: 'inbound' | 'outbound';
+  /** Who opened the stream: a Twilio call, or the console's browser softphone. */
+  readonly origin: 'twilio' | 'softphone';
   readonly state: CallState;
   /** The stream's `<Parameter>`s. */
   readonly customParameters: Readonly<Record<string, string>>;
@@ -58,6 +60,10 @@ export class ReadOnlyCall implements ObservedCall {
 
   get direction() {
     return this.#call.direction;
+  }
+
+  get origin() {
+    return this.#call.origin;
   }
 
   get state() {

@@ -4,6 +4,8 @@ import type { IncomingMessage } from 'node:http';
 import type WebSocket from 'ws';
 import { TWILIO_OPTIONS } from '../twilio.module-definition';
 import type { TwilioModuleOptions } from '../twilio.module-definition';
+import { StreamStartVerifier } from '../stream-auth/stream-start-verifier.service';
+import { streamOriginOf } from '../stream-auth/stream-origin';
 import { TWILIO_ROUTES } from '../twilio-routes';
 import { CallAdmission } from '../twiml/call-admission';
 import { MediaStreamHandler } from './media-stream-handler';
@@ -16,6 +18,7 @@ export class MediaStreamGateway implements OnGatewayConnection {
 
   constructor(
     private readonly handler: MediaStreamHandler,
+    private readonly verifier: StreamStartVerifier,
     @Inject(TWILIO_OPTIONS) private readonly options: TwilioModuleOptions,
     @Optional() private readonly admission?: CallAdmission,
   ) {}
@@ -27,8 +30,12 @@ export class MediaStreamGateway implements OnGatewayConnection {
       socket.close(1013, 'over capacity');
       return;
     }
+    // An upgrade nothing checked (no verifier installed) can only be taken as Twilio's.
+    const origin = streamOriginOf(request) ?? 'twilio';
     const stream = new TwilioMediaStream(socket, {
       startTimeoutMs: this.options.mediaStreamStartTimeoutMs,
+      maxBufferedBytes: this.options.mediaStreamMaxBufferedBytes,
+      verifyStart: (start) => this.verifier.verify(start, origin),
       onListenerError: (error) => this.logger.error(`a media-stream frame handler failed; closing that stream: ${describe(error)}`),
     });
     this.handler.acceptMediaStream(stream, request);
