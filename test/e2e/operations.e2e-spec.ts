@@ -7,7 +7,8 @@ import { metricValue, scrape } from '../support/prometheus';
 const TWILIO_SID = 'AC' + '0123456789abcdef'.repeat(2);
 const TWILIO_TOKEN = 'twilio-auth-token-0123456789';
 
-const incomingCall = (gateway: GatewayHarness) => gateway.postWebhook('/incoming-call', { CallSid: 'CA77', From: '+15550001111' });
+const incomingCall = (gateway: GatewayHarness) =>
+  gateway.postWebhook('/incoming-call', { CallSid: 'CA77', AccountSid: gateway.config.telephony.accountSid ?? 'AC77', From: '+15550001111' });
 
 describe('operations: health, metrics, admission and drain', () => {
   let gateway: GatewayHarness | undefined;
@@ -105,7 +106,7 @@ describe('operations: health, metrics, admission and drain', () => {
     );
     expect((await fetch(`${gateway.httpUrl}/healthz`)).status).toBe(200);
     // A stream beyond capacity (say it raced past the webhook) is refused, and opens no OpenAI session.
-    const extra = gateway.newCall();
+    const extra = gateway.newCall({ webhook: false });
     await extra.connect({ sendStart: false });
     expect(await extra.waitForClose()).toBe(1013);
     expect(gateway.simulator.sessions).toHaveLength(1);

@@ -23,7 +23,12 @@ export const TEST_API_KEY = 'test-api-key-all-scopes-0123456789';
 /** Environment variables for one gateway; `undefined` unsets a variable the harness would set. */
 export type GatewayEnvironment = Record<string, string | undefined>;
 
-export type NewCallOptions = Omit<Partial<FakeTwilioCallOptions>, 'webhook'> & { webhook?: FakeTwilioCallOptions['webhook'] | false };
+export type NewCallOptions = Omit<Partial<FakeTwilioCallOptions>, 'webhook'> & {
+  /** `false`: no webhook first (a stream nobody minted a token for); or the webhook request itself. */
+  webhook?: FakeTwilioCallOptions['webhook'] | false;
+  /** The webhook URL Twilio was given (an outbound call's `Url`, its query included), fetched and signed as given. */
+  webhookUrl?: string;
+};
 
 /** How a test extends the real gateway it boots. */
 export interface GatewayExtension {
@@ -42,6 +47,8 @@ export interface GatewayHarness {
   port: number;
   httpUrl: string;
   mediaStreamUrl: string;
+  /** The headers Twilio's media-stream upgrade carries (its signature, when the gateway checks them). */
+  streamUpgradeHeaders: Record<string, string>;
   /**
    * A fake Twilio call aimed at this gateway (not yet connected). Like Twilio, `connect()` first
    * fetches the call's TwiML from the voice webhook (signed when the gateway has an auth token) and
@@ -117,15 +124,22 @@ export async function startGateway(
     port,
     httpUrl: local,
     mediaStreamUrl: `ws://127.0.0.1:${port}${TWILIO_ROUTES.mediaStream}`,
+    streamUpgradeHeaders: authToken
+      ? { 'x-twilio-signature': twilio.getExpectedTwilioSignature(authToken, publicUrl.replace(/^http/, 'ws') + TWILIO_ROUTES.mediaStream, {}) }
+      : {},
     newCall(options = {}) {
       const url = `ws://127.0.0.1:${port}${TWILIO_ROUTES.mediaStream}`;
       const signedUrl = publicUrl.replace(/^http/, 'ws') + TWILIO_ROUTES.mediaStream;
       const headers = options.headers ?? (authToken ? { 'x-twilio-signature': twilio.getExpectedTwilioSignature(authToken, signedUrl, {}) } : undefined);
-      const { webhook, ...rest } = options;
+      const { webhook, webhookUrl, ...rest } = options;
+      const given = webhookUrl ? new URL(webhookUrl) : undefined;
       const answer =
         webhook === false
           ? undefined
-          : (webhook ?? { url: local + TWILIO_ROUTES.incomingCall, signedUrl: publicUrl + TWILIO_ROUTES.incomingCall, authToken });
+          : (webhook ??
+            (given
+              ? { url: local + given.pathname + given.search, signedUrl: webhookUrl, authToken }
+              : { url: local + TWILIO_ROUTES.incomingCall, signedUrl: publicUrl + TWILIO_ROUTES.incomingCall, authToken }));
       const call = new FakeTwilioCall({ url, accountSid: config.telephony.accountSid, ...rest, headers, webhook: answer });
       calls.push(call);
       return call;
