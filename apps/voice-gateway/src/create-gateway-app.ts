@@ -3,11 +3,11 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Server } from 'node:http';
 import type { GatewayConfig } from '@app/config';
 import { isAllowedOrigin } from '@app/console';
-import { StreamCredentials, TWILIO_ROUTES, TwilioSignatureVerifier, TwilioWsAdapter } from '@app/telephony';
+import { StreamCredentials, TwilioSignatureVerifier, TwilioWsAdapter } from '@app/telephony';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { setupOpenApi } from './openapi';
-import { usesProcessSigningKey } from './signing-keys';
+import { securityWarnings } from './security-warnings';
 
 /** Builds the gateway application from a validated configuration (main.ts and the demo). */
 export async function createGatewayApp(config: GatewayConfig): Promise<NestExpressApplication> {
@@ -31,7 +31,8 @@ export function configureGatewayApp(app: NestExpressApplication, config: Gateway
   if (config.telephony.trustProxyHeaders) app.set('trust proxy', true);
   const signatures = app.get(TwilioSignatureVerifier);
   const streams = app.get(StreamCredentials);
-  warnAboutOpenDoors(app.get(Logger), config, signatures);
+  const logger = app.get(Logger);
+  for (const { level, message } of securityWarnings(config, signatures)) logger[level](message, 'Security');
   // A media stream is either Twilio's (signed upgrade) or the console softphone's (its own token);
   // a browser's must also come from an allowed page.
   app.useWebSocketAdapter(
@@ -56,36 +57,4 @@ function limitHttpServer(server: Server, config: GatewayConfig): void {
   server.maxConnections = config.server.maxConnections;
   // Read when the server starts listening: how soon a request past its timeout is noticed.
   (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.min(CONNECTION_CHECK_INTERVAL_MS, config.server.headersTimeoutMs);
-}
-
-/** One line per door left open or closed for want of a setting, at every start. */
-function warnAboutOpenDoors(logger: Logger, config: GatewayConfig, signatures: TwilioSignatureVerifier): void {
-  const production = config.server.environment === 'production';
-  const warn = (message: string) => (production ? logger.error(message, 'Security') : logger.warn(message, 'Security'));
-  if (!signatures.enabled) {
-    warn(
-      `TWILIO SIGNATURE VALIDATION IS OFF: anyone who can reach ${TWILIO_ROUTES.incomingCall} and ${TWILIO_ROUTES.mediaStream} can run calls on the OpenAI key. ` +
-        'Set TWILIO_AUTH_TOKEN (and leave TWILIO_VALIDATE_SIGNATURES unset) to turn it on.',
-    );
-  } else if (signatures.refusesEverything) {
-    warn(
-      `Twilio requests are refused: signatures must be checked (a real OpenAI key or PUBLIC_URL is set) and TWILIO_AUTH_TOKEN is not set, ` +
-        `so every ${TWILIO_ROUTES.incomingCall} webhook and ${TWILIO_ROUTES.mediaStream} upgrade answers 403. Set TWILIO_AUTH_TOKEN to take calls ` +
-        '(or TWILIO_VALIDATE_SIGNATURES=false to accept unsigned ones, which lets anyone who can reach the gateway use the OpenAI key).',
-    );
-  }
-  if (config.auth.unscopedKeys > 0) {
-    logger.warn(
-      `${config.auth.unscopedKeys} of the API_KEYS have every scope (placing calls, reading records, the console): ` +
-        'give each key only what it needs, e.g. key:calls or key:records',
-      'Security',
-    );
-  }
-  if (usesProcessSigningKey(config)) {
-    logger.log(
-      'No GATEWAY_SIGNING_SECRET or TWILIO_AUTH_TOKEN: stream tokens, call contexts and console tokens are signed with a random key of this process, ' +
-        'so they work on this process only (and not across a restart)',
-      'Security',
-    );
-  }
 }

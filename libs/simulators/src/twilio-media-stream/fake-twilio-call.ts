@@ -92,6 +92,11 @@ export class FakeTwilioCall extends EventEmitter {
     this.streamParameters = options.customParameters ?? {};
   }
 
+  /** The media-stream URL this call connects to. */
+  get url(): string {
+    return this.options.url;
+  }
+
   /** The webhook step (see `webhook`); throws when it does not answer with a `<Connect><Stream>`. */
   async fetchTwiml(): Promise<string> {
     const webhook = this.options.webhook!;
@@ -195,6 +200,12 @@ export class FakeTwilioCall extends EventEmitter {
       streamSid: this.streamSid,
     });
     this.socket?.close(1000);
+  }
+
+  /** Stops reading what the gateway sends (the TCP socket is paused), as a stuck peer would; caller frames stop too. */
+  stopReading(): void {
+    this.stopFrames();
+    (this.socket as unknown as { _socket?: { pause(): void } } | undefined)?._socket?.pause();
   }
 
   /** Drops the socket without `stop` (network loss). */
