@@ -38,10 +38,11 @@ async function waitFor(condition: () => Promise<boolean> | boolean, timeoutMs: n
 const status = (url: string) => fetch(url).then((r) => r.status, () => 0);
 
 /** A call as Twilio places it against the process: the signed webhook, then the signed stream with the TwiML's parameters. */
-function twilioCall(gateway: { httpUrl: string; port: number }, authToken: string): FakeTwilioCall {
+function twilioCall(gateway: { httpUrl: string; port: number }, authToken: string, customParameters?: Record<string, string>): FakeTwilioCall {
   const streamUrl = `ws://127.0.0.1:${gateway.port}/media-stream`;
   return new FakeTwilioCall({
     url: streamUrl,
+    customParameters,
     webhook: { url: `${gateway.httpUrl}/incoming-call`, authToken },
     headers: { 'x-twilio-signature': twilio.getExpectedTwilioSignature(authToken, streamUrl, {}) },
   });
@@ -154,7 +155,7 @@ describe('the built gateway process on SIGTERM', () => {
     expect(await refused.text()).not.toContain(wrongKey);
     expect((await fetch(`${gateway.httpUrl}/calls`, { headers: { authorization: `Bearer ${apiKey}` } })).status).toBe(200);
 
-    const call = twilioCall(gateway, twilioToken);
+    const call = twilioCall(gateway, twilioToken, { From: '+14155550123', To: '+14155550199' });
     await call.connect();
     const streamToken = call.streamParameters.StreamToken;
     expect(streamToken).toMatch(/^st1\./);
@@ -172,6 +173,9 @@ describe('the built gateway process on SIGTERM', () => {
 
     const logs = gateway.output();
     expect(logs).toContain('call ended');
+    // Callers' numbers are masked (LOG_CALLER_NUMBERS is off by default).
+    expect(logs).toContain('"from":"+14*******23"');
+    expect(logs).not.toContain('4155550123');
     for (const secret of [TEST_OPENAI_KEY, twilioToken, apiKey, wrongKey, signature, streamToken]) expect(logs).not.toContain(secret);
     // No audio: neither a caller frame nor an assistant chunk appears in any form.
     expect(logs).not.toContain(speech.subarray(0, 160).toString('base64'));
