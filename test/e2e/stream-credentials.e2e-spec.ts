@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { CallDrainService } from '@app/operations';
 import { FakeTwilioRestApi } from '@app/simulators';
 import { GatewayHarness, startGateway } from '../support/gateway-harness';
 import { expectCallFlowing, openAndClose, softphoneCall, startLiveCall } from '../support/live-call';
@@ -153,8 +154,8 @@ describe('stream credentials: attacks on the media stream and the console fail, 
     await expectCallFlowing(live);
   });
 
-  it("the softphone's calls never touch Twilio's REST API: no transfer offered, and a hang-up or the fallback only ends the stream", async () => {
-    gateway = await start({ TRANSFER_PHONE_NUMBER: '+14155550177', FALLBACK_PHONE_NUMBER: '+14155550188', OPENAI_MAX_RECONNECTS_PER_CALL: '0' });
+  it("the softphone's calls never touch Twilio's REST API: no transfer offered, and a hang-up, the fallback or the drain only ends the stream", async () => {
+    gateway = await start({ TRANSFER_PHONE_NUMBER: '+14155550177', FALLBACK_PHONE_NUMBER: '+14155550188', OPENAI_MAX_RECONNECTS_PER_CALL: '0', DRAIN_TIMEOUT_S: '0.3' });
     const live = await startLiveCall(gateway);
 
     const first = await softphoneCall(gateway);
@@ -179,5 +180,17 @@ describe('stream credentials: attacks on the media stream and the console fail, 
 
     expect(twilioApi!.requests).toEqual([]);
     await expectCallFlowing(live);
+
+    // The drain's goodbye: the Twilio call is redirected, the softphone's stream only closed.
+    const third = await softphoneCall(gateway);
+    await third.connect();
+    await gateway.simulator.nextSession(3);
+    const drained = gateway.app.get(CallDrainService).drain();
+    expect(await third.waitForClose()).toBe(1001);
+    await twilioApi!.waitForRequest((r) => r.path.endsWith(`/Calls/${live.call.callSid}.json`));
+    live.call.hangUp(); // what Twilio does once it follows the redirect
+    await drained;
+    const redirected = twilioApi!.requests.map((r) => r.path);
+    expect(redirected).toEqual([`/2010-04-01/Accounts/${ACCOUNT_SID}/Calls/${live.call.callSid}.json`]);
   });
 });

@@ -14,7 +14,16 @@ export interface SecurityWarning {
 export function securityWarnings(config: GatewayConfig, signatures: { enabled: boolean; refusesEverything: boolean }): SecurityWarning[] {
   const warnings: SecurityWarning[] = [];
   const level = config.server.environment === 'production' ? 'error' : 'warn';
-  if (!signatures.enabled) {
+  const simulatorOnLaptop =
+    config.server.environment === 'local' && !config.realtime.apiKey && !config.telephony.publicUrl && !config.telephony.authToken;
+  if (!signatures.enabled && simulatorOnLaptop) {
+    warnings.push({
+      level: 'log',
+      message:
+        'Twilio signatures are not checked: every call is simulated (no OPENAI_API_KEY) and the gateway is meant for this machine. ' +
+        'They are checked as soon as OPENAI_API_KEY, PUBLIC_URL or TWILIO_AUTH_TOKEN is set.',
+    });
+  } else if (!signatures.enabled) {
     warnings.push({
       level,
       message:
