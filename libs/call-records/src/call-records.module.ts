@@ -34,7 +34,7 @@ export function createCallRecordStore(options: Pick<CallRecordsModuleOptions, 'd
  * Call records: built from call events, stored, served over the API, pushed to a webhook and
  * reconciled with Twilio's status callbacks (pass TwilioStatusRecorder, and this module, to
  * TwilioModule.forRoot({ callStatus, imports })).
- * Needs OrchestrationModule and AuthModule registered.
+ * Needs OrchestrationModule, AuthModule and ThrottlerModule (the API's rate limits, see ApiRateLimitGuard) registered.
  */
 @Module({
   controllers: [CallRecordsController],
