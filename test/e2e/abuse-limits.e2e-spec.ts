@@ -197,7 +197,7 @@ describe('abuse limits: spend and resources stay bounded, real calls keep flowin
 
   it('premium destinations, floods of calls and the wrong key: toll fraud is refused before Twilio is asked', async () => {
     await startWithTwilio({
-      API_KEYS: 'dialer-key-0123456789:calls,reader-key-0123456789:records,second-dialer-0123456789:calls',
+      API_KEYS: 'dialer-key-0123456789:calls,reader-key-0123456789:records,second-dialer-0123456789:calls,third-dialer-0123456789:calls',
       OUTBOUND_CALLS_PER_MINUTE: '5',
       OUTBOUND_MAX_CONCURRENT_CALLS_PER_KEY: '2',
     });
@@ -205,15 +205,16 @@ describe('abuse limits: spend and resources stay bounded, real calls keep flowin
     const post = (to: string, key = 'dialer-key-0123456789') =>
       fetch(`${gateway!.httpUrl}/calls`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ to }) });
 
-    // (Five refusals: the second key's rate limit, 5 a minute, counts them too.)
-    for (const [to, reason] of [
-      ['+19005551234', 'high-risk-range'],
-      ['+882161234567', 'high-risk-range'],
-      ['+2476000', 'invalid-number'],
-      ['+33899123456', 'premium-or-special'],
-      ['+16135550123', 'country-not-allowed'],
+    // (Spread over two keys: each key's rate limit, 5 a minute, counts refusals too.)
+    for (const [to, reason, key] of [
+      ['+19005551234', 'high-risk-range', 'second-dialer-0123456789'],
+      ['+882161234567', 'high-risk-range', 'second-dialer-0123456789'],
+      ['+2476000', 'invalid-number', 'second-dialer-0123456789'],
+      ['+5921234567', 'invalid-number', 'third-dialer-0123456789'],
+      ['+33899123456', 'premium-or-special', 'third-dialer-0123456789'],
+      ['+16135550123', 'country-not-allowed', 'third-dialer-0123456789'],
     ]) {
-      const refused = await post(to, 'second-dialer-0123456789');
+      const refused = await post(to, key);
       expect(refused.status, to).toBe(403);
       expect(await refused.json()).toMatchObject({ reason });
     }

@@ -26,7 +26,16 @@ export async function postTwilioWebhook(request: TwilioWebhookRequest): Promise<
 
 /** The `<Stream url>` and its `<Parameter>`s from the gateway's `<Connect>` TwiML. */
 export function parseConnectTwiml(twiml: string): { streamUrl: string; parameters: Record<string, string> } {
-  const unescape = (s: string) => s.replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  // As an XML parser (Twilio's) reads attribute values: named and numeric character references.
+  const unescape = (s: string) =>
+    s
+      .replace(/&#x([0-9a-fA-F]+);/g, (_m, hex: string) => String.fromCodePoint(parseInt(hex, 16)))
+      .replace(/&#(\d+);/g, (_m, dec: string) => String.fromCodePoint(Number(dec)))
+      .replace(/&quot;/g, '"')
+      .replace(/&apos;/g, "'")
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&');
   const stream = /<Stream\b[^>]*\burl="([^"]+)"/.exec(twiml);
   if (!stream) throw new Error('the webhook did not answer with <Connect><Stream> TwiML');
   const parameters: Record<string, string> = {};
