@@ -1,5 +1,5 @@
 import type { AgentOptions } from '@app/orchestration';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import { IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 import { commaSeparated, EmptyMeansUnset, ToNumber } from './config-owner';
 import type { ConfigOwner } from './config-owner';
 
@@ -15,10 +15,22 @@ export class AgentVariables {
   @IsIn(['true', 'false'])
   TRANSFER_CALL_ENABLED: 'true' | 'false';
 
-  /** Human number(s) transfer_call may dial (comma-separated E.164; the first is the default). */
+  /** Human number(s) transfer_call may dial (comma-separated E.164; the first is the default), named `default`, `line-2`, …. */
   @IsOptional()
   @Matches(/^\s*\+[1-9]\d{6,14}\s*(,\s*\+[1-9]\d{6,14}\s*)*$/, { message: 'TRANSFER_PHONE_NUMBER must be one or more comma-separated E.164 numbers' })
   TRANSFER_PHONE_NUMBER?: string;
+
+  /** Named transfer destinations, `name:+E164` comma-separated (the first is the default); the model only ever sees the names. */
+  @EmptyMeansUnset()
+  @IsOptional()
+  @Matches(/^\s*[a-z][a-z0-9_-]{0,31}:\+[1-9]\d{6,14}\s*(,\s*[a-z][a-z0-9_-]{0,31}:\+[1-9]\d{6,14}\s*)*$/, {
+    message: 'TRANSFER_DESTINATIONS must be comma-separated name:+E164 pairs, e.g. sales:+15551230000,support:+15551230001 (names: lower case, digits, - and _)',
+  })
+  TRANSFER_DESTINATIONS?: string;
+
+  /** Caller audio reaches OpenAI at most this many times faster than real time; the excess is dropped (OpenAI bills input audio by length). */
+  @ToNumber() @IsNumber() @Min(1.05) @Max(100)
+  CALLER_AUDIO_MAX_RATE: number;
 
   /** Longest call; then the assistant says goodbye and the call ends (0: no limit). */
   @ToNumber() @IsInt() @Min(0) @Max(86400)
@@ -53,20 +65,41 @@ export const agentConfig: ConfigOwner<AgentOptions> = {
       CALLER_IDLE_TIMEOUT_S: '30',
       DTMF_WINDOW_MS: '1500',
       FALLBACK_MESSAGE: 'Sorry, our assistant is having trouble right now.',
+      CALLER_AUDIO_MAX_RATE: '1.2',
     },
   },
+  check(env, isValid) {
+    if (!isValid('TRANSFER_DESTINATIONS') || !isValid('TRANSFER_PHONE_NUMBER')) return [];
+    const names = transferDestinations(env).map((d) => d.name);
+    const repeated = names.filter((name, i) => names.indexOf(name) !== i);
+    return repeated.length ? [`TRANSFER_DESTINATIONS: the name "${repeated[0]}" is used twice`] : [];
+  },
   section: (env) => {
-    const transferNumbers = commaSeparated(env.TRANSFER_PHONE_NUMBER);
+    const destinations = transferDestinations(env);
     return {
       toolTimeoutMs: env.TOOL_TIMEOUT_MS,
       dtmfWindowMs: env.DTMF_WINDOW_MS,
       maxCallDurationMs: env.MAX_CALL_DURATION_S * 1000,
       callerIdleTimeoutMs: env.CALLER_IDLE_TIMEOUT_S * 1000,
       endCallEnabled: env.END_CALL_ENABLED === 'true',
-      // transfer_call is offered only when enabled and a number is configured.
-      transferCallEnabled: env.TRANSFER_CALL_ENABLED === 'true' && transferNumbers.length > 0,
-      transferNumbers,
+      // transfer_call is offered only when enabled and a destination is configured.
+      transferCallEnabled: env.TRANSFER_CALL_ENABLED === 'true' && destinations.length > 0,
+      transferDestinations: destinations,
+      callerAudioMaxRate: env.CALLER_AUDIO_MAX_RATE,
       fallback: { message: env.FALLBACK_MESSAGE, phoneNumber: env.FALLBACK_PHONE_NUMBER },
     };
   },
 };
+
+/** TRANSFER_DESTINATIONS' named numbers, then TRANSFER_PHONE_NUMBER's as `default`, `line-2`, … (names already taken are skipped). */
+function transferDestinations(env: AgentVariables): Array<{ name: string; number: string }> {
+  const named = commaSeparated(env.TRANSFER_DESTINATIONS).map((pair) => {
+    const colon = pair.indexOf(':');
+    return { name: pair.slice(0, colon), number: pair.slice(colon + 1) };
+  });
+  const taken = new Set(named.map((d) => d.name));
+  const plain = commaSeparated(env.TRANSFER_PHONE_NUMBER)
+    .map((number, i) => ({ name: i === 0 ? 'default' : `line-${i + 1}`, number }))
+    .filter((d) => !taken.has(d.name));
+  return [...named, ...plain];
+}

@@ -19,6 +19,7 @@ describe('.env files', () => {
     '# keys a newcomer pastes in, as in Twilio\'s samples',
     `OPENAI_API_KEY=${KEY_IN_FILE}`,
     'OPENAI_VOICE="marin"',
+    'GATEWAY_SIGNING_SECRET=a-signing-secret-from-dot-env-0123456789',
     'PORT=6060',
     'NODE_ENV=production',
   ]);

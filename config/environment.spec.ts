@@ -6,6 +6,8 @@ const REAL_LOOKING_KEY = 'sk-proj-0123456789abcdefghijklmnop';
 const REAL_LOOKING_TOKEN = '0123456789abcdef0123456789abcdef';
 /** Production needs shared records (or SINGLE_REPLICA=true): the tests below that are about something else give it. */
 const DATABASE_URL = 'postgres://gateway@db.internal:5432/voice';
+/** Production needs its public URL: stream and callback URLs are never built from request headers there. */
+const PUBLIC_URL = 'https://voice.example.com';
 
 /** Runs readEnvironment and returns the InvalidEnvironmentError it throws. */
 function problemsOf(source: NodeJS.ProcessEnv): InvalidEnvironmentError {
@@ -44,7 +46,7 @@ describe('readEnvironment', () => {
     ['test', 'silent', 'json'],
     ['production', 'info', 'json'],
   ] as const)('applies the %s defaults', (nodeEnv, level, format) => {
-    const env = readEnvironment({ NODE_ENV: nodeEnv, OPENAI_API_KEY: REAL_LOOKING_KEY, TWILIO_AUTH_TOKEN: REAL_LOOKING_TOKEN, DATABASE_URL });
+    const env = readEnvironment({ NODE_ENV: nodeEnv, OPENAI_API_KEY: REAL_LOOKING_KEY, TWILIO_AUTH_TOKEN: REAL_LOOKING_TOKEN, DATABASE_URL, PUBLIC_URL });
     expect(env.NODE_ENV).toBe(nodeEnv);
     expect(env.LOG_LEVEL).toBe(level);
     expect(env.LOG_FORMAT).toBe(format);
@@ -55,6 +57,7 @@ describe('readEnvironment', () => {
     const env = readEnvironment({
       NODE_ENV: 'development',
       OPENAI_API_KEY: REAL_LOOKING_KEY,
+      GATEWAY_SIGNING_SECRET: 'a-development-signing-secret-0123456789',
       PORT: '8080',
       LOG_LEVEL: 'warn',
       LOG_FORMAT: 'pretty',
@@ -112,23 +115,23 @@ describe('readEnvironment', () => {
   });
 
   it('refuses pretty logs in production (the image has no pretty-printer)', () => {
-    const production = { NODE_ENV: 'production', DATABASE_URL, OPENAI_API_KEY: REAL_LOOKING_KEY, TWILIO_AUTH_TOKEN: REAL_LOOKING_TOKEN };
+    const production = { NODE_ENV: 'production', DATABASE_URL, OPENAI_API_KEY: REAL_LOOKING_KEY, TWILIO_AUTH_TOKEN: REAL_LOOKING_TOKEN, PUBLIC_URL };
     expect(offending(problemsOf({ ...production, LOG_FORMAT: 'pretty' }))).toEqual(['LOG_FORMAT']);
     expect(readEnvironment({ ...production, LOG_FORMAT: 'json' }).LOG_FORMAT).toBe('json');
   });
 
   it('requires OPENAI_API_KEY in production', () => {
-    const error = problemsOf({ NODE_ENV: 'production', DATABASE_URL, TWILIO_AUTH_TOKEN: REAL_LOOKING_TOKEN });
+    const error = problemsOf({ NODE_ENV: 'production', DATABASE_URL, TWILIO_AUTH_TOKEN: REAL_LOOKING_TOKEN, PUBLIC_URL });
     expect(offending(error)).toEqual(['OPENAI_API_KEY']);
     expect(error.message).toContain('OPENAI_API_KEY');
   });
 
   it('treats an empty OPENAI_API_KEY as missing in production', () => {
-    expect(offending(problemsOf({ NODE_ENV: 'production', DATABASE_URL, OPENAI_API_KEY: '', TWILIO_AUTH_TOKEN: REAL_LOOKING_TOKEN }))).toEqual(['OPENAI_API_KEY']);
+    expect(offending(problemsOf({ NODE_ENV: 'production', DATABASE_URL, OPENAI_API_KEY: '', TWILIO_AUTH_TOKEN: REAL_LOOKING_TOKEN, PUBLIC_URL }))).toEqual(['OPENAI_API_KEY']);
   });
 
   it('accepts production with a real-looking key', () => {
-    expect(readEnvironment({ NODE_ENV: 'production', DATABASE_URL, OPENAI_API_KEY: REAL_LOOKING_KEY, TWILIO_AUTH_TOKEN: REAL_LOOKING_TOKEN }).OPENAI_API_KEY).toBe(REAL_LOOKING_KEY);
+    expect(readEnvironment({ NODE_ENV: 'production', DATABASE_URL, OPENAI_API_KEY: REAL_LOOKING_KEY, TWILIO_AUTH_TOKEN: REAL_LOOKING_TOKEN, PUBLIC_URL }).OPENAI_API_KEY).toBe(REAL_LOOKING_KEY);
   });
 
   it('runs locally without a key (the embedded simulator needs none)', () => {
@@ -142,7 +145,7 @@ describe('readEnvironment', () => {
       TWILIO_AUTH_TOKEN: 'tokSecret42',
       TWILIO_ACCOUNT_SID: 'ACsecretButNotHex',
     };
-    const error = problemsOf({ NODE_ENV: 'production', DATABASE_URL, ...secrets, PORT: 'bad' });
+    const error = problemsOf({ NODE_ENV: 'production', DATABASE_URL, ...secrets, PUBLIC_URL, PORT: 'bad' });
 
     expect(offending(error)).toEqual(['OPENAI_API_KEY', 'PORT', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN']);
     for (const value of Object.values(secrets)) {
@@ -167,8 +170,9 @@ describe('readEnvironment', () => {
   });
 
   it('requires OPENAI_API_KEY everywhere but local, which alone has the embedded simulator', () => {
-    expect(offending(problemsOf({ NODE_ENV: 'development' }))).toEqual(['OPENAI_API_KEY']);
-    expect(offending(problemsOf({ NODE_ENV: 'test' }))).toEqual(['OPENAI_API_KEY']);
+    const secret = { GATEWAY_SIGNING_SECRET: 'a-shared-signing-secret-0123456789abc' };
+    expect(offending(problemsOf({ NODE_ENV: 'development', ...secret }))).toEqual(['OPENAI_API_KEY']);
+    expect(offending(problemsOf({ NODE_ENV: 'test', ...secret }))).toEqual(['OPENAI_API_KEY']);
     expect(readEnvironment({ NODE_ENV: 'local' }).OPENAI_API_KEY).toBeUndefined();
   });
 
@@ -180,11 +184,12 @@ describe('readEnvironment', () => {
   });
 
   it('refuses production without TWILIO_AUTH_TOKEN unless validation is switched off explicitly', () => {
-    const error = problemsOf({ NODE_ENV: 'production', DATABASE_URL, OPENAI_API_KEY: REAL_LOOKING_KEY });
+    const secret = { GATEWAY_SIGNING_SECRET: 'a-shared-signing-secret-0123456789abc' };
+    const error = problemsOf({ NODE_ENV: 'production', DATABASE_URL, OPENAI_API_KEY: REAL_LOOKING_KEY, PUBLIC_URL, ...secret });
     expect(offending(error)).toEqual(['TWILIO_AUTH_TOKEN']);
     expect(error.message).toContain('TWILIO_VALIDATE_SIGNATURES=false');
-    expect(offending(problemsOf({ NODE_ENV: 'production', DATABASE_URL, OPENAI_API_KEY: REAL_LOOKING_KEY, TWILIO_VALIDATE_SIGNATURES: 'true' }))).toEqual(['TWILIO_AUTH_TOKEN']);
-    const off = readEnvironment({ NODE_ENV: 'production', DATABASE_URL, OPENAI_API_KEY: REAL_LOOKING_KEY, TWILIO_VALIDATE_SIGNATURES: 'false' });
+    expect(offending(problemsOf({ NODE_ENV: 'production', DATABASE_URL, OPENAI_API_KEY: REAL_LOOKING_KEY, PUBLIC_URL, ...secret, TWILIO_VALIDATE_SIGNATURES: 'true' }))).toEqual(['TWILIO_AUTH_TOKEN']);
+    const off = readEnvironment({ NODE_ENV: 'production', DATABASE_URL, OPENAI_API_KEY: REAL_LOOKING_KEY, PUBLIC_URL, ...secret, TWILIO_VALIDATE_SIGNATURES: 'false' });
     expect(off.TWILIO_VALIDATE_SIGNATURES).toBe('false');
   });
 
@@ -195,7 +200,7 @@ describe('readEnvironment', () => {
   });
 
   describe('several replicas (records, Redis, capacity)', () => {
-    const production = { NODE_ENV: 'production', OPENAI_API_KEY: REAL_LOOKING_KEY, TWILIO_AUTH_TOKEN: REAL_LOOKING_TOKEN };
+    const production = { NODE_ENV: 'production', OPENAI_API_KEY: REAL_LOOKING_KEY, TWILIO_AUTH_TOKEN: REAL_LOOKING_TOKEN, PUBLIC_URL };
 
     it('refuses production on the embedded store unless told it runs as a single replica', () => {
       const error = problemsOf(production);
@@ -235,11 +240,11 @@ describe('readEnvironment', () => {
   describe('CONSOLE_ENABLED', () => {
     it('is on in local and off in production by default', () => {
       expect(readEnvironment({}).CONSOLE_ENABLED).toBe('true');
-      expect(readEnvironment({ NODE_ENV: 'production', DATABASE_URL, OPENAI_API_KEY: REAL_LOOKING_KEY, TWILIO_AUTH_TOKEN: 'twilio-token-0123456789' }).CONSOLE_ENABLED).toBe('false');
+      expect(readEnvironment({ NODE_ENV: 'production', DATABASE_URL, OPENAI_API_KEY: REAL_LOOKING_KEY, TWILIO_AUTH_TOKEN: 'twilio-token-0123456789', PUBLIC_URL }).CONSOLE_ENABLED).toBe('false');
     });
 
     it('needs API_KEYS when enabled in production, and only then', () => {
-      const production = { NODE_ENV: 'production', DATABASE_URL, OPENAI_API_KEY: REAL_LOOKING_KEY, TWILIO_AUTH_TOKEN: 'twilio-token-0123456789', CONSOLE_ENABLED: 'true' };
+      const production = { NODE_ENV: 'production', DATABASE_URL, OPENAI_API_KEY: REAL_LOOKING_KEY, TWILIO_AUTH_TOKEN: 'twilio-token-0123456789', PUBLIC_URL, CONSOLE_ENABLED: 'true' };
       const error = problemsOf(production);
       expect(offending(error)).toEqual(['API_KEYS']);
       expect(error.message).toContain('API_KEYS is required in production when CONSOLE_ENABLED=true');
@@ -259,5 +264,68 @@ describe('readEnvironment', () => {
     expect(readEnvironment({ DRAIN_TIMEOUT_S: '2.5', MAX_CONCURRENT_CALLS: '40' })).toMatchObject({ DRAIN_TIMEOUT_S: 2.5, MAX_CONCURRENT_CALLS: 40 });
     const error = problemsOf({ DRAIN_TIMEOUT_S: '-1', MAX_CONCURRENT_CALLS: '0', CALL_REFUSED_MESSAGE: '' });
     expect(offending(error)).toEqual(['CALL_REFUSED_MESSAGE', 'DRAIN_TIMEOUT_S', 'MAX_CONCURRENT_CALLS']);
+  });
+
+  describe('closed by default (trust settings)', () => {
+    const production = { NODE_ENV: 'production', DATABASE_URL, OPENAI_API_KEY: REAL_LOOKING_KEY, TWILIO_AUTH_TOKEN: REAL_LOOKING_TOKEN };
+
+    it('requires PUBLIC_URL in production, unless proxy headers are trusted explicitly', () => {
+      const error = problemsOf(production);
+      expect(offending(error)).toEqual(['PUBLIC_URL']);
+      expect(error.message).toContain('TRUST_PROXY_HEADERS=true');
+      expect(readEnvironment({ ...production, TRUST_PROXY_HEADERS: 'true' }).TRUST_PROXY_HEADERS).toBe('true');
+      expect(readEnvironment({ ...production, PUBLIC_URL }).TRUST_PROXY_HEADERS).toBe('false');
+    });
+
+    it('requires a signing secret outside local when there is no Twilio auth token to fall back on', () => {
+      const development = { NODE_ENV: 'development', OPENAI_API_KEY: REAL_LOOKING_KEY };
+      expect(offending(problemsOf(development))).toEqual(['GATEWAY_SIGNING_SECRET']);
+      expect(() => readEnvironment({ ...development, TWILIO_AUTH_TOKEN: REAL_LOOKING_TOKEN })).not.toThrow();
+      expect(offending(problemsOf({ ...development, GATEWAY_SIGNING_SECRET: 'too-short' }))).toEqual(['GATEWAY_SIGNING_SECRET']);
+      expect(() => readEnvironment({ NODE_ENV: 'local' })).not.toThrow();
+    });
+
+    it('binds local to 127.0.0.1 unless HOST says otherwise; elsewhere every interface', () => {
+      expect(readEnvironment({}).HOST).toBe('127.0.0.1');
+      expect(readEnvironment({ HOST: '0.0.0.0' }).HOST).toBe('0.0.0.0');
+      expect(readEnvironment({ ...production, PUBLIC_URL }).HOST).toBeUndefined();
+    });
+
+    it('checks Twilio signatures whenever a real key or a public URL is set; only the simulator on a laptop goes without', () => {
+      const config = (env: NodeJS.ProcessEnv) => loadGatewayConfig(env);
+      expect(config({}).telephony.validateSignatures).toBe(false);
+      expect(config({ OPENAI_API_KEY: REAL_LOOKING_KEY }).telephony.validateSignatures).toBe(true);
+      expect(config({ PUBLIC_URL }).telephony.validateSignatures).toBe(true);
+      expect(config({ OPENAI_API_KEY: REAL_LOOKING_KEY, TWILIO_VALIDATE_SIGNATURES: 'false' }).telephony.validateSignatures).toBe(false);
+      // And the console's tokens need an API key whenever the key is real.
+      expect(config({}).console.requireApiKey).toBe(false);
+      expect(config({ OPENAI_API_KEY: REAL_LOOKING_KEY, TWILIO_VALIDATE_SIGNATURES: 'false' }).console.requireApiKey).toBe(true);
+    });
+
+    it('reads scoped API keys, keeping unscoped ones (every scope) and keys containing colons working', () => {
+      const auth = loadGatewayConfig({ API_KEYS: 'caller-key-0123456789:calls, reader-key-0123456789:records+console, old-key:with:colons-0123' }).auth;
+      expect(auth.apiKeys).toEqual([
+        { key: 'caller-key-0123456789', scopes: ['calls'] },
+        { key: 'reader-key-0123456789', scopes: ['records', 'console'] },
+        { key: 'old-key:with:colons-0123', scopes: ['calls', 'records', 'console'] },
+      ]);
+      expect(auth.unscopedKeys).toBe(1);
+      expect(readEnvironment({ API_KEYS: 'short:calls-and-more-and-more' }).API_KEYS).toBe('short:calls-and-more-and-more');
+      expect(offending(problemsOf({ API_KEYS: 'short-key:calls' }))).toEqual(['API_KEYS']);
+    });
+
+    it('reads named transfer destinations, keeping TRANSFER_PHONE_NUMBER working', () => {
+      const agent = (env: NodeJS.ProcessEnv) => loadGatewayConfig(env).agent;
+      expect(agent({ TRANSFER_DESTINATIONS: 'sales:+15551230000, support:+15551230001' }).transferDestinations).toEqual([
+        { name: 'sales', number: '+15551230000' },
+        { name: 'support', number: '+15551230001' },
+      ]);
+      expect(agent({ TRANSFER_PHONE_NUMBER: '+15557654321,+15557654322' }).transferDestinations).toEqual([
+        { name: 'default', number: '+15557654321' },
+        { name: 'line-2', number: '+15557654322' },
+      ]);
+      expect(offending(problemsOf({ TRANSFER_DESTINATIONS: 'sales:+1555,Bad Name:+15551230000' }))).toEqual(['TRANSFER_DESTINATIONS']);
+      expect(offending(problemsOf({ TRANSFER_DESTINATIONS: 'sales:+15551230000,sales:+15551230001' }))).toEqual(['TRANSFER_DESTINATIONS']);
+    });
   });
 });

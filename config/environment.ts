@@ -12,6 +12,7 @@ import { ENVIRONMENT_DEFAULTS } from './environment-defaults';
 import { CONFIG_OWNERS } from './gateway-config';
 import type { GatewayConfig } from './gateway-config';
 import type { OperationsVariables } from './operations.config';
+import type { OutboundVariables } from './outbound.config';
 import type { RealtimeVariables } from './realtime.config';
 import type { ServerVariables } from './server.config';
 import type { TelephonyVariables } from './telephony.config';
@@ -23,6 +24,7 @@ export type EnvironmentVariables = ServerVariables &
   RealtimeVariables &
   AssistantVariables &
   AgentVariables &
+  OutboundVariables &
   CallRecordsVariables &
   OperationsVariables &
   ConsoleVariables &

@@ -1,38 +1,41 @@
-import type { AuthModuleOptions } from '@app/auth';
 import type { CallRecordsModuleOptions } from '@app/call-records';
-import type { ConsoleModuleOptions } from '@app/console';
 import type { FleetModuleOptions } from '@app/fleet';
 import type { OperationsModuleOptions } from '@app/operations';
-import type { AgentOptions, AssistantOptions } from '@app/orchestration';
+import type { AgentOptions, AssistantOptions, OutboundOptions } from '@app/orchestration';
 import type { OpenAIRealtimeModuleOptions } from '@app/realtime';
-import type { TwilioModuleOptions } from '@app/telephony';
 import { agentConfig } from './agent.config';
 import { assistantConfig } from './assistant.config';
 import { authConfig } from './auth.config';
+import type { AuthSection } from './auth.config';
 import { callRecordsConfig } from './call-records.config';
 import type { ConfigOwner } from './config-owner';
 import { consoleConfig } from './console.config';
+import type { ConsoleSection } from './console.config';
 import { fleetConfig } from './fleet.config';
 import { operationsConfig } from './operations.config';
+import { outboundConfig } from './outbound.config';
 import { realtimeConfig } from './realtime.config';
 import { serverConfig } from './server.config';
 import type { ServerOptions } from './server.config';
 import { telephonyConfig } from './telephony.config';
+import type { TelephonySection } from './telephony.config';
 
 /**
  * The gateway's whole configuration, validated once at start-up: one section per owner, each the
- * options of the code that uses it (mostly a library module's `forRoot` options).
+ * options of the code that uses it (mostly a library module's `forRoot` options; the signing keys
+ * are derived by the application from `auth.signingSecret`).
  */
 export interface GatewayConfig {
   server: ServerOptions;
-  auth: AuthModuleOptions;
-  telephony: TwilioModuleOptions;
+  auth: AuthSection;
+  telephony: TelephonySection;
   realtime: OpenAIRealtimeModuleOptions;
   assistant: AssistantOptions;
   agent: AgentOptions;
+  outbound: OutboundOptions;
   callRecords: CallRecordsModuleOptions;
   operations: OperationsModuleOptions;
-  console: ConsoleModuleOptions;
+  console: ConsoleSection;
   fleet: FleetModuleOptions;
 }
 
@@ -44,6 +47,7 @@ export const CONFIG_OWNERS: { readonly [Section in keyof GatewayConfig]: ConfigO
   realtime: realtimeConfig,
   assistant: assistantConfig,
   agent: agentConfig,
+  outbound: outboundConfig,
   callRecords: callRecordsConfig,
   operations: operationsConfig,
   console: consoleConfig,

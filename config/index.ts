@@ -5,5 +5,8 @@ export type { GatewayConfig } from './gateway-config';
 export { variablesOf, DEPLOYMENT_ENVIRONMENTS } from './config-owner';
 export type { ConfigOwner, DeploymentEnvironment } from './config-owner';
 export type { ServerOptions } from './server.config';
+export type { AuthSection } from './auth.config';
+export type { TelephonySection } from './telephony.config';
+export type { ConsoleSection } from './console.config';
 export { ENVIRONMENT_DEFAULTS } from './environment-defaults';
 export { withDotEnv } from './dotenv';

@@ -15,7 +15,7 @@ describe('the default models', () => {
   });
 
   it.each(DEPLOYMENT_ENVIRONMENTS)('name no deprecated or shut-down model in %s', (environment) => {
-    const config = loadGatewayConfig({ NODE_ENV: environment, OPENAI_API_KEY: 'sk-test-0123456789abcdefghij', TWILIO_VALIDATE_SIGNATURES: 'false', API_KEYS: 'k'.repeat(32), SINGLE_REPLICA: 'true' });
+    const config = loadGatewayConfig({ NODE_ENV: environment, OPENAI_API_KEY: 'sk-test-0123456789abcdefghij', TWILIO_VALIDATE_SIGNATURES: 'false', API_KEYS: 'k'.repeat(32), SINGLE_REPLICA: 'true', PUBLIC_URL: 'https://voice.example.com', GATEWAY_SIGNING_SECRET: 's'.repeat(32) });
     const deprecated = deprecatedModels();
     for (const model of [config.realtime.model, config.assistant.inputTranscriptionModel!]) {
       expect(deprecated.has(model), `${model} is deprecated (shutdown ${deprecated.get(model)})`).toBe(false);

@@ -24,22 +24,24 @@ describe('realtime configuration', () => {
   });
 
   it('looks the models up outside local only, at the API base next to the Realtime URL (or the one given)', () => {
+    // Outside local a signing secret is required (here: no Twilio auth token to fall back on).
+    const development = { NODE_ENV: 'development', GATEWAY_SIGNING_SECRET: 's'.repeat(32) };
     expect(loadGatewayConfig({}).realtime.modelCheck).toBeUndefined();
     expect(loadGatewayConfig({ OPENAI_API_KEY: KEY }).realtime.modelCheck).toBeUndefined();
-    expect(loadGatewayConfig({ NODE_ENV: 'development', OPENAI_API_KEY: KEY }).realtime.modelCheck).toEqual({
+    expect(loadGatewayConfig({ ...development, OPENAI_API_KEY: KEY }).realtime.modelCheck).toEqual({
       apiBaseUrl: 'https://api.openai.com/v1',
       timeoutMs: 3000,
       models: ['gpt-realtime-2.1'],
       azure: false,
     });
     const azure = loadGatewayConfig({
-      NODE_ENV: 'development',
+      ...development,
       OPENAI_API_KEY: KEY,
       OPENAI_REALTIME_URL: 'wss://contoso.openai.azure.com/openai/v1/realtime',
       OPENAI_API_BASE_URL: 'https://contoso.openai.azure.com/openai/v1',
     }).realtime.modelCheck;
     expect(azure).toMatchObject({ apiBaseUrl: 'https://contoso.openai.azure.com/openai/v1', azure: true });
-    expect(loadGatewayConfig({ NODE_ENV: 'development', OPENAI_API_KEY: KEY, OPENAI_MODEL_CHECK_TIMEOUT_MS: '0' }).realtime.modelCheck).toBeUndefined();
+    expect(loadGatewayConfig({ ...development, OPENAI_API_KEY: KEY, OPENAI_MODEL_CHECK_TIMEOUT_MS: '0' }).realtime.modelCheck).toBeUndefined();
   });
 
   it('names every bad realtime setting', () => {

@@ -1,6 +1,7 @@
 // Lean fake Twilio callers for the load benchmark (test/bench), run in a worker thread so the load
-// generator never shares the server's event loop. Not product code. Each call sends `connected`,
-// `start`, then a stamped 20 ms µ-law media frame every 20 ms in Twilio's exact shape; it "plays"
+// generator never shares the server's event loop. Not product code. Each call first fetches its
+// TwiML from the voice webhook (for its stream token, as Twilio does), then sends `connected`,
+// `start` (with the TwiML's parameters), then a stamped 20 ms µ-law media frame every 20 ms in Twilio's exact shape; it "plays"
 // the audio it receives in real time and echoes each mark once the audio before it has played
 // (and at once after a `clear`), like Twilio. It measures the OpenAI -> caller leg from the stamps,
 // and counts the messages each way inside the measuring window (by the time it sends or receives them).
@@ -39,6 +40,24 @@ class BenchCall {
     this.playedUntilUs = 0;
     this.marks = []; // [dueUs, name]
     this.hungUp = false;
+    this.callSid = 'CAbench' + String(callNo).padStart(26, '0');
+    this.parameters = { From: '+15550000000', To: '+15551111111', CallSid: this.callSid };
+    void this.answer().then(() => this.open());
+  }
+
+  /** The webhook step: its TwiML's <Parameter>s (the stream token among them) go into `start`. */
+  async answer() {
+    try {
+      const webhook = url.replace(/^ws/, 'http').replace(/\/media-stream$/, '/incoming-call');
+      const response = await fetch(webhook, { method: 'POST', body: new URLSearchParams({ CallSid: this.callSid, From: '+15550000000', To: '+15551111111' }) });
+      const twiml = response.ok ? await response.text() : '';
+      for (const [, name, value] of twiml.matchAll(/<Parameter name="([^"]+)" value="([^"]+)"\/>/g)) this.parameters[name] = value;
+    } catch {
+      // The bare relay has no webhook; it needs no token.
+    }
+  }
+
+  open() {
     this.socket = new WebSocket(url, { perMessageDeflate: false });
     this.socket.on('open', () => this.onOpen());
     this.socket.on('message', (data) => this.onMessage(data.toString()));
@@ -54,7 +73,7 @@ class BenchCall {
     this.opened = true;
     totals.connected++;
     const sid = this.streamSid;
-    const callSid = 'CAbench' + String(this.callNo).padStart(26, '0');
+    const callSid = this.callSid;
     this.socket.send('{"event":"connected","protocol":"Call","version":"1.0.0"}');
     this.socket.send(
       JSON.stringify({
@@ -65,7 +84,7 @@ class BenchCall {
           streamSid: sid,
           callSid,
           tracks: ['inbound'],
-          customParameters: { From: '+15550000000', To: '+15551111111', CallSid: callSid },
+          customParameters: this.parameters,
           mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 },
         },
         streamSid: sid,
@@ -134,6 +153,7 @@ class BenchCall {
   hangUp() {
     this.hungUp = true;
     clearInterval(this.timer);
+    if (!this.socket) return;
     if (this.socket.readyState === WebSocket.OPEN) {
       this.socket.send('{"event":"stop","sequenceNumber":"' + ++this.sequenceNumber + '","streamSid":"' + this.streamSid + '","stop":{"accountSid":"AC","callSid":"CA"}}');
       this.socket.close(1000);

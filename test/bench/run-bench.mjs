@@ -137,6 +137,10 @@ async function startServer(target, port, openAiUrl) {
     LOG_LEVEL: 'warn',
     // The bench callers do not sign their upgrades; validation costs once per call, not per frame.
     TWILIO_VALIDATE_SIGNATURES: 'false',
+    // Production needs its public URL and a signing secret (the stream tokens each call fetches from the webhook).
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    GATEWAY_SIGNING_SECRET: 'bench-signing-secret-0123456789abcdef',
+    HTTP_MAX_CONNECTIONS: '100000',
     // The echo fake never reports caller speech: without this every bench call would count as idle.
     CALLER_IDLE_TIMEOUT_S: '0',
   };

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mulawSilence, mulawTone } from '@app/simulators';
-import { GatewayHarness, sleep, startGateway, TEST_OPENAI_KEY } from '../support/gateway-harness';
+import twilio from 'twilio';
+import { GatewayHarness, sleep, startGateway, TEST_OPENAI_KEY, TEST_TWILIO_AUTH_TOKEN } from '../support/gateway-harness';
+
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Random µ-law that the simulator's VAD hears as speech; scripted tests switch the VAD off. */
 const noise = (bytes: number) => randomBytes(bytes);
@@ -13,34 +16,53 @@ describe('a call through the gateway, end to end', () => {
     gateway = undefined;
   });
 
-  it('answers the webhook with TwiML that connects the call to the wss media stream', async () => {
+  it('answers the webhook with TwiML that connects the call to the wss media stream, with a stream token minted for the call', async () => {
     gateway = await startGateway({ PUBLIC_URL: 'https://voice.example.com', TWIML_WELCOME_MESSAGE: 'Connecting you now.' });
-    const form = new URLSearchParams({ CallSid: 'CA0123', From: '+15551230000', To: '+15559870000', AccountSid: 'AC1' });
-    const post = await fetch(`${gateway.httpUrl}/incoming-call`, { method: 'POST', body: form });
+    const form = { CallSid: 'CA0123', From: '+15551230000', To: '+15559870000', AccountSid: 'AC1' };
+    const post = await gateway.postWebhook('/incoming-call', form);
     expect(post.status).toBe(200);
     expect(post.headers.get('content-type')).toMatch(/^text\/xml/);
-    expect(await post.text()).toBe(
-      '<?xml version="1.0" encoding="UTF-8"?><Response><Say>Connecting you now.</Say><Connect>' +
-        '<Stream url="wss://voice.example.com/media-stream">' +
-        '<Parameter name="From" value="+15551230000"/><Parameter name="To" value="+15559870000"/><Parameter name="CallSid" value="CA0123"/>' +
-        '</Stream></Connect></Response>',
+    expect(await post.text()).toMatch(
+      new RegExp(
+        '^' +
+          escape(
+            '<?xml version="1.0" encoding="UTF-8"?><Response><Say>Connecting you now.</Say><Connect>' +
+              '<Stream url="wss://voice.example.com/media-stream">' +
+              '<Parameter name="From" value="+15551230000"/><Parameter name="To" value="+15559870000"/><Parameter name="CallSid" value="CA0123"/>' +
+              '<Parameter name="StreamToken" value="',
+          ) +
+          'st1\\.\\d{10}\\.[A-Za-z0-9_-]{16}\\.[A-Za-z0-9_-]{43}' +
+          escape('"/></Stream></Connect></Response>') +
+          '$',
+      ),
     );
 
-    const get = await fetch(`${gateway.httpUrl}/incoming-call?CallSid=CA9&From=%2B1555`);
+    const query = 'CallSid=CA9&From=%2B1555';
+    const signature = twilio.getExpectedTwilioSignature(TEST_TWILIO_AUTH_TOKEN, `https://voice.example.com/incoming-call?${query}`, {});
+    const get = await fetch(`${gateway.httpUrl}/incoming-call?${query}`, { headers: { 'x-twilio-signature': signature } });
     expect(get.status).toBe(200);
     expect(await get.text()).toContain('<Parameter name="CallSid" value="CA9"/>');
   });
 
-  it('builds the stream URL from proxy headers when PUBLIC_URL is unset, and omits an empty welcome', async () => {
+  it('builds the stream URL from where the request arrived, never from proxy headers unless told to trust them; omits an empty welcome', async () => {
+    const spoofed = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'edge.example.org', host: 'edge.example.org' };
+    const signed = (url: string, form: Record<string, string>) => ({ ...spoofed, 'x-twilio-signature': twilio.getExpectedTwilioSignature(TEST_TWILIO_AUTH_TOKEN, url, form) });
+    const form = { CallSid: 'CA1' };
+
     gateway = await startGateway({ TWIML_WELCOME_MESSAGE: '' });
-    const response = await fetch(`${gateway.httpUrl}/incoming-call`, {
-      method: 'POST',
-      headers: { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'edge.example.org' },
-      body: new URLSearchParams({ CallSid: 'CA1' }),
-    });
-    const twiml = await response.text();
-    expect(twiml).toContain('<Stream url="wss://edge.example.org/media-stream">');
+    // The headers claim edge.example.org; a signature for that host does not pass, and the TwiML points at the real address.
+    const forged = await fetch(`${gateway.httpUrl}/incoming-call`, { method: 'POST', headers: signed('https://edge.example.org/incoming-call', form), body: new URLSearchParams(form) });
+    expect(forged.status).toBe(403);
+    const local = await fetch(`${gateway.httpUrl}/incoming-call`, { method: 'POST', headers: signed(`${gateway.httpUrl}/incoming-call`, form), body: new URLSearchParams(form) });
+    const twiml = await local.text();
+    expect(twiml).toContain(`<Stream url="ws://127.0.0.1:${gateway.port}/media-stream">`);
+    expect(twiml).not.toContain('edge.example.org');
     expect(twiml).not.toContain('<Say>');
+    await gateway.close();
+
+    gateway = await startGateway({ TWIML_WELCOME_MESSAGE: '', TRUST_PROXY_HEADERS: 'true' });
+    const trusted = await fetch(`${gateway.httpUrl}/incoming-call`, { method: 'POST', headers: signed('https://edge.example.org/incoming-call', form), body: new URLSearchParams(form) });
+    expect(await trusted.text()).toContain('<Stream url="wss://edge.example.org/media-stream">');
   });
 
   it('opens one GA session per call, authenticated, configured for µ-law, voice, instructions, VAD, noise reduction, reasoning and transcription', async () => {

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { IncomingMessage } from 'node:http';
 import { TwilioSignatureVerifier } from '@app/telephony';
 import { CALLER_UTTERANCE, loadVoiceAsset, mulawSilence, mulawTone, mulawToWav, toneVoice, runSimulatedCall, SPOKEN_PHRASES, spokenVoiceBehaviour, wavToMulaw } from '@app/simulators';
-import { GatewayHarness, startGateway } from '../support/gateway-harness';
+import { GatewayHarness, startGateway, TEST_TWILIO_AUTH_TOKEN } from '../support/gateway-harness';
 
 const AUTH_TOKEN = 'twilio-test-auth-token-0123456789';
 
@@ -18,15 +18,18 @@ describe('the call simulator against a running gateway', () => {
     const apiKey = 'console-api-key-0123456789';
     gateway = await startGateway({ TWILIO_AUTH_TOKEN: AUTH_TOKEN, API_KEYS: apiKey }, spokenVoiceBehaviour());
     const server = gateway.app.getHttpServer();
+    // Each request as it arrived (its socket's address is what the signature is checked against, and is gone once the socket closes).
+    const arrived = (req: IncomingMessage) =>
+      ({ url: req.url, headers: req.headers, socket: { localAddress: req.socket.localAddress, localPort: req.socket.localPort } }) as unknown as IncomingMessage;
     const webhooks: Array<{ req: IncomingMessage; body: string }> = [];
     const upgrades: IncomingMessage[] = [];
     server.prependListener('request', (req: IncomingMessage) => {
       if (!req.url?.startsWith('/incoming-call')) return;
-      const record = { req, body: '' };
+      const record = { req: arrived(req), body: '' };
       webhooks.push(record);
       req.on('data', (chunk: Buffer) => (record.body += chunk.toString()));
     });
-    server.prependListener('upgrade', (req: IncomingMessage) => upgrades.push(req));
+    server.prependListener('upgrade', (req: IncomingMessage) => upgrades.push(arrived(req)));
 
     const progress: string[] = [];
     const result = await runSimulatedCall({
@@ -43,8 +46,8 @@ describe('the call simulator against a running gateway', () => {
     expect(webhooks).toHaveLength(1);
     const params = Object.fromEntries(new URLSearchParams(webhooks[0].body));
     expect(params.CallSid).toBe(result.callSid);
-    expect(verifier.isValidWebhook(webhooks[0].req.url!, webhooks[0].req.headers, false, params)).toBe(true);
-    expect(verifier.isValidWebhook(webhooks[0].req.url!, webhooks[0].req.headers, false, { ...params, From: '+1' })).toBe(false);
+    expect(verifier.isValidWebhook(webhooks[0].req.url!, webhooks[0].req, params)).toBe(true);
+    expect(verifier.isValidWebhook(webhooks[0].req.url!, webhooks[0].req, { ...params, From: '+1' })).toBe(false);
     const mediaUpgrade = upgrades.find((req) => req.url === '/media-stream')!;
     expect(verifier.isValidUpgrade(mediaUpgrade)).toBe(true);
 
@@ -79,7 +82,7 @@ describe('the call simulator against a running gateway', () => {
   it('explains why there is no transcript when the console is off, and still completes the call', async () => {
     gateway = await startGateway({ CONSOLE_ENABLED: 'false', ASSISTANT_GREETING: '' });
     const utterance = Buffer.concat([mulawTone(400, 500), mulawSilence(700)]);
-    const result = await runSimulatedCall({ gatewayUrl: gateway.httpUrl, utterance, greetingTimeoutMs: 500 });
+    const result = await runSimulatedCall({ gatewayUrl: gateway.httpUrl, utterance, greetingTimeoutMs: 500, authToken: TEST_TWILIO_AUTH_TOKEN });
     expect(result.transcript).toEqual([]);
     expect(result.transcriptNote).toMatch(/console token refused \(HTTP 404/);
     expect(result.figures.firstAudioMs).toBeGreaterThan(1000); // no greeting: the first audio is the reply

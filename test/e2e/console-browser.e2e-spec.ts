@@ -15,7 +15,7 @@ import {
   SPOKEN_PHRASES,
   spokenVoiceBehaviour,
 } from '@app/simulators';
-import { GatewayHarness, startGateway } from '../support/gateway-harness';
+import { GatewayHarness, startGateway, TEST_API_KEY, TEST_TWILIO_AUTH_TOKEN } from '../support/gateway-harness';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Screenshots land here (git-ignored) for a person to look at; docs/console.png is one of them. */
@@ -62,6 +62,8 @@ describe.skipIf(!haveChromium)('the console in a real browser', () => {
       ],
     });
     page = await browser.newPage({ viewport: { width: 1280, height: 470 } });
+    // The key is real (not the embedded simulator), so the console needs an API key: as if the user had logged in.
+    await page.addInitScript((key) => sessionStorage.setItem('console-api-key', key), TEST_API_KEY);
     await page.goto(`${gateway.httpUrl}/console`);
     await page.locator('#connection', { hasText: 'live' }).waitFor({ timeout: 10_000 });
   }, 60_000);
@@ -73,7 +75,13 @@ describe.skipIf(!haveChromium)('the console in a real browser', () => {
   });
 
   it('lists a simulated call live, with its state and both sides of the transcript', async () => {
-    const call = runSimulatedCall({ gatewayUrl: gateway.httpUrl, utterance: loadVoiceAsset(CALLER_UTTERANCE.file), from: '+15557654321', bargeInAtMs: 1500 });
+    const call = runSimulatedCall({
+      gatewayUrl: gateway.httpUrl,
+      authToken: TEST_TWILIO_AUTH_TOKEN,
+      utterance: loadVoiceAsset(CALLER_UTTERANCE.file),
+      from: '+15557654321',
+      bargeInAtMs: 1500,
+    });
     const row = page.locator('#calls tr.call', { hasText: '+15557654321' });
     await row.waitFor({ timeout: 10_000 });
     await expect.poll(() => row.locator('.state').textContent(), { timeout: 10_000 }).toBe('assistant speaking');

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { CallEvents, LiveCalls } from '@app/orchestration';
 import { mulawSilence, mulawTone } from '@app/simulators';
-import { GatewayHarness, startGateway } from '../support/gateway-harness';
+import { GatewayHarness, startGateway, TEST_API_KEY } from '../support/gateway-harness';
 
 const API_KEY = 'console-test-key-0123456789';
 
@@ -46,7 +46,7 @@ describe('the web console', () => {
       const response = await fetch(`${gateway.httpUrl}/console/${script}`);
       expect(response.headers.get('content-type')).toMatch(/^text\/javascript/);
     }
-    const issued = await token(gateway);
+    const issued = await token(gateway, TEST_API_KEY);
     expect(issued.status).toBe(200);
     const body = (await issued.json()) as { token: string; expiresAt: number };
     expect(body.expiresAt - Date.now()).toBeGreaterThan(30_000);
@@ -85,7 +85,7 @@ describe('the web console', () => {
   });
 
   it('with Twilio signatures on, refuses console tokens (and so unsigned media streams) unless API_KEYS is set and presented', async () => {
-    gateway = await startGateway({ TWILIO_AUTH_TOKEN: 'twilio-auth-token-0123456789' });
+    gateway = await startGateway({ TWILIO_AUTH_TOKEN: 'twilio-auth-token-0123456789', API_KEYS: undefined });
     expect(((await fetch(`${gateway.httpUrl}/console/settings`).then((r) => r.json())) as { requireApiKey: boolean }).requireApiKey).toBe(true);
     const refused = await token(gateway);
     expect(refused.status).toBe(401);
@@ -97,7 +97,7 @@ describe('the web console', () => {
 
   it('streams a live call: the call list with caller and state, both sides of the transcript, barge-ins and keys', async () => {
     gateway = await startGateway({ ASSISTANT_GREETING: '', ASSISTANT_PROFILES: JSON.stringify({ support: { numbers: ['+15550000000'] } }) });
-    const feed = await openFeed(gateway, ((await (await token(gateway)).json()) as { token: string }).token);
+    const feed = await openFeed(gateway, await gateway.consoleToken());
     sockets.push(feed.socket);
     const call = gateway.newCall({ customParameters: { From: '+15557654321', To: '+15550000000' } });
     await call.connect();
@@ -127,7 +127,7 @@ describe('the web console', () => {
     expect([...times].sort((a, b) => a - b)).toEqual(times);
 
     // A console opened later gets the ended call's history in its snapshot.
-    const late = await openFeed(gateway, ((await (await token(gateway)).json()) as { token: string }).token);
+    const late = await openFeed(gateway, await gateway.consoleToken());
     sockets.push(late.socket);
     await waitFor(() => late.messages.some((m) => m.type === 'hello'), 'the late hello');
     const history = late.messages.find((m) => m.type === 'hello')!.calls.find((c: any) => c.callSid === call.callSid);
@@ -142,7 +142,7 @@ describe('the web console', () => {
     await gateway.simulator.nextSession(0);
     const live = gateway.app.get(LiveCalls).observed()[0];
     const events = gateway.app.get(CallEvents);
-    const feed = await openFeed(gateway, ((await (await token(gateway)).json()) as { token: string }).token);
+    const feed = await openFeed(gateway, ((await (await token(gateway, TEST_API_KEY)).json()) as { token: string }).token);
     sockets.push(feed.socket);
     // A 60 KB "key press" and hundreds of huge transcripts (what a hostile or broken peer could cause).
     events.emit('dtmf', live, '1'.repeat(60_000));
@@ -152,7 +152,7 @@ describe('the web console', () => {
     expect(longest).toBeLessThanOrEqual(1000);
     expect(feed.entries(call.callSid).find((e) => e.kind === 'dtmf')!.text).toMatch(/^pressed 1+…$/);
 
-    const late = new WebSocket(`ws://127.0.0.1:${gateway.port}/console/ws?console_token=${encodeURIComponent(((await (await token(gateway)).json()) as { token: string }).token)}`);
+    const late = new WebSocket(`ws://127.0.0.1:${gateway.port}/console/ws?console_token=${encodeURIComponent(((await (await token(gateway, TEST_API_KEY)).json()) as { token: string }).token)}`);
     sockets.push(late);
     const hello = await new Promise<string>((resolve) => late.once('message', (data) => resolve(data.toString())));
     expect(Buffer.byteLength(hello)).toBeLessThanOrEqual(256 * 1024);

@@ -25,27 +25,28 @@ describe('admission across instances on one Redis', () => {
 
   it('refuses at the webhook once the whole fleet has FLEET_MAX_CONCURRENT_CALLS calls, and lets calls in again when one ends', async () => {
     const [a, b] = [await start({ FLEET_MAX_CONCURRENT_CALLS: '1' }), await start({ FLEET_MAX_CONCURRENT_CALLS: '1' })];
-    expect(await webhook(a, 'CA-fleet-1')).toContain('<Connect><Stream');
-    const call = a.newCall({ callSid: 'CA-fleet-1' });
+    const call = a.newCall({ callSid: 'CAfleet1' });
+    expect(await call.fetchTwiml()).toContain('<Connect><Stream');
     await call.connect();
     await a.simulator.nextSession(0);
     // B has room of its own, but the fleet has none.
-    expect(await webhook(b, 'CA-fleet-2')).toContain('<Say>Busy.</Say><Hangup/>');
+    expect(await webhook(b, 'CAfleet2')).toContain('<Say>Busy.</Say><Hangup/>');
     expect(metricValue(await scrape(b.httpUrl), 'voice_gateway_calls_refused_total', { reason: 'fleet-at-capacity' })).toBe(1);
     call.hangUp();
-    await eventually(async () => (await webhook(b, `CA-fleet-${Date.now()}`)).includes('<Connect>'), 'a place in the fleet again');
+    await eventually(async () => (await webhook(b, `CAfleet${Date.now()}`)).includes('<Connect>'), 'a place in the fleet again');
   });
 
   it('frees a place reserved by one instance when its stream starts on another', async () => {
     const [a, b] = [await start({ MAX_CONCURRENT_CALLS: '1' }), await start({ MAX_CONCURRENT_CALLS: '1' })];
-    expect(await webhook(a, 'CA-moved')).toContain('<Connect><Stream');
+    // A answers the webhook (and mints the stream token); the stream lands on B.
+    const call = a.newCall({ callSid: 'CAmoved', url: b.mediaStreamUrl, headers: b.streamUpgradeHeaders });
+    expect(await call.fetchTwiml()).toContain('<Connect><Stream');
     expect((await readiness(a)).error?.calls).toMatchObject({ reserved: 1, reason: 'at-capacity' });
-    const call = b.newCall({ callSid: 'CA-moved' });
     await call.connect();
     await b.simulator.nextSession(0);
     // Told by the fleet bus, A frees the place at once instead of holding it for 30 s.
     await eventually(async () => (await readiness(a)).status === 'ok', "A's place freed", 3000);
-    expect(await webhook(a, 'CA-next')).toContain('<Connect><Stream');
+    expect(await webhook(a, 'CAnext')).toContain('<Connect><Stream');
     call.hangUp();
   });
 });

@@ -54,10 +54,10 @@ function freshRequest(url: string, init: { method?: string; headers?: Record<str
   });
 }
 
-/** A console feed socket that keeps every message. */
-async function openFeed(url: string) {
+/** A console feed socket that keeps every message, opened as the console page at `pageOrigin` opens it. */
+async function openFeed(url: string, pageOrigin: string) {
   const messages: Array<Record<string, any>> = [];
-  const socket = new WebSocket(url);
+  const socket = new WebSocket(url, { origin: new URL(pageOrigin).origin });
   socket.on('message', (data) => messages.push(JSON.parse(data.toString())));
   const closed = new Promise<number>((resolve) => socket.once('close', resolve));
   await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
@@ -90,13 +90,20 @@ describe('two instances behind one URL, on one PostgreSQL and one Redis', () => 
   const sign = (url: string, params: Record<string, string>) => twilio.getExpectedTwilioSignature(AUTH_TOKEN, url, params);
   const webhook = (instance: GatewayProcess, path: string, form: Record<string, string>) =>
     fetch(`${instance.httpUrl}${path}`, { method: 'POST', headers: { 'x-twilio-signature': sign(publicUrl + path, form) }, body: new URLSearchParams(form) });
-  /** Twilio's media stream for `callSid`, landing on `instance`. */
-  const stream = (instance: GatewayProcess, callSid?: string) => {
+  /**
+   * A call as Twilio makes it: its voice webhook answered by `webhookOn` (which mints the call's
+   * stream token), then its media stream landing on `instance`, `start` carrying the TwiML's
+   * parameters. `webhookUrl`: the URL Twilio was given (an outbound call's, with its query).
+   */
+  const stream = (instance: GatewayProcess, callSid?: string, webhookOn: GatewayProcess = instance, webhookUrl = `${publicUrl}/incoming-call`) => {
+    const given = new URL(webhookUrl);
     const call = new FakeTwilioCall({
       url: `ws://127.0.0.1:${instance.port}/media-stream`,
       callSid,
+      accountSid: ACCOUNT_SID,
       customParameters: { From: '+15550001111', To: '+15550002222' },
       headers: { 'x-twilio-signature': sign(publicUrl.replace(/^http/, 'ws') + '/media-stream', {}) },
+      webhook: { url: `${webhookOn.httpUrl}${given.pathname}${given.search}`, signedUrl: webhookUrl, authToken: AUTH_TOKEN },
     });
     calls.push(call);
     return call;
@@ -106,7 +113,7 @@ describe('two instances behind one URL, on one PostgreSQL and one Redis', () => 
   const consoleToken = async (instance: GatewayProcess) =>
     ((await (await fetch(`${instance.httpUrl}/console/token`, { method: 'POST', headers: { authorization: `Bearer ${API_KEY}` } })).json()) as { token: string }).token;
   const feed = async (instance: GatewayProcess, token: string) => {
-    const opened = await openFeed(`ws://127.0.0.1:${instance.port}/console/ws?console_token=${encodeURIComponent(token)}`);
+    const opened = await openFeed(`ws://127.0.0.1:${instance.port}/console/ws?console_token=${encodeURIComponent(token)}`, publicUrl);
     feeds.push(opened.socket);
     return opened;
   };
@@ -133,7 +140,7 @@ describe('two instances behind one URL, on one PostgreSQL and one Redis', () => 
       TWILIO_ACCOUNT_SID: ACCOUNT_SID,
       TWILIO_AUTH_TOKEN: AUTH_TOKEN,
       TWILIO_API_BASE_URL: twilioApi.baseUrl,
-      TWILIO_PHONE_NUMBER: '+15550009999',
+      TWILIO_PHONE_NUMBER: '+14155550199',
       API_KEYS: API_KEY,
       CONSOLE_ENABLED: 'true',
       DATABASE_URL: TEST_DATABASE_URL,
@@ -170,7 +177,7 @@ describe('two instances behind one URL, on one PostgreSQL and one Redis', () => 
       const issued = await freshRequest(`${publicUrl}/console/token`, { method: 'POST', headers: { authorization: `Bearer ${API_KEY}` } });
       expect(issued.status).toBe(200);
       const { token } = JSON.parse(issued.body) as { token: string };
-      const console = await openFeed(`ws://127.0.0.1:${balancer.port}/console/ws?console_token=${encodeURIComponent(token)}`);
+      const console = await openFeed(`ws://127.0.0.1:${balancer.port}/console/ws?console_token=${encodeURIComponent(token)}`, publicUrl);
       feeds.push(console.socket);
       await waitUntil(() => console.messages.some((m) => m.type === 'hello'), 5000, 'the console snapshot');
       console.socket.close();
@@ -184,9 +191,10 @@ describe('two instances behind one URL, on one PostgreSQL and one Redis', () => 
     const onB = await feed(b, await consoleToken(a));
     const callOnA = stream(a);
     const callOnB = stream(b);
+    const sessionsBefore = simulator.sessions.length;
     await callOnA.connect();
     await callOnB.connect();
-    await Promise.all([simulator.nextSession(simulator.sessions.length), simulator.nextSession(simulator.sessions.length + 1)]);
+    await simulator.nextSession(sessionsBefore + 1);
     for (const console of [onA, onB]) {
       await waitUntil(() => console.listed().has(callOnA.callSid) && console.listed().has(callOnB.callSid), 5000, 'both calls listed');
       await waitUntil(() => [callOnA, callOnB].every((call) => console.entries(call.callSid).some((e) => e.kind === 'started')), 5000, 'both calls started');
@@ -205,8 +213,9 @@ describe('two instances behind one URL, on one PostgreSQL and one Redis', () => 
 
   it('reads and reconciles a record from either instance, and delivers its webhook once per record', async () => {
     const call = stream(a);
+    const sessionsBefore = simulator.sessions.length;
     await call.connect();
-    await simulator.nextSession(simulator.sessions.length);
+    await simulator.nextSession(sessionsBefore);
     call.hangUp();
     await waitUntil(async () => (await api(b, `/calls/${call.callSid}`)).status === 200, 10_000, "B to serve A's record");
     // Twilio's status callback reaches the other instance.
@@ -222,7 +231,7 @@ describe('two instances behind one URL, on one PostgreSQL and one Redis', () => 
   });
 
   it('places one call for an Idempotency-Key retried through the other instance', async () => {
-    const body = JSON.stringify({ to: '+15553334444', variables: { name: 'Ada' } });
+    const body = JSON.stringify({ to: '+14155553344', variables: { name: 'Ada' } });
     const before = createsAtTwilio();
     const first = await api(a, '/calls', { method: 'POST', body, headers: { 'idempotency-key': 'order-42' } });
     expect(first.status).toBe(201);
@@ -233,7 +242,7 @@ describe('two instances behind one URL, on one PostgreSQL and one Redis', () => 
     expect(await retried.json()).toEqual(placed);
     expect(createsAtTwilio()).toBe(before + 1);
     // The same key with another body is a client error, not a second call.
-    const other = await api(b, '/calls', { method: 'POST', body: JSON.stringify({ to: '+15553335555' }), headers: { 'idempotency-key': 'order-42' } });
+    const other = await api(b, '/calls', { method: 'POST', body: JSON.stringify({ to: '+14155553355' }), headers: { 'idempotency-key': 'order-42' } });
     expect(other.status).toBe(422);
 
     // A retry while the first request is still being placed is told to wait.
@@ -255,13 +264,13 @@ describe('two instances behind one URL, on one PostgreSQL and one Redis', () => 
     for (const call of live) await call.connect();
     await simulator.nextSession(sessionsBefore + 1);
     // A is full: its webhook says the refusal; B, with room, connects the call.
-    const refused = await (await webhook(a, '/incoming-call', { CallSid: 'CA' + '1'.repeat(32), From: '+15550001111', To: '+15550002222' })).text();
+    const refused = await (await webhook(a, '/incoming-call', { CallSid: 'CA' + '1'.repeat(32), AccountSid: ACCOUNT_SID, From: '+15550001111', To: '+15550002222' })).text();
     expect(refused).toContain(`<Say>${REFUSAL}</Say><Hangup/>`);
     const overflowSid = 'CA' + '2'.repeat(32);
-    const answered = await (await webhook(b, '/incoming-call', { CallSid: overflowSid, From: '+15550001111', To: '+15550002222' })).text();
-    expect(answered).toContain('<Connect><Stream');
-    // The stream lands on full A anyway: the caller is redirected to the spoken refusal through Twilio.
-    const overflow = stream(a, overflowSid);
+    const overflow = stream(a, overflowSid, b);
+    expect(await overflow.fetchTwiml()).toContain('<Connect><Stream');
+    // The stream lands on full A anyway (with the token B minted): the caller is redirected to the
+    // spoken refusal through Twilio.
     await overflow.connect();
     const redirect = await twilioApi.waitForRequest((r) => r.path.endsWith(`/Calls/${overflowSid}.json`));
     expect(redirect.form.Twiml).toContain(`<Say>${REFUSAL}</Say><Hangup/>`);
@@ -273,8 +282,9 @@ describe('two instances behind one URL, on one PostgreSQL and one Redis', () => 
   it('delivers a webhook that was pending when its instance drained, from the other instance', async () => {
     receiver.state.down = true;
     const call = stream(a);
+    const sessionsBefore = simulator.sessions.length;
     await call.connect();
-    await simulator.nextSession(simulator.sessions.length);
+    await simulator.nextSession(sessionsBefore);
     call.hangUp();
     await waitUntil(() => receiver.deliveries.some((d) => d.status === 503 && JSON.parse(d.body).callSid === call.callSid), 10_000, "A's first attempt");
     const deliveryId = receiver.deliveries.find((d) => JSON.parse(d.body).callSid === call.callSid)!.headers['x-call-record-delivery-id'];

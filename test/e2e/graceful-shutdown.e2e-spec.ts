@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeTwilioCall, mulawTone, RealtimeSimulator } from '@app/simulators';
 import twilio from 'twilio';
 import { GATEWAY_MAIN as MAIN, buildGateway } from '../support/gateway-build';
-import { TEST_OPENAI_KEY } from '../support/gateway-harness';
+import { TEST_OPENAI_KEY, TEST_TWILIO_AUTH_TOKEN } from '../support/gateway-harness';
 
 const ROOT = resolve(__dirname, '../..') + '/';
 
@@ -36,6 +36,17 @@ async function waitFor(condition: () => Promise<boolean> | boolean, timeoutMs: n
 }
 
 const status = (url: string) => fetch(url).then((r) => r.status, () => 0);
+
+/** A call as Twilio places it against the process: the signed webhook, then the signed stream with the TwiML's parameters. */
+function twilioCall(gateway: { httpUrl: string; port: number }, authToken: string, customParameters?: Record<string, string>): FakeTwilioCall {
+  const streamUrl = `ws://127.0.0.1:${gateway.port}/media-stream`;
+  return new FakeTwilioCall({
+    url: streamUrl,
+    customParameters,
+    webhook: { url: `${gateway.httpUrl}/incoming-call`, authToken },
+    headers: { 'x-twilio-signature': twilio.getExpectedTwilioSignature(authToken, streamUrl, {}) },
+  });
+}
 
 describe('the built gateway process on SIGTERM', () => {
   let simulator: RealtimeSimulator;
@@ -69,6 +80,7 @@ describe('the built gateway process on SIGTERM', () => {
         PORT: String(port),
         OPENAI_API_KEY: TEST_OPENAI_KEY,
         OPENAI_REALTIME_URL: simulator.url,
+        TWILIO_AUTH_TOKEN: TEST_TWILIO_AUTH_TOKEN,
         ASSISTANT_GREETING: '',
         LOG_LEVEL: 'info',
         LOG_FORMAT: 'json',
@@ -89,7 +101,7 @@ describe('the built gateway process on SIGTERM', () => {
 
   it('turns not-ready at once, keeps a live call flowing until the caller hangs up, then exits 0', async () => {
     gateway = await startProcess({ DRAIN_TIMEOUT_S: '60' });
-    const call = new FakeTwilioCall({ url: `ws://127.0.0.1:${gateway.port}/media-stream` });
+    const call = twilioCall(gateway, TEST_TWILIO_AUTH_TOKEN);
     await call.connect();
     const session = await simulator.nextSession(0);
     await session.waitForClientEvent('session.update');
@@ -99,7 +111,9 @@ describe('the built gateway process on SIGTERM', () => {
     await waitFor(async () => (await status(`${gateway!.httpUrl}/readyz`)) === 503, 5000, 'readiness to turn 503');
     expect(Date.now() - signalledAt).toBeLessThan(5000);
     expect(await status(`${gateway.httpUrl}/healthz`)).toBe(200);
-    const twiml = await (await fetch(`${gateway.httpUrl}/incoming-call`, { method: 'POST', body: new URLSearchParams({ CallSid: 'CA1' }) })).text();
+    const form = { CallSid: 'CA1' };
+    const signed = { 'x-twilio-signature': twilio.getExpectedTwilioSignature(TEST_TWILIO_AUTH_TOKEN, `${gateway.httpUrl}/incoming-call`, form) };
+    const twiml = await (await fetch(`${gateway.httpUrl}/incoming-call`, { method: 'POST', headers: signed, body: new URLSearchParams(form) })).text();
     expect(twiml).toMatch(/<Say>[^<]+<\/Say><Hangup\/>/);
     expect(twiml).not.toContain('<Connect>');
 
@@ -141,9 +155,10 @@ describe('the built gateway process on SIGTERM', () => {
     expect(await refused.text()).not.toContain(wrongKey);
     expect((await fetch(`${gateway.httpUrl}/calls`, { headers: { authorization: `Bearer ${apiKey}` } })).status).toBe(200);
 
-    const streamUrl = `ws://127.0.0.1:${gateway.port}/media-stream`;
-    const call = new FakeTwilioCall({ url: streamUrl, headers: { 'x-twilio-signature': twilio.getExpectedTwilioSignature(twilioToken, streamUrl, {}) } });
+    const call = twilioCall(gateway, twilioToken, { From: '+14155550123', To: '+14155550199' });
     await call.connect();
+    const streamToken = call.streamParameters.StreamToken;
+    expect(streamToken).toMatch(/^st1\./);
     const session = await simulator.nextSession(simulator.sessions.length);
     await session.waitForClientEvent('session.update');
     const speech = mulawTone(400, 500);
@@ -158,7 +173,10 @@ describe('the built gateway process on SIGTERM', () => {
 
     const logs = gateway.output();
     expect(logs).toContain('call ended');
-    for (const secret of [TEST_OPENAI_KEY, twilioToken, apiKey, wrongKey, signature]) expect(logs).not.toContain(secret);
+    // Callers' numbers are masked (LOG_CALLER_NUMBERS is off by default).
+    expect(logs).toContain('"from":"+14*******23"');
+    expect(logs).not.toContain('4155550123');
+    for (const secret of [TEST_OPENAI_KEY, twilioToken, apiKey, wrongKey, signature, streamToken]) expect(logs).not.toContain(secret);
     // No audio: neither a caller frame nor an assistant chunk appears in any form.
     expect(logs).not.toContain(speech.subarray(0, 160).toString('base64'));
     expect(logs).not.toContain(reply.subarray(0, 600).toString('base64').slice(0, 40));

@@ -107,7 +107,7 @@ describe('hostile input on the media stream', () => {
     await Promise.all(targets.map((c) => c.connect()));
     const sessions: SimulatedSession[] = await Promise.all(targets.map((_c, i) => gateway!.simulator.nextSession(i)));
     // A connection that never said `start` gets the same treatment.
-    const raw = new WebSocket(gateway.mediaStreamUrl);
+    const raw = new WebSocket(gateway.mediaStreamUrl, { headers: gateway.streamUpgradeHeaders });
     await new Promise((resolve) => raw.once('open', resolve));
     raw.on('error', () => undefined);
 
@@ -135,8 +135,14 @@ describe('hostile input on the media stream', () => {
       expect(session.invalidAppends).toBe(0);
       expect(session.sentErrors).toEqual([]);
     }
-    // Four sockets held (the raw one counts as a call only if a random frame happened to be a valid `start`).
-    expect(gateway.app.get(CallRegistry).all()).toHaveLength(4);
+    // The connection that never sent a good `start`: whatever start-shaped junk it sent carried no
+    // stream token, so it never became a call (and one that does is closed at once).
+    const registry = gateway.app.get(CallRegistry);
+    expect(registry.size).toBe(3);
+    const rawClosed = new Promise<number>((resolve) => (raw.readyState === WebSocket.CLOSED ? resolve(1008) : raw.once('close', resolve)));
+    raw.send(JSON.stringify({ event: 'start', streamSid: 'MZforged', start: { streamSid: 'MZforged', callSid: 'CA' + '9'.repeat(32), customParameters: {} } }));
+    expect(await rawClosed).toBe(1008);
+    await targets[0].waitUntil(() => registry.all().length === 3, 3000, 'the forged stream to leave the registry');
 
     const normal = gateway.newCall();
     await normal.connect();

@@ -7,7 +7,8 @@ import { metricValue, scrape } from '../support/prometheus';
 const TWILIO_SID = 'AC' + '0123456789abcdef'.repeat(2);
 const TWILIO_TOKEN = 'twilio-auth-token-0123456789';
 
-const incomingCall = (gateway: GatewayHarness) => gateway.postWebhook('/incoming-call', { CallSid: 'CA77', From: '+15550001111' });
+const incomingCall = (gateway: GatewayHarness) =>
+  gateway.postWebhook('/incoming-call', { CallSid: 'CA77', AccountSid: gateway.config.telephony.accountSid ?? 'AC77', From: '+15550001111' });
 
 describe('operations: health, metrics, admission and drain', () => {
   let gateway: GatewayHarness | undefined;
@@ -110,9 +111,10 @@ describe('operations: health, metrics, admission and drain', () => {
       '<?xml version="1.0" encoding="UTF-8"?><Response><Say>All lines are busy.</Say><Hangup/></Response>',
     );
     expect((await fetch(`${gateway.httpUrl}/healthz`)).status).toBe(200);
-    // A stream beyond capacity (say it raced past the webhook) is refused at its start and opens no
-    // OpenAI session; without Twilio credentials there is no call to redirect, so it is closed (1013).
-    const extra = gateway.newCall();
+    // A stream beyond capacity (say its webhook was answered by another pod) is refused at its start,
+    // after its token was verified, and opens no OpenAI session; without Twilio credentials there is
+    // no call to redirect, so it is closed (1013).
+    const extra = gateway.newCall({ webhookElsewhere: true });
     await extra.connect();
     expect(await extra.waitForClose()).toBe(1013);
     expect(gateway.simulator.sessions).toHaveLength(1);
@@ -133,9 +135,9 @@ describe('operations: health, metrics, admission and drain', () => {
 
   it('reserves a place at the webhook, so two webhooks at the same moment cannot both take the last one', async () => {
     gateway = await startGateway({ MAX_CONCURRENT_CALLS: '1', CALL_REFUSED_MESSAGE: 'All lines are busy.' }, { autoRespond: false });
-    const [first, second] = await Promise.all(
-      ['CA-first', 'CA-second'].map((callSid) => gateway!.postWebhook('/incoming-call', { CallSid: callSid }).then((r) => r.text())),
-    );
+    // Twilio asks for both calls' TwiML at once (the refused one gets no stream, so no second try).
+    const candidates = ['CAfirst', 'CAsecond'].map((callSid) => gateway!.newCall({ callSid }));
+    const [first, second] = await Promise.all(candidates.map((call) => call.fetchTwiml().catch(() => call.twiml!)));
     expect([first, second].filter((twiml) => twiml.includes('<Connect><Stream'))).toHaveLength(1);
     expect([first, second].filter((twiml) => twiml.includes('<Say>All lines are busy.</Say><Hangup/>'))).toHaveLength(1);
     // The reserved place already counts: not ready, and the next webhook is refused too.
@@ -143,8 +145,7 @@ describe('operations: health, metrics, admission and drain', () => {
     expect(ready.status).toBe(503);
     expect(await ready.json()).toMatchObject({ error: { calls: { active: 0, reserved: 1, reason: 'at-capacity' } } });
     // The admitted call's stream takes its reserved place.
-    const admitted = first.includes('<Connect>') ? 'CA-first' : 'CA-second';
-    const call = gateway.newCall({ callSid: admitted });
+    const call = candidates.find((candidate) => candidate.twiml!.includes('<Connect>'))!;
     await call.connect();
     await gateway.simulator.nextSession(0);
     expect(await (await fetch(`${gateway.httpUrl}/readyz`)).json()).toMatchObject({ error: { calls: { active: 1, reserved: 0 } } });
@@ -164,12 +165,14 @@ describe('operations: health, metrics, admission and drain', () => {
       },
       { autoRespond: false },
     );
-    const calls = [gateway.newCall(), gateway.newCall()];
+    // The first call takes this instance's one place; the other two were answered by another
+    // instance's webhook and land here anyway.
+    const calls = [gateway.newCall(), gateway.newCall({ webhookElsewhere: true })];
     for (const [i, call] of calls.entries()) {
       await call.connect();
       await gateway.simulator.nextSession(i); // the second is within the headroom
     }
-    const overflow = gateway.newCall();
+    const overflow = gateway.newCall({ webhookElsewhere: true });
     await overflow.connect();
     const redirect = await twilioApi.waitForRequest((r) => r.path.endsWith(`/Calls/${overflow.callSid}.json`));
     expect(redirect.form.Twiml).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Say>All lines are busy.</Say><Hangup/></Response>');
@@ -185,7 +188,7 @@ describe('operations: health, metrics, admission and drain', () => {
 
   it('a pre-start flood takes no capacity: sockets that never send start are closed at the timeout, real calls go on', async () => {
     gateway = await startGateway({ MAX_CONCURRENT_CALLS: '2', MEDIA_STREAM_START_TIMEOUT_MS: '800', ASSISTANT_GREETING: '' }, { autoRespond: false });
-    const flood = Array.from({ length: 40 }, () => gateway!.newCall());
+    const flood = Array.from({ length: 40 }, () => gateway!.newCall({ webhook: false }));
     await Promise.all(flood.map((socket) => socket.connect({ sendStart: false })));
     const ready = await fetch(`${gateway.httpUrl}/readyz`);
     expect(ready.status).toBe(200);

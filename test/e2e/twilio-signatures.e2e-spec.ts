@@ -77,7 +77,15 @@ describe('Twilio request signatures', () => {
 
   // The start-up refusal without a token is covered in config/environment.spec.ts (Nest aborts the process on it).
   it('starts in production without a token when validation is switched off explicitly', async () => {
-    gateway = await startGateway({ NODE_ENV: 'production', SINGLE_REPLICA: 'true', TWILIO_AUTH_TOKEN: undefined, TWILIO_VALIDATE_SIGNATURES: 'false', LOG_LEVEL: 'silent' });
+    gateway = await startGateway({
+      NODE_ENV: 'production',
+      PUBLIC_URL,
+      SINGLE_REPLICA: 'true',
+      TWILIO_AUTH_TOKEN: undefined,
+      GATEWAY_SIGNING_SECRET: 'a-signing-secret-without-twilio-0123456789',
+      TWILIO_VALIDATE_SIGNATURES: 'false',
+      LOG_LEVEL: 'silent',
+    });
     expect((await post({})).status).toBe(200);
   });
 });

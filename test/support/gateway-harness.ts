@@ -2,6 +2,7 @@ import type { DynamicModule, ForwardReference, Type } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import type { TestingModuleBuilder } from '@nestjs/testing';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,15 +10,31 @@ import { join } from 'node:path';
 import { loadGatewayConfig } from '@app/config';
 import type { GatewayConfig } from '@app/config';
 import { FakeTwilioCall, FakeTwilioCallOptions, RealtimeSimulator, RealtimeSimulatorOptions } from '@app/simulators';
-import { TWILIO_ROUTES } from '@app/telephony';
+import { STREAM_TOKEN_PARAMETER, StreamCredentials, TWILIO_ROUTES } from '@app/telephony';
 import twilio from 'twilio';
 import { AppModule } from '../../apps/voice-gateway/src/app.module';
 import { configureGatewayApp } from '../../apps/voice-gateway/src/create-gateway-app';
 
 export const TEST_OPENAI_KEY = 'sk-test-0123456789abcdefghijklmnop';
+/** The harness's gateways check Twilio signatures with this token (as production does), and the harness signs like Twilio. */
+export const TEST_TWILIO_AUTH_TOKEN = 'test-twilio-auth-token-0123456789';
+/** An API key with every scope, set by default (the console needs one whenever the OpenAI key is real). */
+export const TEST_API_KEY = 'test-api-key-all-scopes-0123456789';
 
 /** Environment variables for one gateway; `undefined` unsets a variable the harness would set. */
 export type GatewayEnvironment = Record<string, string | undefined>;
+
+export type NewCallOptions = Omit<Partial<FakeTwilioCallOptions>, 'webhook'> & {
+  /** `false`: no webhook first (a stream nobody minted a token for); or the webhook request itself. */
+  webhook?: FakeTwilioCallOptions['webhook'] | false;
+  /** The webhook URL Twilio was given (an outbound call's `Url`, its query included), fetched and signed as given. */
+  webhookUrl?: string;
+  /**
+   * The call's webhook was answered by another instance (sharing the signing secret): no webhook
+   * reaches this gateway, and `start` carries the stream token that instance minted.
+   */
+  webhookElsewhere?: boolean;
+};
 
 /** How a test extends the real gateway it boots. */
 export interface GatewayExtension {
@@ -36,11 +53,18 @@ export interface GatewayHarness {
   port: number;
   httpUrl: string;
   mediaStreamUrl: string;
+  /** The headers Twilio's media-stream upgrade carries (its signature, when the gateway checks them). */
+  streamUpgradeHeaders: Record<string, string>;
   /**
-   * A fake Twilio call aimed at this gateway (not yet connected). Like Twilio, it signs the
-   * upgrade when the gateway has an auth token, unless the test passes its own headers.
+   * A fake Twilio call aimed at this gateway (not yet connected). Like Twilio, `connect()` first
+   * fetches the call's TwiML from the voice webhook (signed when the gateway has an auth token) and
+   * sends its `<Parameter>`s (the stream token among them) in `start`, and signs the upgrade;
+   * `webhook: false` skips the webhook (a stream nobody minted a token for), `headers` replace the
+   * upgrade's signature.
    */
-  newCall(options?: Partial<FakeTwilioCallOptions>): FakeTwilioCall;
+  newCall(options?: NewCallOptions): FakeTwilioCall;
+  /** A console token, with the harness's API key (or `apiKey`). */
+  consoleToken(apiKey?: string): Promise<string>;
   /** POSTs a form to a Twilio webhook path, signed like Twilio when the gateway has an auth token. */
   postWebhook(path: string, form: Record<string, string>): Promise<Response>;
   close(): Promise<void>;
@@ -50,8 +74,8 @@ export interface GatewayHarness {
  * Boots the real gateway (AppModule, set up as main.ts sets it up) on an ephemeral loopback port,
  * against a Realtime simulator, through `Test.createTestingModule`: add your modules and override
  * providers with `extension`. The configuration comes from the test defaults (NODE_ENV=test, the
- * simulator's URL and key, a fresh data directory) with `env` over them; process.env is neither
- * read nor changed.
+ * simulator's URL and key, a Twilio auth token (so signatures are checked), an API key with every
+ * scope, a fresh data directory) with `env` over them; process.env is neither read nor changed.
  *
  * @example
  *   const gateway = await startGateway({ ASSISTANT_GREETING: '' }, { autoRespond: false }, { imports: [WeatherToolsModule] });
@@ -73,6 +97,8 @@ export async function startGateway(
     NODE_ENV: 'test',
     OPENAI_API_KEY: TEST_OPENAI_KEY,
     OPENAI_REALTIME_URL: simulator.url,
+    TWILIO_AUTH_TOKEN: TEST_TWILIO_AUTH_TOKEN,
+    API_KEYS: TEST_API_KEY,
     DATA_DIR: dataDir,
     ...env,
   };
@@ -104,13 +130,39 @@ export async function startGateway(
     port,
     httpUrl: local,
     mediaStreamUrl: `ws://127.0.0.1:${port}${TWILIO_ROUTES.mediaStream}`,
+    streamUpgradeHeaders: authToken
+      ? { 'x-twilio-signature': twilio.getExpectedTwilioSignature(authToken, publicUrl.replace(/^http/, 'ws') + TWILIO_ROUTES.mediaStream, {}) }
+      : {},
     newCall(options = {}) {
       const url = `ws://127.0.0.1:${port}${TWILIO_ROUTES.mediaStream}`;
       const signedUrl = publicUrl.replace(/^http/, 'ws') + TWILIO_ROUTES.mediaStream;
       const headers = options.headers ?? (authToken ? { 'x-twilio-signature': twilio.getExpectedTwilioSignature(authToken, signedUrl, {}) } : undefined);
-      const call = new FakeTwilioCall({ url, ...options, headers });
+      const { webhook, webhookUrl, webhookElsewhere, ...rest } = options;
+      if (webhookElsewhere) {
+        const callSid = rest.callSid ?? 'CA' + randomBytes(16).toString('hex');
+        const accountSid = rest.accountSid ?? config.telephony.accountSid ?? 'AC' + randomBytes(16).toString('hex');
+        const token = app.get(StreamCredentials).mintTwilioToken(callSid, accountSid);
+        const customParameters = { ...rest.customParameters, CallSid: callSid, [STREAM_TOKEN_PARAMETER]: token };
+        const call = new FakeTwilioCall({ url, ...rest, callSid, accountSid, customParameters, headers });
+        calls.push(call);
+        return call;
+      }
+      const given = webhookUrl ? new URL(webhookUrl) : undefined;
+      const answer =
+        webhook === false
+          ? undefined
+          : (webhook ??
+            (given
+              ? { url: local + given.pathname + given.search, signedUrl: webhookUrl, authToken }
+              : { url: local + TWILIO_ROUTES.incomingCall, signedUrl: publicUrl + TWILIO_ROUTES.incomingCall, authToken }));
+      const call = new FakeTwilioCall({ url, accountSid: config.telephony.accountSid, ...rest, headers, webhook: answer });
       calls.push(call);
       return call;
+    },
+    async consoleToken(apiKey = config.auth.apiKeys[0]?.key) {
+      const response = await fetch(`${local}/console/token`, { method: 'POST', headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {} });
+      if (!response.ok) throw new Error(`console token refused: HTTP ${response.status}`);
+      return ((await response.json()) as { token: string }).token;
     },
     postWebhook(path, form) {
       const headers: Record<string, string> = authToken ? { 'x-twilio-signature': twilio.getExpectedTwilioSignature(authToken, publicUrl + path, form) } : {};

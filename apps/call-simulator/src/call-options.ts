@@ -15,6 +15,7 @@ Dials a running voice gateway exactly as Twilio would: the voice webhook, then t
   --from <number>       caller number (default +15550100001)
   --to <number>         called number (default +15550100002)
   --auth-token <token>  sign the webhook and the stream like Twilio (default $TWILIO_AUTH_TOKEN)
+  --account-sid <sid>   the Twilio account the call comes from (default $TWILIO_ACCOUNT_SID, else a random one)
   --api-key <key>       API key for the console transcript feed (default first of $API_KEYS)
   --timeout <ms>        give up on a step after this long (default 20000)
   --help                this text
@@ -37,7 +38,7 @@ export function parseCallArguments(argv: string[], env: NodeJS.ProcessEnv): CliO
     if (value === undefined) throw new Error(`--${match[1]} needs a value`);
     values.set(match[1], value);
   }
-  const known = ['url', 'wav', 'turns', 'barge-in-at', 'dtmf', 'record', 'from', 'to', 'auth-token', 'api-key', 'timeout'];
+  const known = ['url', 'wav', 'turns', 'barge-in-at', 'dtmf', 'record', 'from', 'to', 'auth-token', 'account-sid', 'api-key', 'timeout'];
   for (const key of values.keys()) if (!known.includes(key)) throw new Error(`unknown option --${key}`);
   const number = (key: string, min: number): number | undefined => {
     const raw = values.get(key);
@@ -63,7 +64,16 @@ export function parseCallArguments(argv: string[], env: NodeJS.ProcessEnv): CliO
     from: values.get('from'),
     to: values.get('to'),
     authToken: values.get('auth-token') ?? (env.TWILIO_AUTH_TOKEN || undefined),
-    apiKey: values.get('api-key') ?? (env.API_KEYS?.split(',')[0]?.trim() || undefined),
+    accountSid: values.get('account-sid') ?? (env.TWILIO_ACCOUNT_SID || undefined),
+    // The first key, without its scopes (`key:console` → `key`).
+    apiKey: values.get('api-key') ?? (firstApiKey(env.API_KEYS) || undefined),
     stepTimeoutMs: number('timeout', 100),
   };
+}
+
+/** The key of the first API_KEYS entry, its `:scope` suffix dropped (the console feed needs a key with the console scope). */
+function firstApiKey(keys: string | undefined): string | undefined {
+  const entry = keys?.split(',')[0]?.trim();
+  if (!entry) return undefined;
+  return entry.replace(/:(?:calls|records|console)(?:\+(?:calls|records|console))*$/, '');
 }

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { AuthModule } from '@app/auth';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { apiRateLimits, AuthModule } from '@app/auth';
 import { CallRecordsModule, TwilioStatusRecorder } from '@app/call-records';
 import type { GatewayConfig } from '@app/config';
 import { ConsoleModule } from '@app/console';
@@ -11,6 +12,7 @@ import { TwilioModule } from '@app/telephony';
 import { EmbeddedRealtimeSimulatorModule, realtimeModule } from './embedded-realtime-simulator';
 import { ExampleToolsModule } from './example-tools/example-tools.module';
 import { gatewayLoggerModule } from './logging';
+import { gatewaySigningKeys } from './signing-keys';
 
 /**
  * The gateway: every library module, wired once from one validated configuration
@@ -21,6 +23,8 @@ export class AppModule {
   static forRoot(config: GatewayConfig): DynamicModule {
     const operations = OperationsModule.forRoot(config.operations);
     const callRecords = CallRecordsModule.forRoot(config.callRecords);
+    // One secret, one key per purpose: what one pod signs, every pod sharing the secret accepts.
+    const keys = gatewaySigningKeys(config);
     return {
       module: AppModule,
       imports: [
@@ -29,12 +33,18 @@ export class AppModule {
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validatePredefined: false, skipProcessEnv: true, load: [() => ({ ...config })] }),
         gatewayLoggerModule(config.server),
         FleetModule.forRoot(config.fleet),
-        AuthModule.forRoot(config.auth),
+        AuthModule.forRoot({ apiKeys: config.auth.apiKeys }),
+        // Rate limits of the API, per API key (in this process).
+        ThrottlerModule.forRoot({
+          throttlers: apiRateLimits({ requestsPerMinute: config.auth.rateLimitPerMinute, outboundCallsPerMinute: config.outbound.callsPerMinute }),
+          errorMessage: 'Too many requests for this API key: rate limit exceeded (see Retry-After)',
+        }),
         realtimeModule(config),
-        OrchestrationModule.forRoot({ assistant: config.assistant, agent: config.agent }),
+        OrchestrationModule.forRoot({ assistant: config.assistant, agent: config.agent, outbound: config.outbound }),
         operations,
         TwilioModule.forRoot({
           ...config.telephony,
+          keys: { streamToken: keys['stream-token'], softphoneToken: keys['softphone-token'], callContext: keys['call-context'] },
           handler: CallOrchestrator,
           admission: GatewayAdmission,
           callStatus: TwilioStatusRecorder,
@@ -42,7 +52,7 @@ export class AppModule {
         }),
         ExampleToolsModule,
         callRecords,
-        ConsoleModule.forRoot(config.console),
+        ConsoleModule.forRoot({ ...config.console, tokenKey: keys['console-token'] }),
       ],
     };
   }

@@ -18,7 +18,9 @@ async function main(): Promise<void> {
   const app = await createGatewayApp(config);
   // SIGTERM drains live calls (OperationsModule), then the process exits 0; a failed shutdown exits 1.
   app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
-  await app.listen(config.server.port);
+  // HOST unset: every interface (local defaults to 127.0.0.1, so a laptop's gateway is not on its network).
+  if (config.server.host) await app.listen(config.server.port, config.server.host);
+  else await app.listen(config.server.port);
 }
 
 process.on('unhandledRejection', (reason) => {

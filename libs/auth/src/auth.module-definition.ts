@@ -1,8 +1,12 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
+import type { ApiKeyDefinition } from './api-key-scope';
 
 export interface AuthModuleOptions {
-  /** Bearer tokens accepted by the gateway's own HTTP API. Empty: every request is refused. */
-  apiKeys: string[];
+  /**
+   * Bearer tokens accepted by the gateway's own HTTP API, each with its scopes (a plain string has
+   * every scope). Empty: every request is refused.
+   */
+  apiKeys: Array<ApiKeyDefinition | string>;
 }
 
 export const { ConfigurableModuleClass: ConfigurableAuthModule, MODULE_OPTIONS_TOKEN: AUTH_OPTIONS } =

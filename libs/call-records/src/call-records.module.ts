@@ -39,7 +39,7 @@ export function createCallRecordStore(options: Pick<CallRecordsModuleOptions, 'd
  * the durable outbox (which other webhook events can use: publish with OutboxPublisher, sign with a
  * signer registered in OutboxSigners) and reconciled with Twilio's status callbacks (pass TwilioStatusRecorder, and this module, to
  * TwilioModule.forRoot({ callStatus, imports })).
- * Needs OrchestrationModule and AuthModule registered.
+ * Needs OrchestrationModule, AuthModule and ThrottlerModule (the API's rate limits, see ApiRateLimitGuard) registered.
  */
 @Module({
   controllers: [CallRecordsController],

@@ -288,7 +288,7 @@ export class ConsoleFeed implements CallObserver, OnModuleInit, OnApplicationShu
       state,
       startedAt,
       durationMs: (view.endedAt ?? Date.now()) - startedAt,
-      softphone: call.customParameters.Softphone === 'true',
+      softphone: call.origin === 'softphone',
     };
   }
 

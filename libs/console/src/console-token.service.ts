@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { CONSOLE_OPTIONS } from './console.module-definition';
 import type { ConsoleModuleOptions } from './console.module-definition';
 
@@ -10,18 +10,13 @@ export const CONSOLE_TOKEN_PARAM = 'console_token';
 const DEFAULT_TOKEN_TTL_MS = 60_000;
 
 /**
- * Short-lived tokens for the console's sockets: the live feed and the browser softphone's media
- * stream. A token is `<expiry ms>.<HMAC>` under the configured key (the same on every instance, so
- * a token issued by one is valid on all of them behind a load balancer), or a per-process random
- * key without one. It needs no storage. Only checked when a socket opens.
+ * Short-lived tokens for the console's live feed. A token is `<expiry ms>.<HMAC-SHA256>` under the
+ * console-token key (derived from the gateway's signing secret), so it needs no storage and is
+ * valid on every pod sharing the secret. Only checked when a socket opens.
  */
 @Injectable()
 export class ConsoleTokenService {
-  private readonly secret: Buffer;
-
-  constructor(@Inject(CONSOLE_OPTIONS) private readonly config: ConsoleModuleOptions) {
-    this.secret = config.tokenKey ?? randomBytes(32);
-  }
+  constructor(@Inject(CONSOLE_OPTIONS) private readonly config: ConsoleModuleOptions) {}
 
   issue(now = Date.now()): { token: string; expiresAt: number } {
     const expiresAt = now + (this.config.tokenTtlMs ?? DEFAULT_TOKEN_TTL_MS);
@@ -45,7 +40,7 @@ export class ConsoleTokenService {
   }
 
   private sign(payload: string): string {
-    return createHmac('sha256', this.secret).update(payload).digest('base64url');
+    return createHmac('sha256', this.config.tokenKey).update(payload).digest('base64url');
   }
 }
 
@@ -53,4 +48,22 @@ export function tokenFromUrl(url: string | undefined): string | null {
   const query = (url ?? '').indexOf('?');
   if (query === -1) return null;
   return new URLSearchParams(url!.slice(query + 1)).get(CONSOLE_TOKEN_PARAM);
+}
+
+/**
+ * Whether a browser may open a console socket (the live feed, the softphone's media stream): a
+ * request without `Origin` is no browser's (it still needs its token); a browser's must come from
+ * the page's own origin (the one naming the request's Host) or an allowed one. Keeps any other web
+ * page the user visits from driving the console with the user's network position.
+ */
+export function isAllowedOrigin(request: Pick<IncomingMessage, 'headers'>, allowedOrigins: readonly string[]): boolean {
+  const origin = request.headers.origin;
+  if (origin === undefined) return true;
+  if (typeof origin !== 'string' || origin === 'null') return false;
+  if (allowedOrigins.includes(origin)) return true;
+  try {
+    return new URL(origin).host === request.headers.host;
+  } catch {
+    return false;
+  }
 }

@@ -1,5 +1,6 @@
-import { Controller, Get, Header, HttpCode, Inject, NotFoundException, Post, Req, UnauthorizedException } from '@nestjs/common';
-import { ApiKeyGuard } from '@app/auth';
+import { Controller, Get, Header, HttpCode, Inject, NotFoundException, Post, Req, UnauthorizedException, UseGuards } from '@nestjs/common';
+import { ApiKeyGuard, ApiRateLimitGuard } from '@app/auth';
+import { StreamCredentials } from '@app/telephony';
 import type { Request } from 'express';
 import { ConsoleAssets } from './console-assets.service';
 import { CONSOLE_OPTIONS } from './console.module-definition';
@@ -7,9 +8,10 @@ import type { ConsoleModuleOptions } from './console.module-definition';
 import { ConsoleTokenService } from './console-token.service';
 
 /**
- * Serves the console page and its scripts, and issues console tokens. Everything answers 404 when
- * the console is disabled. The page itself holds no data; tokens (and so the live feed and the
- * softphone) need the API key when the console is configured to require one.
+ * Serves the console page and its scripts, issues console tokens (the live feed) and softphone calls
+ * (a CallSid and the stream token its media stream must present). Everything answers 404 when the
+ * console is disabled. The page itself holds no data; tokens and softphone calls need an API key
+ * with the `console` scope when the console is configured to require one, and are rate limited.
  */
 @Controller('console')
 export class ConsoleController {
@@ -18,6 +20,7 @@ export class ConsoleController {
     private readonly tokens: ConsoleTokenService,
     private readonly apiKeys: ApiKeyGuard,
     private readonly assets: ConsoleAssets,
+    private readonly streams: StreamCredentials,
   ) {}
 
   @Get()
@@ -54,14 +57,30 @@ export class ConsoleController {
   @Post('token')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
+  @UseGuards(ApiRateLimitGuard)
   token(@Req() request: Request): { token: string; expiresAt: number } {
+    this.ensureAllowed(request);
+    return this.tokens.issue();
+  }
+
+  /** A browser softphone call: its CallSid and the stream token for `/media-stream?softphone_token=…&call_sid=…` and its `start`. */
+  @Post('softphone')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @UseGuards(ApiRateLimitGuard)
+  softphoneCall(@Req() request: Request): { callSid: string; token: string; expiresAt: number } {
+    this.ensureAllowed(request);
+    return this.streams.mintSoftphoneCall();
+  }
+
+  private ensureAllowed(request: Request): void {
     this.ensureEnabled();
-    if (this.config.requireApiKey && !this.apiKeys.isValid(request.headers.authorization)) {
+    if (this.config.requireApiKey && !this.apiKeys.isValid(request.headers.authorization, 'console')) {
       throw new UnauthorizedException(
-        'A valid API key is required (Authorization: Bearer <key>); with Twilio signatures on, set API_KEYS to use the console',
+        'An API key with the console scope is required (Authorization: Bearer <key>); whenever the OpenAI key is real or Twilio ' +
+          'signatures are checked, set API_KEYS to use the console',
       );
     }
-    return this.tokens.issue();
   }
 
   private asset(name: string): string {

@@ -8,7 +8,7 @@ import { ConsoleTokenService } from './console-token.service';
 
 /**
  * The live web console at /console: call list, transcripts, and the browser softphone's tokens.
- * Needs OrchestrationModule and AuthModule registered.
+ * Needs OrchestrationModule, AuthModule, TwilioModule (softphone stream tokens) and ThrottlerModule registered.
  */
 @Module({
   controllers: [ConsoleController],

@@ -1,3 +1,3 @@
 export { ConsoleModule } from './console.module';
 export type { ConsoleModuleOptions } from './console.module-definition';
-export { ConsoleTokenService } from './console-token.service';
+export { ConsoleTokenService, isAllowedOrigin } from './console-token.service';

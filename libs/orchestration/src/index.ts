@@ -1,7 +1,10 @@
 export { OrchestrationModule } from './orchestration.module';
 export type { OrchestrationModuleOptions } from './orchestration.module-definition';
 export type { AssistantOptions, AssistantProfile, NoiseReductionSetting, TurnDetectionSettings } from './profiles/assistant-options';
-export type { AgentOptions } from './agent/agent-options';
+export type { AgentOptions, TransferDestination } from './agent/agent-options';
+export type { OutboundOptions } from './outbound/outbound-options';
+export { countryOfNumber, DestinationPolicy, HIGH_RISK_PREFIXES } from './outbound/destination-policy';
+export type { DestinationDecision, DestinationRefusal } from './outbound/destination-policy';
 export { CallOrchestrator } from './call-orchestrator.service';
 export { CallRegistry, LiveCalls } from './call-registry.service';
 export { Call } from './call/call';

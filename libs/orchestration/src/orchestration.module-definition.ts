@@ -1,5 +1,6 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
 import type { AgentOptions } from './agent/agent-options';
+import type { OutboundOptions } from './outbound/outbound-options';
 import type { AssistantOptions } from './profiles/assistant-options';
 
 export interface OrchestrationModuleOptions {
@@ -7,6 +8,8 @@ export interface OrchestrationModuleOptions {
   assistant: AssistantOptions;
   /** What the assistant can do besides talking (tools, call control, limits, keypad) and the fallback. */
   agent: AgentOptions;
+  /** Where outbound calls may go and how many one API key may place. */
+  outbound: OutboundOptions;
 }
 
 export const { ConfigurableModuleClass: ConfigurableOrchestrationModule, MODULE_OPTIONS_TOKEN: ORCHESTRATION_OPTIONS } =

@@ -8,13 +8,14 @@ import { CallRegistry, LiveCalls } from './call-registry.service';
 import { CallEvents } from './events/call-events';
 import { CallFallback } from './fallback/call-fallback.service';
 import { ConfigurableOrchestrationModule } from './orchestration.module-definition';
-import { OutboundCallRegistry } from './outbound/outbound-call-registry.service';
+import { OutboundCallSlots } from './outbound/outbound-call-slots';
 import { OutboundCallsController } from './outbound/outbound-calls.controller';
 import { AssistantProfiles } from './profiles/assistant-profiles.service';
 
 /**
  * The calls: each Twilio media stream becomes a Call bridged to an OpenAI Realtime session, with
- * its assistant profile and agent. Needs AuthModule, TwilioModule and OpenAIRealtimeModule registered.
+ * its assistant profile and agent. Needs AuthModule, TwilioModule, OpenAIRealtimeModule and (for the
+ * rate limits of `POST /calls`) ThrottlerModule registered.
  * Global: CallOrchestrator, CallRegistry, LiveCalls and CallEvents are available to every module.
  */
 @Module({
@@ -29,7 +30,7 @@ import { AssistantProfiles } from './profiles/assistant-profiles.service';
     CallOrchestrator,
     AssistantProfiles,
     CallAgentFactory,
-    OutboundCallRegistry,
+    OutboundCallSlots,
     CallFallback,
   ],
   exports: [CallOrchestrator, CallRegistry, LiveCalls, CallEvents],

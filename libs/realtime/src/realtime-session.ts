@@ -82,6 +82,11 @@ export class RealtimeSession {
     return this.closed;
   }
 
+  /** Bytes sent but not yet written to the network: grows when OpenAI stops reading. */
+  get bufferedAmount(): number {
+    return this.socket?.bufferedAmount ?? 0;
+  }
+
   connect(): void {
     const headers: Record<string, string> = {};
     if (this.options.apiKey) {

@@ -31,7 +31,12 @@ export interface ResilienceOptions {
   /** The conversation replayed into a fresh session is capped to its most recent turns and characters. */
   maxReplayTurns?: number;
   maxReplayChars?: number;
+  /** More unsent bytes than this on the socket (OpenAI stopped reading) hand the call to the fallback; default 256 KiB. */
+  maxBufferedBytes?: number;
 }
+
+/** About 19 s of caller audio that OpenAI has not read, beyond what the kernel buffers. */
+export const DEFAULT_MAX_BUFFERED_BYTES = 256 * 1024;
 
 export interface ResilienceHooks {
   /** Opens one raw session; called for the first connect and for every retry. */
@@ -105,6 +110,7 @@ export class ResilientRealtimeSession implements RealtimeConversation {
   /** Barge-in cuts (ms heard) of items whose transcript has not come yet. */
   private readonly cutsBeforeTranscript = new Map<string, number>();
   private reportedOverflowBytes = 0;
+  private readonly maxBufferedBytes: number;
 
   constructor(
     private readonly options: ResilienceOptions,
@@ -113,6 +119,7 @@ export class ResilientRealtimeSession implements RealtimeConversation {
     private readonly logger: Logger,
   ) {
     this.preReadyBuffer = new PreReadyBuffer(options.preReadyBufferMs * 8);
+    this.maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
   }
 
   get isReady(): boolean {
@@ -131,11 +138,17 @@ export class ResilientRealtimeSession implements RealtimeConversation {
     this.startAttempt();
   }
 
-  /** Hot path: one check, then straight to the socket. The pre-ready buffer lives here (not in the raw session) so an abandoned try loses nothing. */
+  /**
+   * Hot path: one check, then straight to the socket. The pre-ready buffer lives here (not in the raw
+   * session) so an abandoned try loses nothing. A socket OpenAI has stopped reading (its unsent bytes
+   * past the cap) would hold the caller in silence while memory grows: the caller goes to the fallback.
+   */
   appendAudio(base64Audio: string): void {
     const inner = this.inner;
-    if (inner !== undefined && inner.isReady) inner.appendAudio(base64Audio);
-    else if (!this.closed && !this.gaveUp) this.preReadyBuffer.push(base64Audio);
+    if (inner !== undefined && inner.isReady) {
+      if (inner.bufferedAmount > this.maxBufferedBytes) return this.giveUp(`OpenAI stopped reading (${inner.bufferedAmount} bytes unsent)`, inner);
+      inner.appendAudio(base64Audio);
+    } else if (!this.closed && !this.gaveUp) this.preReadyBuffer.push(base64Audio);
   }
 
   /**

@@ -4,6 +4,8 @@ import { MediaStreamGateway } from './media-stream/media-stream.gateway';
 import { TwilioRestClient } from './rest/twilio-rest-client';
 import { TwilioSignatureGuard } from './signature/twilio-signature.guard';
 import { TwilioSignatureVerifier } from './signature/twilio-signature.verifier';
+import { StreamCredentials } from './stream-auth/stream-credentials.service';
+import { StreamStartVerifier } from './stream-auth/stream-start-verifier.service';
 import { ConfigurableTwilioModule } from './twilio.module-definition';
 import { IncomingCallController } from './twiml/incoming-call.controller';
 
@@ -13,11 +15,12 @@ import { IncomingCallController } from './twiml/incoming-call.controller';
  *
  *     TwilioModule.forRoot({ ...options, handler: CallOrchestrator, admission: GatewayAdmission, callStatus: TwilioStatusRecorder, imports: [operations, callRecords] })
  *
- * Global: TwilioRestClient, TwilioSignatureVerifier and TwilioSignatureGuard are available to every module.
+ * Global: TwilioRestClient, TwilioSignatureVerifier, TwilioSignatureGuard, StreamCredentials (stream
+ * tokens, sealed call contexts) and StreamStartVerifier are available to every module.
  */
 @Module({
   controllers: [IncomingCallController, TwilioCallStatusController],
-  providers: [MediaStreamGateway, TwilioRestClient, TwilioSignatureVerifier, TwilioSignatureGuard],
-  exports: [TwilioRestClient, TwilioSignatureVerifier, TwilioSignatureGuard],
+  providers: [MediaStreamGateway, TwilioRestClient, TwilioSignatureVerifier, TwilioSignatureGuard, StreamCredentials, StreamStartVerifier],
+  exports: [TwilioRestClient, TwilioSignatureVerifier, TwilioSignatureGuard, StreamCredentials, StreamStartVerifier],
 })
 export class TwilioModule extends ConfigurableTwilioModule {}

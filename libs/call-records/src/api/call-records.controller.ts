@@ -1,15 +1,16 @@
 import { Controller, Get, NotFoundException, Param, Query, ServiceUnavailableException, UseGuards, ValidationPipe } from '@nestjs/common';
 import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { ApiKeyGuard } from '@app/auth';
+import { ApiKeyGuard, ApiRateLimitGuard, RequireApiScope } from '@app/auth';
 import type { CallRecord } from '../record/call-record';
 import { CallRecordPage, CallRecordStore } from '../store/call-record.store';
 import { ListCallsQuery } from './list-calls.query';
 
-/** Read-only access to call records (GET only: other controllers own other verbs on /calls). */
+/** Read-only access to call records (GET only: other controllers own other verbs on /calls). Needs the `records` scope. */
 @ApiTags('call records')
 @ApiBearerAuth()
 @ApiUnauthorizedResponse({ description: 'Missing or unknown API key' })
-@UseGuards(ApiKeyGuard)
+@UseGuards(ApiKeyGuard, ApiRateLimitGuard)
+@RequireApiScope('records')
 @Controller('calls')
 export class CallRecordsController {
   constructor(private readonly store: CallRecordStore) {}

@@ -6,16 +6,25 @@ const calls = new Map(); // callSid -> { summary, entries }
 let selected;
 let requireApiKey = false;
 
-async function getToken() {
+async function postConsole(path) {
   const headers = {};
   if (requireApiKey) headers.authorization = `Bearer ${sessionStorage.getItem('console-api-key') ?? ''}`;
-  const response = await fetch('/console/token', { method: 'POST', headers });
+  const response = await fetch(path, { method: 'POST', headers });
   if (response.status === 401) {
     showLogin('API key refused');
     throw new Error('API key required');
   }
-  if (!response.ok) throw new Error(`console token: HTTP ${response.status}`);
-  return (await response.json()).token;
+  if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+  return response.json();
+}
+
+async function getToken() {
+  return (await postConsole('/console/token')).token;
+}
+
+/** A softphone call minted by the gateway: { callSid, token }. */
+function getSoftphoneCall() {
+  return postConsole('/console/softphone');
 }
 
 function showLogin(message) {
@@ -123,7 +132,7 @@ function formatDuration(ms = 0) {
 }
 
 const softphone = new Softphone({
-  getToken,
+  getCall: getSoftphoneCall,
   onStatus: (text, stats) => {
     $('softphone-status').textContent = text;
     $('call-button').textContent = stats.state === 'idle' ? 'Call' : 'Hang up';

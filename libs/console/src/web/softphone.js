@@ -1,7 +1,9 @@
 // The browser softphone: plays Twilio's side of a bidirectional Media Stream against the gateway.
 // Microphone -> 8 kHz µ-law, 20 ms `media` frames; assistant `media` is decoded and played, each
 // `mark` is echoed when the audio before it has played, and `clear` stops playback and echoes
-// every pending mark, as Twilio does. Authenticated by a console token in the URL.
+// every pending mark, as Twilio does. The gateway mints each call (its CallSid and a stream token):
+// the token opens the socket (in the URL: browsers cannot set headers) and rides in `start`, as
+// Twilio's does in its <Parameter>.
 
 const FRAME_BYTES = 160; // 20 ms at 8 kHz
 
@@ -50,8 +52,8 @@ function fromBase64(text) {
 const randomSid = (prefix) => prefix + Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
 
 export class Softphone {
-  constructor({ getToken, onStatus, onStats }) {
-    this.getToken = getToken;
+  constructor({ getCall, onStatus, onStats }) {
+    this.getCall = getCall;
     this.onStatus = onStatus;
     this.onStats = onStats;
     this.stats = { sentMs: 0, receivedMs: 0, marksEchoed: 0, clears: 0, micLevel: 0, micPeak: 0, outLevel: 0, state: 'idle', callSid: '' };
@@ -69,8 +71,9 @@ export class Softphone {
     const module = URL.createObjectURL(new Blob([CAPTURE_WORKLET], { type: 'text/javascript' }));
     await this.context.audioWorklet.addModule(module);
     URL.revokeObjectURL(module);
-    const token = await this.getToken();
-    this.callSid = randomSid('CA');
+    const { callSid, token } = await this.getCall();
+    this.callSid = callSid;
+    this.streamToken = token;
     this.streamSid = randomSid('MZ');
     this.sequence = 0;
     this.chunk = 0;
@@ -83,7 +86,8 @@ export class Softphone {
     this.marks = [];
     this.generation = 0;
     this.stats.callSid = this.callSid;
-    const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/media-stream?console_token=${encodeURIComponent(token)}`;
+    const query = `softphone_token=${encodeURIComponent(token)}&call_sid=${encodeURIComponent(callSid)}`;
+    const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/media-stream?${query}`;
     const socket = new WebSocket(url);
     this.socket = socket;
     socket.onopen = () => this.onOpen();
@@ -121,7 +125,7 @@ export class Softphone {
         streamSid: this.streamSid,
         callSid: this.callSid,
         tracks: ['inbound'],
-        customParameters: { From: 'browser softphone', To: 'console', CallSid: this.callSid, Softphone: 'true' },
+        customParameters: { From: 'browser softphone', To: 'console', CallSid: this.callSid, StreamToken: this.streamToken },
         mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 },
       },
     });

@@ -62,7 +62,8 @@ export class CallDrainService implements BeforeApplicationShutdown {
    * ends the media stream); without them, or if Twilio refuses, the stream is closed.
    */
   private async sayGoodbye(call: Call): Promise<void> {
-    if (this.twilioApi.isConfigured && call.callSid) {
+    // The softphone's calls have no Twilio call to redirect: their streams are closed.
+    if (this.twilioApi.isConfigured && call.callSid && call.origin === 'twilio') {
       try {
         await this.twilioApi.redirectCall(call.callSid, hangUpTwiml(this.config.drainGoodbyeMessage));
         this.metrics.recordDrainedCall('redirected');

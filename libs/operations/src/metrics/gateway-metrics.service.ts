@@ -4,6 +4,7 @@ import { CallEvents, LiveCalls } from '@app/orchestration';
 import type { CallEndReason, CallObserver, CallTraffic, ObservedCall, PlaybackCut } from '@app/orchestration';
 import { OpenAIModelLifecycle } from '@app/realtime';
 import type { OptionalSessionFeature, RealtimeRateLimit, RealtimeUsage } from '@app/realtime';
+import { StreamStartVerifier } from '@app/telephony';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 const PREFIX = 'voice_gateway_';
@@ -23,7 +24,7 @@ const SHARED_STATE_STATUSES = ['not-configured', 'connecting', 'up', 'down'] as 
 export class GatewayMetrics implements CallObserver, OnModuleInit, OnApplicationShutdown {
   readonly registry = new Registry();
   /** Traffic of calls that have ended; live calls are added at scrape time. */
-  private readonly endedTraffic: CallTraffic = { framesFromCaller: 0, bytesFromCaller: 0, framesToCaller: 0, bytesToCaller: 0, silenceFilledMs: 0 };
+  private readonly endedTraffic: CallTraffic = { framesFromCaller: 0, bytesFromCaller: 0, framesToCaller: 0, bytesToCaller: 0, silenceFilledMs: 0, bytesDroppedFromCaller: 0 };
   private readonly errorCodes = new Set<string>();
   private readonly transcriptionErrorCodes = new Set<string>();
   private unsubscribe?: () => void;
@@ -138,6 +139,7 @@ export class GatewayMetrics implements CallObserver, OnModuleInit, OnApplication
     private readonly calls: LiveCalls,
     @Optional() private readonly models?: OpenAIModelLifecycle,
     @Optional() private readonly sharedState?: SharedState,
+    @Optional() private readonly streams?: StreamStartVerifier,
   ) {
     const metrics = this;
     new Gauge({
@@ -209,6 +211,25 @@ export class GatewayMetrics implements CallObserver, OnModuleInit, OnApplication
       collect() {
         this.reset();
         this.inc(metrics.totalTraffic().silenceFilledMs / 1000);
+      },
+    });
+    new Counter({
+      name: `${PREFIX}caller_audio_dropped_bytes_total`,
+      help: 'Caller audio (µ-law bytes) not sent to OpenAI because it arrived faster than CALLER_AUDIO_MAX_RATE allows',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(metrics.totalTraffic().bytesDroppedFromCaller);
+      },
+    });
+    new Counter({
+      name: `${PREFIX}media_streams_refused_total`,
+      help: 'Media streams closed at start because their stream token was refused, by reason',
+      labelNames: ['reason'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [reason, count] of metrics.streams?.refusals ?? []) if (count > 0) this.inc({ reason }, count);
       },
     });
     // Process metrics, including nodejs_eventloop_lag_seconds and its percentiles.
@@ -314,6 +335,7 @@ export class GatewayMetrics implements CallObserver, OnModuleInit, OnApplication
     this.endedTraffic.framesToCaller += t.framesToCaller;
     this.endedTraffic.bytesToCaller += t.bytesToCaller;
     this.endedTraffic.silenceFilledMs += t.silenceFilledMs;
+    this.endedTraffic.bytesDroppedFromCaller += t.bytesDroppedFromCaller;
   }
 
   private addTokens(kind: string, count: number | undefined): void {
@@ -330,6 +352,7 @@ export class GatewayMetrics implements CallObserver, OnModuleInit, OnApplication
       total.framesToCaller += traffic.framesToCaller;
       total.bytesToCaller += traffic.bytesToCaller;
       total.silenceFilledMs += traffic.silenceFilledMs;
+      total.bytesDroppedFromCaller += traffic.bytesDroppedFromCaller;
     }
     return total;
   }

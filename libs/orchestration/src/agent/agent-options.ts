@@ -1,3 +1,9 @@
+/** A number transfer_call may dial, offered to the model by its name only. */
+export interface TransferDestination {
+  name: string;
+  number: string;
+}
+
 /** What every call's agent may do besides talking, and what a caller gets when OpenAI fails. */
 export interface AgentOptions {
   /** How long a tool may run before the model is told it failed (a tool may declare its own). */
@@ -10,10 +16,12 @@ export interface AgentOptions {
   callerIdleTimeoutMs: number;
   /** Offer the end_call tool. */
   endCallEnabled: boolean;
-  /** Offer the transfer_call tool (also needs transfer numbers and Twilio credentials). */
+  /** Offer the transfer_call tool (also needs transfer destinations and Twilio credentials). */
   transferCallEnabled: boolean;
-  /** Numbers transfer_call may dial (E.164); the first is the default. */
-  transferNumbers: string[];
+  /** Where transfer_call may send a caller: a name (all the model sees) and its E.164 number; the first is the default. */
+  transferDestinations: TransferDestination[];
+  /** Caller audio reaches OpenAI at most this many times faster than real time (1.2: 20 % headroom); the excess is dropped. */
+  callerAudioMaxRate: number;
   /** When OpenAI cannot be recovered: `message` is said, then the caller is transferred to `phoneNumber`, or hung up on. */
   fallback: { message: string; phoneNumber?: string };
 }

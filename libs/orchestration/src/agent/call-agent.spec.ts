@@ -50,7 +50,7 @@ const registered = (name: string, handler: RealtimeToolHandler): [string, Regist
   { definition: { type: 'function', name, description: name, parameters: anyArgs }, handler, validate: ajv.compile(anyArgs) },
 ];
 
-function setUp(options: { failRedirect?: boolean; limits?: CallLimitsOptions } = {}) {
+function setUp(options: { failRedirect?: boolean; limits?: CallLimitsOptions; softphone?: boolean } = {}) {
   const host = new FakeHost();
   const rest = {
     isConfigured: true,
@@ -64,10 +64,13 @@ function setUp(options: { failRedirect?: boolean; limits?: CallLimitsOptions } =
       if (options.failRedirect) throw new Error('Twilio says no');
     },
   };
-  const control = new CallControl(host, rest as unknown as TwilioRestClient, {
+  const control = new CallControl(host, options.softphone ? undefined : (rest as unknown as TwilioRestClient), {
     endCallEnabled: true,
     transferCallEnabled: true,
-    transferNumbers: ['+15557654321'],
+    transferDestinations: [
+      { name: 'default', number: '+15557654321' },
+      { name: 'billing', number: '+15557650000' },
+    ],
     maxWaitMs: 10_000,
   });
   const runner = new ToolRunner({
@@ -177,6 +180,39 @@ describe('CallAgent', () => {
     const output = host.sent.find((e) => e.type === 'conversation.item.create' && e.item.type === 'function_call_output' && e.item.call_id === 'c2');
     expect(output).toMatchObject({ item: { output: expect.stringContaining('cannot be retried') } });
     expect(rest.redirected).toHaveLength(1);
+  });
+
+  it('transfers to a destination by its name; a refusal names the destinations, never a number', async () => {
+    const { host, rest, agent } = setUp();
+    agent.onFunctionCall({ callId: 'c1', name: 'transfer_call', arguments: '{"destination":"+19005550000"}', responseId: 'r1' });
+    await flush();
+    const refused = host.sent.find((e) => e.type === 'conversation.item.create' && e.item.type === 'function_call_output' && e.item.call_id === 'c1');
+    expect(refused).toMatchObject({ item: { output: expect.stringContaining('Available: default, billing') } });
+    expect(JSON.stringify(host.sent)).not.toMatch(/\+1555765/);
+    agent.onFunctionCall({ callId: 'c2', name: 'transfer_call', arguments: '{"destination":"billing"}', responseId: 'r2' });
+    await flush();
+    agent.onResponseDone('r2');
+    agent.onMarkPlayed();
+    await flush();
+    expect(rest.redirected).toEqual([['CA123', '<?xml version="1.0" encoding="UTF-8"?><Response><Dial>+15557650000</Dial></Response>']]);
+    expect(host.endedWith).toBe('transferred');
+  });
+
+  it('on a call without a Twilio call (the softphone), never calls Twilio: no transfer, and a hang-up just ends the stream', async () => {
+    const { host, rest, agent } = setUp({ softphone: true });
+    agent.onFunctionCall({ callId: 'c1', name: 'transfer_call', arguments: '{}', responseId: 'r1' });
+    await flush();
+    expect(host.sent.find((e) => e.type === 'conversation.item.create' && e.item.type === 'function_call_output' && e.item.call_id === 'c1')).toMatchObject({
+      item: { output: expect.stringContaining('not available') },
+    });
+    agent.onFunctionCall({ callId: 'c2', name: 'end_call', arguments: '{}', responseId: 'r2' });
+    await flush();
+    agent.onResponseDone('r2');
+    agent.onMarkPlayed();
+    await flush();
+    expect(host.endedWith).toBe('assistant-hung-up');
+    expect(rest.completed).toEqual([]);
+    expect(rest.redirected).toEqual([]);
   });
 
   it('gathers keypad presses within the window into one entry; # ends an entry at once', () => {

@@ -2,13 +2,14 @@ import { dialTwiml } from '@app/telephony';
 import type { TwilioRestClient } from '@app/telephony';
 import type { CallControlApi, ToolControlOutcome } from '@app/tools';
 import type { CallEndReason } from '../call/call';
+import type { TransferDestination } from './agent-options';
 import type { CallAgentHost } from './call-agent-host';
 
 export interface CallControlOptions {
   endCallEnabled: boolean;
   transferCallEnabled: boolean;
-  /** Allowed transfer destinations; the first is the default. */
-  transferNumbers: string[];
+  /** Allowed transfer destinations, by name; the first is the default. */
+  transferDestinations: TransferDestination[];
   /** Longest wait for the last words to be heard before acting anyway. */
   maxWaitMs: number;
 }
@@ -17,7 +18,7 @@ interface PendingAction {
   kind: 'end' | 'transfer';
   /** How the call ends (for records and metrics); the assistant's own end_call by default. */
   endReason?: CallEndReason;
-  destination?: string;
+  destination?: TransferDestination;
   reason?: string;
   /** Instructions for the last words, used when the model has not said them yet. */
   lastWords: string;
@@ -25,8 +26,9 @@ interface PendingAction {
 
 /**
  * Hang-up and transfer for one call. An accepted action waits until the assistant's last words
- * have been heard (no response running, every mark echoed), then uses Twilio's REST API.
- * One action per call: a second end or transfer is refused.
+ * have been heard (no response running, every mark echoed), then uses Twilio's REST API (a call
+ * without one, the softphone's, just closes its stream). One action per call: a second end or
+ * transfer is refused. The model names transfer destinations; it never learns their numbers.
  */
 export class CallControl implements CallControlApi {
   private pending?: PendingAction;
@@ -36,7 +38,8 @@ export class CallControl implements CallControlApi {
 
   constructor(
     private readonly host: CallAgentHost,
-    private readonly twilio: TwilioRestClient,
+    /** Undefined for calls that have no Twilio call to act on (the softphone's). */
+    private readonly twilio: TwilioRestClient | undefined,
     private readonly options: CallControlOptions,
   ) {}
 
@@ -67,14 +70,16 @@ export class CallControl implements CallControlApi {
   }
 
   transferCall(destination?: string, reason?: string): ToolControlOutcome {
-    if (!this.options.transferCallEnabled || this.options.transferNumbers.length === 0) {
+    const destinations = this.options.transferDestinations;
+    if (!this.options.transferCallEnabled || !this.twilio || destinations.length === 0) {
       return { accepted: false, error: 'Transfers are not available on this line.' };
     }
     if (this.pending) return { accepted: false, error: `The call is already being ${this.pending.kind === 'end' ? 'ended' : 'transferred'}.` };
     if (this.transferAttempted) return { accepted: false, error: 'A transfer was already attempted on this call; it cannot be retried.' };
-    const target = destination ?? this.options.transferNumbers[0];
-    if (!this.options.transferNumbers.includes(target)) {
-      return { accepted: false, error: `${target} is not an allowed transfer number. Allowed: ${this.options.transferNumbers.join(', ')}.` };
+    // By name; the exact configured number is accepted too (the model is never told numbers, so it only has one if the caller said it).
+    const target = destination === undefined ? destinations[0] : destinations.find((d) => d.name === destination || d.number === destination);
+    if (!target) {
+      return { accepted: false, error: `There is no transfer destination called that. Available: ${destinations.map((d) => d.name).join(', ')}.` };
     }
     this.accept({ kind: 'transfer', destination: target, reason, lastWords: 'Tell the caller in one short sentence that you are transferring them to a colleague now.' });
     return { accepted: true, detail: 'The caller will be transferred once your last sentence has been heard. Do not say anything else.' };
@@ -108,7 +113,7 @@ export class CallControl implements CallControlApi {
     const callSid = this.host.callSid;
     if (action.kind === 'end') {
       try {
-        if (callSid && this.twilio.isConfigured) await this.twilio.completeCall(callSid);
+        if (callSid && this.twilio?.isConfigured) await this.twilio.completeCall(callSid);
       } catch (error) {
         // Closing the stream still ends a <Connect><Stream> call: Twilio runs out of TwiML and hangs up.
         this.host.log.warn({ err: { message: (error as Error).message } }, 'Twilio could not complete the call; closing the stream instead');
@@ -118,9 +123,9 @@ export class CallControl implements CallControlApi {
     }
     this.transferAttempted = true;
     try {
-      if (!callSid) throw new Error('the call has no CallSid');
-      await this.twilio.redirectCall(callSid, dialTwiml(action.destination!));
-      this.host.log.info({ destination: action.destination }, 'call transferred');
+      if (!callSid || !this.twilio) throw new Error('the call has no Twilio call to transfer');
+      await this.twilio.redirectCall(callSid, dialTwiml(action.destination!.number));
+      this.host.log.info({ destination: action.destination!.name }, 'call transferred');
       this.host.end('transferred');
     } catch (error) {
       this.host.log.error({ err: { message: (error as Error).message } }, 'transfer failed');

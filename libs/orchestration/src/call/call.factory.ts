@@ -37,12 +37,14 @@ export class CallFactory {
       events: this.events,
       onEnded,
       ticker: this.ticker,
+      callerAudioMaxRate: this.options.agent.callerAudioMaxRate,
       openSession: (listener, callLogger) =>
         this.sessions.createResilient(
           listener,
           callLogger,
           async () => {
-            if (call.state === 'active') await this.fallback.takeOver(call.callSid, callLogger);
+            // The softphone has no Twilio call to redirect: its call just ends.
+            if (call.state === 'active' && call.origin === 'twilio') await this.fallback.takeOver(call.callSid, callLogger);
           },
           call.model,
         ),
@@ -52,7 +54,7 @@ export class CallFactory {
 
   private resolveSettings(start: MediaStreamStart, call: Call): CallSettings {
     const profile = this.profiles.resolve(start);
-    const { agent, tools } = this.agents.create(call, { profile: profile.name, tools: profile.tools, parameters: profile.parameters });
+    const { agent, tools } = this.agents.create(call, { profile: profile.name, tools: profile.tools, parameters: profile.parameters, origin: start.origin });
     const session: AssistantSessionSettings = {
       model: profile.model ?? this.sessions.model,
       voice: profile.voice,

@@ -81,6 +81,7 @@ const START: MediaStreamStart = {
   accountSid: 'AC00000000000000000000000000000001',
   customParameters: { From: '+15550001111', To: '+15550002222' },
   mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 },
+  origin: 'twilio',
 };
 
 /** Base64 µ-law audio lasting `ms` milliseconds (8 bytes per ms). */
@@ -222,12 +223,45 @@ describe('Call', () => {
 
     it('fills a jump in the media timestamps with µ-law silence before the frame, and nothing while in step', () => {
       startedCall();
-      for (let ms = 1000; ms < 3000; ms += 20) h.call.onCallerAudio(frame, ms);
+      // Frames in real time (caller audio is paced: faster than about 1.2x real time is dropped).
+      for (let ms = 1000; ms < 3000; ms += 20) {
+        h.time.now += 20;
+        h.call.onCallerAudio(frame, ms);
+      }
       expect(appended()).toEqual(new Array(100).fill(frame));
       h.actions.length = 0;
+      h.time.now += 540;
       h.call.onCallerAudio(frame, 3000 + 520); // 520 ms of frames never came
       expect(appended()).toEqual([...new Array(5).fill(MULAW_SILENCE_100_MS), MULAW_SILENCE_20_MS, frame]);
       expect(h.call.traffic).toMatchObject({ framesFromCaller: 101, silenceFilledMs: 520 });
+    });
+
+    it('paces caller audio and the silence filled for it together: jumps at every frame cannot outrun the pace', () => {
+      startedCall();
+      const bytes = () => h.actions.reduce((sum, a) => sum + (a.kind === 'append' ? Buffer.from(a.audio, 'base64').length : 0), 0);
+      // Frames in real time, each claiming a 2 s jump in Twilio's timestamps (a broken or hostile peer).
+      for (let i = 0, ms = 0; i < 3000; i++, ms += 2020) {
+        h.time.now += 20;
+        h.call.onCallerAudio(frame, ms);
+      }
+      const audioSeconds = bytes() / 8000;
+      // 60 s of wall time: one 2 s burst plus 1.2x real time, and one gap's fill at most beyond it.
+      expect(audioSeconds).toBeLessThanOrEqual(2 + 1.2 * 60 + 2.1);
+      expect(h.call.traffic.bytesDroppedFromCaller).toBeGreaterThan(0);
+    });
+
+    it('counts a flood faster than the pace as dropped, and fills no silence for the dropped frames', () => {
+      startedCall();
+      // 10 s of audio in one instant: the 2 s burst passes, the rest is dropped; timestamps in step.
+      for (let ms = 0; ms < 10_000; ms += 20) h.call.onCallerAudio(frame, ms);
+      expect(appended()).toEqual(new Array(100).fill(frame));
+      expect(h.call.traffic.bytesDroppedFromCaller).toBe(400 * 160);
+      // Real time again: the next frame is in step with the ones dropped, so no silence is filled.
+      h.actions.length = 0;
+      h.time.now += 1000;
+      h.call.onCallerAudio(frame, 10_000);
+      expect(appended()).toEqual([frame]);
+      expect(h.call.traffic.silenceFilledMs).toBe(0);
     });
 
     it('when media stops, lets the model hear silence in real time from 500 ms on, once the session is ready', () => {

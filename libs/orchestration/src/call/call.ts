@@ -14,6 +14,7 @@ import type {
 import type { CallEvents, ToolCallEvent } from '../events/call-events';
 import { CallerAudioGaps, MULAW_SILENCE_100_MS, MULAW_SILENCE_20_MS } from './caller-audio-gaps';
 import type { Tickable } from './call-ticker';
+import { CallerAudioPacer } from './caller-audio-pacer';
 import { ObservedCall, ReadOnlyCall } from './observed-call';
 import { PlaybackClock } from './playback-clock';
 
@@ -27,7 +28,8 @@ export type CallEndReason =
   | 'assistant-hung-up'
   | 'max-duration'
   | 'caller-idle'
-  | 'transferred';
+  | 'transferred'
+  | 'stream-stalled';
 
 /** Media counters: plain numbers, nothing per frame but an add. */
 export interface CallTraffic {
@@ -37,6 +39,8 @@ export interface CallTraffic {
   bytesToCaller: number;
   /** µ-law silence appended to the model where the caller's media stopped or skipped (ms). */
   silenceFilledMs: number;
+  /** Caller audio not sent to OpenAI because it came faster than the pacing allows. */
+  bytesDroppedFromCaller: number;
 }
 
 /** Per-call settings, fixed when the call starts. */
@@ -75,6 +79,8 @@ export interface CallDependencies {
   onEnded: (call: Call) => void;
   /** The one timer shared by all calls (see CallTicker); absent: the caller's media is not watched for stops. */
   ticker?: { add(call: Tickable): void; remove(call: Tickable): void };
+  /** Caller audio reaches OpenAI at most this many times faster than real time (default 1.2). */
+  callerAudioMaxRate?: number;
   /** Milliseconds; also the playback clock's time source (default: Date.now for timestamps, performance.now for playback). */
   now?: () => number;
 }
@@ -100,7 +106,9 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
   customParameters: Record<string, string> = {};
   endReason?: CallEndReason;
   /** Media counters, read by metrics on scrape. */
-  readonly traffic: CallTraffic = { framesFromCaller: 0, bytesFromCaller: 0, framesToCaller: 0, bytesToCaller: 0, silenceFilledMs: 0 };
+  readonly traffic: CallTraffic = { framesFromCaller: 0, bytesFromCaller: 0, framesToCaller: 0, bytesToCaller: 0, silenceFilledMs: 0, bytesDroppedFromCaller: 0 };
+  /** Who opened the stream: a Twilio call, or the console's softphone (which has no Twilio call to act on). */
+  origin: 'twilio' | 'softphone' = 'twilio';
   readonly connectedAt: number;
   /** What observers get: this call, read-only (the same object for every event of the call). */
   readonly observed: ObservedCall = new ReadOnlyCall(this);
@@ -125,6 +133,7 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
   private readonly discardedResponses = new Set<string>();
   private readonly reportedViolations = new Set<MediaStreamViolation>();
   private readonly now: () => number;
+  private readonly pacer: CallerAudioPacer;
   /** When server VAD last heard the caller stop speaking (for response latency). */
   private callerStoppedAt?: number;
   /** The response whose first audio has already been reported. */
@@ -135,6 +144,7 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
     this.now = deps.now ?? Date.now;
     this.playback = new PlaybackClock({ now: deps.now });
     this.connectedAt = this.now();
+    this.pacer = new CallerAudioPacer(deps.callerAudioMaxRate ?? 1.2, this.now);
     deps.stream.setListener(this);
   }
 
@@ -233,6 +243,7 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
     this.callSid = start.callSid;
     this.streamSid = start.streamSid;
     this.customParameters = start.customParameters;
+    this.origin = start.origin;
     this.logger = this.deps.logger.child({ callSid: start.callSid, streamSid: start.streamSid });
     this.logger.info({ from: start.customParameters.From, to: start.customParameters.To }, 'call started');
     this.settings = this.deps.resolveSettings(start, this);
@@ -251,8 +262,17 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
     this.traffic.bytesFromCaller += bytes;
     const session = this.session;
     if (session === undefined) return;
+    // The gap tracker sees every frame, dropped or not, so a dropped frame never comes back as silence.
     const silenceMs = this.callerGaps.frame(timestampMs, bytes);
-    if (silenceMs > 0) this.appendSilence(session, silenceMs);
+    if (!this.pacer.admit(bytes)) {
+      this.traffic.bytesDroppedFromCaller += bytes;
+      return;
+    }
+    if (silenceMs > 0) {
+      // Filled silence is billed audio too: it spends the pace, so timestamp jumps cannot outrun it.
+      this.pacer.spendMs(silenceMs);
+      this.appendSilence(session, silenceMs);
+    }
     session.appendAudio(base64Payload);
   }
 
@@ -292,6 +312,12 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
     if (this.state === 'ended') return;
     this.logger.info({ code }, 'Twilio closed the media stream');
     this.end('stream-closed');
+  }
+
+  onStreamStalled(bufferedBytes: number): void {
+    if (this.state === 'ended') return;
+    this.logger.warn({ bufferedBytes }, 'Twilio stopped reading the media stream; ending the call');
+    this.end('stream-stalled', 1011);
   }
 
   onViolation(kind: MediaStreamViolation, detail: string): void {

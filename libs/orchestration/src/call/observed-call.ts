@@ -18,6 +18,8 @@ export interface ObservedCall {
   readonly model?: string;
   /** The caller-side transcription model asked for; undefined: none. */
   readonly transcriptionModel?: string;
+  /** Who opened the stream: a Twilio call, or the console's browser softphone. */
+  readonly origin: 'twilio' | 'softphone';
   readonly state: CallState;
   /** The stream's `<Parameter>`s. */
   readonly customParameters: Readonly<Record<string, string>>;
@@ -70,6 +72,10 @@ export class ReadOnlyCall implements ObservedCall {
 
   get transcriptionModel() {
     return this.#call.transcriptionModel;
+  }
+
+  get origin() {
+    return this.#call.origin;
   }
 
   get state() {

@@ -3,7 +3,11 @@ import {
   BadRequestException,
   Body,
   Controller,
+  ForbiddenException,
   HttpCode,
+  HttpException,
+  HttpStatus,
+  Inject,
   Post,
   Req,
   ServiceUnavailableException,
@@ -11,14 +15,17 @@ import {
   UseInterceptors,
   ValidationPipe,
 } from '@nestjs/common';
-import { ApiKeyGuard } from '@app/auth';
+import { ApiKeyGuard, apiKeyIdOf, ApiRateLimitGuard, CountsAsOutboundCall, RequireApiScope } from '@app/auth';
 import { IdempotencyInterceptor } from '@app/fleet';
-import { TwilioRestClient } from '@app/telephony';
+import { CallContextTooLargeError, StreamCredentials, TwilioRestClient } from '@app/telephony';
 import type { Request } from 'express';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
+import { ORCHESTRATION_OPTIONS } from '../orchestration.module-definition';
+import type { OrchestrationModuleOptions } from '../orchestration.module-definition';
 import { AssistantProfiles } from '../profiles/assistant-profiles.service';
 import { CreateOutboundCallDto } from './create-outbound-call.dto';
-import { OutboundCallRegistry } from './outbound-call-registry.service';
+import { countryOfNumber, DestinationPolicy } from './destination-policy';
+import { OutboundCallSlots } from './outbound-call-slots';
 
 const VARIABLE_NAME = /^[A-Za-z0-9_]{1,64}$/;
 const MAX_VARIABLES = 32;
@@ -26,20 +33,35 @@ const MAX_VARIABLE_LENGTH = 1000;
 
 /**
  * `POST /calls`: places a call through Twilio; when it is answered, the assistant runs as for an
- * inbound call. An `Idempotency-Key` header makes retries safe on any instance: one call is placed.
+ * inbound call, with the profile and variables it was placed with (sealed into the webhook URL, so
+ * they reach whichever pod serves the stream). Needs an API key with the `calls` scope, is rate
+ * limited per key, limited in concurrent calls per key, and dials only what the destination policy allows. An `Idempotency-Key`
+ * header makes retries safe on any instance: one call is placed.
  */
 @Controller('calls')
-@UseGuards(ApiKeyGuard)
+@UseGuards(ApiKeyGuard, ApiRateLimitGuard)
+@RequireApiScope('calls')
 export class OutboundCallsController {
+  private readonly destinations: DestinationPolicy;
+  private readonly maxConcurrentPerKey: number;
+
   constructor(
     private readonly twilio: TwilioRestClient,
+    private readonly credentials: StreamCredentials,
     private readonly profiles: AssistantProfiles,
-    private readonly outbound: OutboundCallRegistry,
+    private readonly slots: OutboundCallSlots,
+    @Inject(ORCHESTRATION_OPTIONS) options: OrchestrationModuleOptions,
     @InjectPinoLogger(OutboundCallsController.name) private readonly logger: PinoLogger,
-  ) {}
+  ) {
+    const { outbound } = options;
+    const home = twilio.defaultFromNumber ? countryOfNumber(twilio.defaultFromNumber) : undefined;
+    this.destinations = new DestinationPolicy({ allowedCountries: outbound.allowedCountries ?? (home ? [home] : []), allowedPrefixes: outbound.allowedPrefixes });
+    this.maxConcurrentPerKey = outbound.maxConcurrentCallsPerKey;
+  }
 
   @Post()
   @HttpCode(201)
+  @CountsAsOutboundCall()
   @UseInterceptors(IdempotencyInterceptor)
   async create(
     @Body(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true })) body: CreateOutboundCallDto,
@@ -50,16 +72,33 @@ export class OutboundCallsController {
     const profile = body.profile ?? 'default';
     if (!this.profiles.has(profile)) throw new BadRequestException(`unknown profile "${profile}"; known: ${this.profiles.names().join(', ')}`);
     const variables = checkVariables(body.variables ?? {});
+    const destination = this.destinations.check(body.to);
+    if (!destination.allowed) {
+      this.logger.warn({ reason: destination.reason }, 'outbound call refused by the destination policy');
+      throw new ForbiddenException({ statusCode: 403, error: 'Forbidden', reason: destination.reason, message: destination.message });
+    }
+    let sealedContext: string;
+    try {
+      sealedContext = this.credentials.sealContext({ profile, variables });
+    } catch (error) {
+      if (error instanceof CallContextTooLargeError) throw new BadRequestException(error.message);
+      throw error;
+    }
     if (!this.twilio.isConfigured) throw new ServiceUnavailableException('Twilio is not configured (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN)');
+    const slot = this.slots.reserve(apiKeyIdOf(request) ?? 'unknown', this.maxConcurrentPerKey);
+    if (!slot) {
+      throw new HttpException(`this API key already has ${this.maxConcurrentPerKey} outbound calls ringing or live (OUTBOUND_MAX_CONCURRENT_CALLS_PER_KEY)`, HttpStatus.TOO_MANY_REQUESTS);
+    }
     let placed: { sid: string; status: string };
     try {
       // Twilio's status callback (folded into the call records) reconciles the call's timing.
-      placed = await this.twilio.placeCall({ to: body.to, from, machineDetection: body.machineDetection }, request);
+      placed = await this.twilio.placeCall({ to: body.to, from, machineDetection: body.machineDetection, sealedContext }, request);
     } catch (error) {
+      slot.cancel();
       this.logger.warn({ err: { message: (error as Error).message } }, 'Twilio refused the outbound call');
       throw new BadGatewayException(`Twilio refused the call: ${(error as Error).message}`);
     }
-    this.outbound.remember(placed.sid, { profile, variables });
+    slot.bind(placed.sid);
     this.logger.info({ callSid: placed.sid, profile }, 'outbound call placed');
     return { callSid: placed.sid, status: placed.status, profile };
   }

@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { MediaStreamStart } from '@app/telephony';
 import { ORCHESTRATION_OPTIONS } from '../orchestration.module-definition';
 import type { OrchestrationModuleOptions } from '../orchestration.module-definition';
-import { OutboundCallRegistry } from '../outbound/outbound-call-registry.service';
 import type { RealtimeNoiseReductionType, RealtimeReasoningEffort } from '@app/realtime';
 import type { AssistantOptions, AssistantProfile, TurnDetectionSettings } from './assistant-options';
 import { interpolate } from './interpolate';
@@ -12,7 +11,7 @@ export const DEFAULT_PROFILE = 'default';
 /** A profile with every field filled in and the call's variables interpolated. */
 export interface ResolvedProfile {
   name: string;
-  /** Outbound when the call was placed through POST /calls (its context was waiting for it). */
+  /** Outbound when the call was placed through POST /calls (its stream carried the sealed context). */
   direction: 'inbound' | 'outbound';
   voice: string;
   instructions: string;
@@ -32,17 +31,15 @@ export interface ResolvedProfile {
 
 /**
  * The assistants this gateway runs: the default one, plus the named profiles.
- * An outbound call gets the profile it was placed with; an inbound call the one mapped to the dialled number.
+ * An outbound call gets the profile it was placed with (its context travels with the call, so any pod
+ * serving the stream knows it); an inbound call the one mapped to the dialled number.
  */
 @Injectable()
 export class AssistantProfiles {
   private readonly byNumber = new Map<string, string>();
   private readonly assistant: AssistantOptions;
 
-  constructor(
-    @Inject(ORCHESTRATION_OPTIONS) options: Pick<OrchestrationModuleOptions, 'assistant'>,
-    private readonly outbound: OutboundCallRegistry,
-  ) {
+  constructor(@Inject(ORCHESTRATION_OPTIONS) options: Pick<OrchestrationModuleOptions, 'assistant'>) {
     this.assistant = options.assistant;
     for (const [name, profile] of Object.entries(this.assistant.profiles)) {
       for (const number of profile.numbers ?? []) this.byNumber.set(number, name);
@@ -59,7 +56,7 @@ export class AssistantProfiles {
 
   resolve(start: MediaStreamStart): ResolvedProfile {
     const params = start.customParameters;
-    const outbound = this.outbound.take(start.callSid);
+    const outbound = start.context;
     const wanted = outbound?.profile ?? (params.To ? this.byNumber.get(params.To) : undefined) ?? DEFAULT_PROFILE;
     const name = this.has(wanted) ? wanted : DEFAULT_PROFILE;
     const profile: AssistantProfile = this.assistant.profiles[name] ?? {};

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { TWILIO_ROUTES } from '@app/telephony';
 import { MULAW_BYTES_PER_MS, mulawLevel } from '../audio/mulaw';
 import { FakeTwilioCall } from '../twilio-media-stream/fake-twilio-call';
+import { parseConnectTwiml } from '../twilio-webhook/twilio-webhook';
 
 export interface SimulatedCallOptions {
   /** The gateway's public base URL, e.g. http://127.0.0.1:5050 or https://voice.example.com */
@@ -14,6 +15,8 @@ export interface SimulatedCallOptions {
   to?: string;
   /** Signs the webhook and the media-stream upgrade as Twilio does (X-Twilio-Signature). */
   authToken?: string;
+  /** The Twilio account the call claims to come from (the gateway checks it against its TWILIO_ACCOUNT_SID); default: a random one. */
+  accountSid?: string;
   /** For the console's transcript feed when the gateway requires an API key. */
   apiKey?: string;
   /** How many times the caller speaks (each after the assistant has finished). */
@@ -76,7 +79,7 @@ export async function runSimulatedCall(options: SimulatedCallOptions): Promise<S
   const stepTimeoutMs = options.stepTimeoutMs ?? 20000;
   const base = options.gatewayUrl.replace(/\/+$/, '');
   const callSid = sid('CA');
-  const accountSid = sid('AC');
+  const accountSid = options.accountSid ?? sid('AC');
   const params = {
     CallSid: callSid,
     AccountSid: accountSid,
@@ -222,16 +225,6 @@ export function speechEndOffsetMs(mulaw: Buffer, level = 400): number {
     if (mulawLevel(mulaw.subarray(end - frame, end)) > level) return Math.min(end, mulaw.length) / MULAW_BYTES_PER_MS;
   }
   return mulaw.length / MULAW_BYTES_PER_MS;
-}
-
-/** The `<Stream url>` and its `<Parameter>`s from the gateway's `<Connect>` TwiML. */
-export function parseConnectTwiml(twiml: string): { streamUrl: string; parameters: Record<string, string> } {
-  const unescape = (s: string) => s.replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-  const stream = /<Stream\b[^>]*\burl="([^"]+)"/.exec(twiml);
-  if (!stream) throw new Error('the webhook did not answer with <Connect><Stream> TwiML');
-  const parameters: Record<string, string> = {};
-  for (const match of twiml.matchAll(/<Parameter\b[^>]*\bname="([^"]*)"[^>]*\bvalue="([^"]*)"/g)) parameters[unescape(match[1])] = unescape(match[2]);
-  return { streamUrl: unescape(stream[1]), parameters };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -323,6 +323,14 @@ export class SimulatedSession extends EventEmitter {
     this.closeFromServer(1001, 'Your session hit the maximum duration of 60 minutes.');
   }
 
+  /**
+   * Stops reading what the gateway sends (the TCP socket is paused), as an OpenAI that hangs would:
+   * the gateway's writes back up in its socket buffer.
+   */
+  stopReading(): void {
+    (this.socket as unknown as { _socket?: { pause(): void } })._socket?.pause();
+  }
+
   terminate(): void {
     this.stopActive();
     this.closedBy ??= 'server';

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import WebSocket, { RawData } from 'ws';
 import { MULAW_BYTES_PER_MS, MULAW_SILENCE } from '../audio/mulaw';
+import { parseConnectTwiml, postTwilioWebhook } from '../twilio-webhook/twilio-webhook';
+import type { TwilioWebhookRequest } from '../twilio-webhook/twilio-webhook';
 
 export interface FakeTwilioCallOptions {
   /** The gateway's media-stream URL, e.g. ws://127.0.0.1:5050/media-stream */
@@ -9,8 +11,17 @@ export interface FakeTwilioCallOptions {
   callSid?: string;
   streamSid?: string;
   accountSid?: string;
-  /** `<Parameter>`s from the TwiML, delivered in `start.customParameters`. */
+  /**
+   * `<Parameter>`s delivered in `start.customParameters`. With `webhook`, the TwiML's parameters are
+   * sent instead (as Twilio does), and `From` / `To` here go into the webhook's form.
+   */
   customParameters?: Record<string, string>;
+  /**
+   * Twilio's first step: before opening the stream, fetch the call's TwiML from the voice webhook
+   * (a POST, signed when `authToken` is given) and send its `<Stream>`'s `<Parameter>`s (the stream
+   * token among them) in `start`. The form defaults to this call's CallSid, AccountSid, From and To.
+   */
+  webhook?: Omit<TwilioWebhookRequest, 'form'> & { form?: Record<string, string> };
   /** Extra handshake headers (e.g. `x-twilio-signature`). */
   headers?: Record<string, string>;
   /** Milliseconds per caller frame (Twilio sends 20 ms). */
@@ -48,7 +59,8 @@ export interface ReceivedMark {
 const sid = (prefix: string) => prefix + randomBytes(16).toString('hex');
 
 /**
- * Plays Twilio's side of a bidirectional Media Stream against the gateway: `connected`, `start`,
+ * Plays Twilio's side of a bidirectional Media Stream against the gateway: optionally the voice
+ * webhook first (whose TwiML's parameters `start` then carries), then `connected`, `start`,
  * a 20 ms µ-law frame every 20 ms (silence unless the caller "speaks"), DTMF and `stop`. Assistant
  * audio is "played" in real time at 8 bytes per ms; each mark is echoed when the audio sent before
  * it has finished playing (or later, see `markEchoDelayMs`), and every pending mark is echoed at
@@ -74,6 +86,10 @@ export class FakeTwilioCall extends EventEmitter {
   closeCode?: number;
   /** Set when the handshake was refused, e.g. HTTP 403. */
   rejectedStatus?: number;
+  /** What the voice webhook answered (with `webhook`). */
+  twiml?: string;
+  /** The parameters `start` carries: the TwiML's with `webhook`, else `customParameters`. */
+  streamParameters: Record<string, string>;
 
   private socket?: WebSocket;
   private readonly frameMs: number;
@@ -103,10 +119,38 @@ export class FakeTwilioCall extends EventEmitter {
     this.streamSid = options.streamSid ?? sid('MZ');
     this.accountSid = options.accountSid ?? sid('AC');
     this.frameMs = options.frameMs ?? 20;
+    this.streamParameters = options.customParameters ?? {};
+  }
+
+  /** The media-stream URL this call connects to. */
+  get url(): string {
+    return this.options.url;
+  }
+
+  /** The webhook step (see `webhook`); throws when it does not answer with a `<Connect><Stream>`. */
+  async fetchTwiml(): Promise<string> {
+    const webhook = this.options.webhook!;
+    const given = this.options.customParameters ?? {};
+    const form: Record<string, string> = {
+      CallSid: this.callSid,
+      AccountSid: this.accountSid,
+      ...(given.From !== undefined && { From: given.From }),
+      ...(given.To !== undefined && { To: given.To }),
+      CallStatus: 'ringing',
+      Direction: 'inbound',
+      ApiVersion: '2010-04-01',
+      ...webhook.form,
+    };
+    const answer = await postTwilioWebhook({ ...webhook, form });
+    this.twiml = answer.twiml;
+    if (answer.status !== 200) throw new Error(`the voice webhook answered HTTP ${answer.status}: ${answer.twiml.slice(0, 200)}`);
+    this.streamParameters = parseConnectTwiml(answer.twiml).parameters;
+    return answer.twiml;
   }
 
   /** Opens the socket, sends `connected` and `start`, then streams a frame every 20 ms. */
   async connect(options: { sendStart?: boolean; stream?: boolean } = {}): Promise<void> {
+    if (this.options.webhook && this.twiml === undefined) await this.fetchTwiml();
     const socket = new WebSocket(this.options.url, { headers: this.options.headers, perMessageDeflate: false });
     this.socket = socket;
     socket.on('message', (data: RawData) => this.handleMessage(data));
@@ -144,7 +188,7 @@ export class FakeTwilioCall extends EventEmitter {
         streamSid: this.streamSid,
         callSid: this.callSid,
         tracks: ['inbound'],
-        customParameters: this.options.customParameters ?? {},
+        customParameters: this.streamParameters,
         mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 },
       },
       streamSid: this.streamSid,
@@ -186,6 +230,12 @@ export class FakeTwilioCall extends EventEmitter {
       streamSid: this.streamSid,
     });
     this.socket?.close(1000);
+  }
+
+  /** Stops reading what the gateway sends (the TCP socket is paused), as a stuck peer would; caller frames stop too. */
+  stopReading(): void {
+    this.stopFrames();
+    (this.socket as unknown as { _socket?: { pause(): void } } | undefined)?._socket?.pause();
   }
 
   /** Drops the socket without `stop` (network loss). */

@@ -5,6 +5,8 @@ import type WebSocket from 'ws';
 import { TwilioRestClient } from '../rest/twilio-rest-client';
 import { TWILIO_OPTIONS } from '../twilio.module-definition';
 import type { TwilioModuleOptions } from '../twilio.module-definition';
+import { StreamStartVerifier } from '../stream-auth/stream-start-verifier.service';
+import { streamOriginOf } from '../stream-auth/stream-origin';
 import { TWILIO_ROUTES } from '../twilio-routes';
 import { CallAdmission } from '../twiml/call-admission';
 import type { AdmissionDecision } from '../twiml/call-admission';
@@ -24,6 +26,7 @@ export class MediaStreamGateway implements OnGatewayConnection {
   constructor(
     private readonly handler: MediaStreamHandler,
     private readonly twilioApi: TwilioRestClient,
+    private readonly verifier: StreamStartVerifier,
     @Inject(TWILIO_OPTIONS) private readonly options: TwilioModuleOptions,
     @Optional() private readonly admission?: CallAdmission,
   ) {}
@@ -33,8 +36,14 @@ export class MediaStreamGateway implements OnGatewayConnection {
   // closed at the start timeout.
   handleConnection(socket: WebSocket, request: IncomingMessage): void {
     const admission = this.admission;
+    // An upgrade nothing checked (no verifier installed) can only be taken as Twilio's.
+    const origin = streamOriginOf(request) ?? 'twilio';
     const stream: TwilioMediaStream = new TwilioMediaStream(socket, {
       startTimeoutMs: this.options.mediaStreamStartTimeoutMs,
+      maxBufferedBytes: this.options.mediaStreamMaxBufferedBytes,
+      // The order at `start`: the stream token first (a refused one never reaches admission and
+      // takes no capacity), then admission, then the call (and its OpenAI session).
+      verifyStart: (start) => this.verifier.verify(start, origin),
       admitStart: admission
         ? (start) => {
             const decision = admission.admitStream(start);
@@ -59,7 +68,7 @@ export class MediaStreamGateway implements OnGatewayConnection {
       stream.close(1013, 'over capacity');
     };
     if (!this.twilioApi.isConfigured) return close('no Twilio credentials to redirect the call');
-    if (start.customParameters.Softphone === 'true') return close('a softphone call has no Twilio call to redirect');
+    if (start.origin === 'softphone') return close('a softphone call has no Twilio call to redirect');
     this.twilioApi.redirectCall(start.callSid, hangUpTwiml(decision.message)).then(
       () => {
         this.logger.warn(`media stream of ${start.callSid} refused at start (${decision.reason}); the call was redirected to the refusal`);

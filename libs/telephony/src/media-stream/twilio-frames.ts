@@ -50,11 +50,21 @@ export type TwilioInboundFrame =
   | TwilioDtmfFrame
   | TwilioStopFrame;
 
-/** What the caller's side of the stream told us in `start`. */
-export interface MediaStreamStart {
+/** What a stream's `start` frame claims, before its token is checked. */
+export interface ReceivedStart {
   streamSid: string;
   callSid: string;
   accountSid: string;
   customParameters: Record<string, string>;
   mediaFormat: { encoding: string; sampleRate: number; channels: number };
+}
+
+/** What the caller's side of the stream told us in `start`, once its stream token was verified. */
+export interface MediaStreamStart extends ReceivedStart {
+  /** The stream's `<Parameter>`s, without the credentials (stream token, sealed context). */
+  customParameters: Record<string, string>;
+  /** Who opened the stream: a Twilio call, or the console's browser softphone (never touches Twilio's REST API). */
+  origin: 'twilio' | 'softphone';
+  /** What an outbound call was placed with (`POST /calls`), carried with the call; undefined for inbound calls. */
+  context?: { profile?: string; variables: Readonly<Record<string, string>> };
 }

@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type WebSocket from 'ws';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { MediaStreamStart } from './twilio-frames';
+import type { StartVerdict } from '../stream-auth/stream-start-verifier.service';
+import type { MediaStreamStart, ReceivedStart } from './twilio-frames';
 import { MediaStreamListener, MediaStreamViolation, TwilioMediaStream } from './twilio-media-stream';
 
 const CONNECTING = 0;
@@ -42,6 +43,7 @@ type Heard =
   | ['dtmf', string]
   | ['stop']
   | ['closed', number]
+  | ['stalled']
   | ['violation', MediaStreamViolation];
 
 class RecordingListener implements MediaStreamListener {
@@ -68,6 +70,9 @@ class RecordingListener implements MediaStreamListener {
   }
   onViolation(kind: MediaStreamViolation): void {
     this.heard.push(['violation', kind]);
+  }
+  onStreamStalled(): void {
+    this.heard.push(['stalled']);
   }
 }
 
@@ -132,6 +137,50 @@ describe('TwilioMediaStream', () => {
     expect(guarded.closes).toEqual([{ code: 1011, reason: 'internal error' }]);
   });
 
+  describe('verifying start (the stream token)', () => {
+    const verified = (start: ReceivedStart): StartVerdict => ({ accepted: true, start: { ...start, customParameters: {}, origin: 'softphone' }, release: () => undefined });
+
+    it('reports only the verified start, and a refused one never: the socket is closed (1008)', () => {
+      const accepted = new FakeSocket();
+      const acceptedStream = new TwilioMediaStream(accepted as unknown as WebSocket, { verifyStart: verified });
+      const heard = new RecordingListener();
+      acceptedStream.setListener(heard);
+      accepted.receive(startFrame());
+      expect(heard.heard).toEqual([['start', expect.objectContaining({ origin: 'softphone', customParameters: {} })]]);
+
+      const refused = new FakeSocket();
+      const refusedStream = new TwilioMediaStream(refused as unknown as WebSocket, { verifyStart: () => ({ accepted: false, reason: 'already-used' }) });
+      const refusedHeard = new RecordingListener();
+      refusedStream.setListener(refusedHeard);
+      refused.receive(startFrame());
+      refused.receive(mediaFrame('//79/A=='));
+      refused.receive(startFrame());
+      expect(refusedHeard.heard).toEqual([['violation', 'start-refused'], ['violation', 'media-before-start']]);
+      expect(refused.closes).toEqual([{ code: 1008, reason: 'stream token refused' }]);
+      expect(refusedStream.started).toBe(false);
+    });
+
+    it('holds the frames that arrive while an asynchronous check runs, then handles them in order; releases the claim on close', async () => {
+      let settle!: (verdict: StartVerdict) => void;
+      let released = 0;
+      const socket = new FakeSocket();
+      const pending = new TwilioMediaStream(socket as unknown as WebSocket, { verifyStart: () => new Promise<StartVerdict>((resolve) => (settle = resolve)) });
+      const heard = new RecordingListener();
+      pending.setListener(heard);
+      socket.receive(startFrame());
+      socket.receive(mediaFrame('AAAA'));
+      socket.receive(dtmfFrame('5'));
+      expect(heard.heard).toEqual([]);
+      settle({ accepted: true, start: { ...(startFrame().start as unknown as ReceivedStart), origin: 'twilio' }, release: () => released++ });
+      await Promise.resolve();
+      await Promise.resolve();
+      expect(heard.heard.map(([kind]) => kind)).toEqual(['start', 'audio', 'dtmf']);
+      socket.emit('close', 1000);
+      socket.emit('close', 1000);
+      expect(released).toBe(1);
+    });
+  });
+
   describe('inbound frames', () => {
     // Byte for byte as Twilio writes them: these take the parser's fast path.
     const twilioMedia = (payload: string, sid = STREAM_SID) =>
@@ -181,6 +230,7 @@ describe('TwilioMediaStream', () => {
             accountSid: ACCOUNT_SID,
             customParameters: { From: '+15550001111', To: '+15550002222' },
             mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 },
+            origin: 'twilio',
           },
         ],
       ]);
@@ -248,6 +298,14 @@ describe('TwilioMediaStream', () => {
       expect(violationFor(() => socket.receive(markFrame('1', 'MZother')))).toEqual([['violation', 'wrong-stream-sid']]);
       expect(violationFor(() => socket.receive(dtmfFrame('1', 'MZother')))).toEqual([['violation', 'wrong-stream-sid']]);
       expect(violationFor(() => socket.receive(stopFrame('MZother')))).toEqual([['violation', 'wrong-stream-sid']]);
+    });
+
+    it('accepts a keypad press only as one of 0-9 * # A-D', () => {
+      started();
+      for (const digit of ['0', '9', '*', '#', 'A', 'D']) expect(violationFor(() => socket.receive(dtmfFrame(digit)))).toEqual([['dtmf', digit]]);
+      for (const digit of ['E', '', '12', 'x'.repeat(60_000), '\u0000', 'a']) {
+        expect(violationFor(() => socket.receive(dtmfFrame(digit)))).toEqual([['violation', 'bad-dtmf']]);
+      }
     });
 
     it('reports a second start and keeps the first stream', () => {
@@ -322,6 +380,23 @@ describe('TwilioMediaStream', () => {
       stream.sendMark('1');
       stream.sendClear();
       expect(socket.sent).toEqual([]);
+    });
+
+    it('drops a peer that stopped reading: past the cap of unsent bytes it reports the stall once and terminates the socket', () => {
+      const stalled = new FakeSocket() as FakeSocket & { bufferedAmount: number };
+      stalled.bufferedAmount = 0;
+      const capped = new TwilioMediaStream(stalled as unknown as WebSocket, { maxBufferedBytes: 1000 });
+      const heard = new RecordingListener();
+      capped.setListener(heard);
+      stalled.receive(startFrame());
+      capped.sendAudio('AAAA');
+      expect(stalled.sent).toHaveLength(1);
+      stalled.bufferedAmount = 1001;
+      capped.sendAudio('AAAA');
+      capped.sendAudio('AAAA');
+      expect(stalled.sent).toHaveLength(1);
+      expect(heard.heard.filter(([kind]) => kind === 'stalled')).toHaveLength(1);
+      expect(stalled.terminated).toBe(true);
     });
 
     it('sends nothing once the socket is no longer open', () => {

@@ -1,7 +1,8 @@
 import type { Socket } from 'node:net';
 import WebSocket, { RawData } from 'ws';
 import { markFrameInfix, matchMarkFrame, matchMediaFrame, mediaFrameSuffix, mediaFrameTimestamp } from './media-frame-fast-path';
-import { MediaStreamStart, TwilioInboundFrame } from './twilio-frames';
+import type { StartVerdict } from '../stream-auth/stream-start-verifier.service';
+import { MediaStreamStart, ReceivedStart, TwilioInboundFrame } from './twilio-frames';
 
 /** Kinds of bad input a stream can receive; each is reported, dropped, and never thrown. */
 export type MediaStreamViolation =
@@ -13,17 +14,26 @@ export type MediaStreamViolation =
   | 'duplicate-start'
   | 'wrong-stream-sid'
   | 'bad-base64'
-  | 'start-timeout';
+  | 'bad-dtmf'
+  | 'start-timeout'
+  | 'start-refused';
 
 /** Standard base64 as Twilio sends it; checked on every media frame, so kept to one anchored regex. */
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** A keypad press is one of the sixteen DTMF symbols; anything else is not a key. */
+const DTMF_DIGIT = /^[0-9*#A-D]$/;
+/** Frames that arrive while a `start` is being verified are held (up to about 5 s of media), then handled in order. */
+const MAX_HELD_FRAMES = 250;
+/** A socket with more unsent bytes than this is not being read (about 100 s of audio): the stream ends. */
+export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
 
 export interface TwilioMediaStreamOptions {
   /** Closes (1008) a socket that has not sent a valid `start` within this time. */
   startTimeoutMs?: number;
   /**
-   * Admission at a valid `start`, before the listener hears of it: false refuses the stream (the
-   * listener never sees its start or media; the caller of this option ends it). Synchronous.
+   * Admission at a `start` that `verifyStart` accepted, before the listener hears of it: false
+   * refuses the stream (the listener never sees its start or media; the caller of this option ends
+   * it). Synchronous. A `start` whose token was refused never reaches it.
    */
   admitStart?: (start: MediaStreamStart) => boolean;
   /**
@@ -31,6 +41,14 @@ export interface TwilioMediaStreamOptions {
    * instead of letting the throw escape the socket listener and take the whole process down.
    */
   onListenerError?: (error: unknown) => void;
+  /**
+   * Decides whether the stream's `start` may become a call (its stream token). Until it answers,
+   * the stream has not started; a refusal closes the socket (1008). Without it every `start` is
+   * taken as a Twilio call's.
+   */
+  verifyStart?: (start: ReceivedStart) => StartVerdict | Promise<StartVerdict>;
+  /** More unsent bytes than this on the socket (the peer stopped reading) end the stream (default 1 MiB). */
+  maxBufferedBytes?: number;
 }
 
 /** What a media stream reports to the call that owns it. Implementations must not throw. */
@@ -45,6 +63,8 @@ export interface MediaStreamListener {
   onDtmf(digit: string): void;
   onStreamStop(): void;
   onStreamClosed(code: number): void;
+  /** The peer stopped reading: `bufferedBytes` wait unsent. The socket is being torn down. */
+  onStreamStalled?(bufferedBytes: number): void;
   onViolation(kind: MediaStreamViolation, detail: string): void;
 }
 
@@ -65,16 +85,23 @@ export class TwilioMediaStream {
   private markInfix = '';
   private tcp?: Socket | null;
   private writesCorked = false;
-  private refused = false;
   private closeTimer?: NodeJS.Timeout;
-  private readonly admitStart?: (start: MediaStreamStart) => boolean;
+  private readonly maxBufferedBytes: number;
+  private stalled = false;
+  /** Set while `start` is being verified; frames meanwhile wait here. */
+  private held?: Array<[RawData, boolean]>;
+  private releaseClaim?: () => void;
+  /** The `start`'s token was refused: another `start` on this socket is ignored (the socket is closing). */
+  private startRefused = false;
+  /** Admission refused the stream (it is being redirected to the refusal): whatever it sends next is ignored. */
+  private refused = false;
   private readonly uncork = () => {
     this.writesCorked = false;
     this.tcp?.uncork();
   };
 
-  constructor(private readonly socket: WebSocket, options: TwilioMediaStreamOptions = {}) {
-    this.admitStart = options.admitStart;
+  constructor(private readonly socket: WebSocket, private readonly options: TwilioMediaStreamOptions = {}) {
+    this.maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
     socket.on('message', (data: RawData, isBinary: boolean) => {
       try {
         this.handleMessage(data, isBinary);
@@ -87,6 +114,8 @@ export class TwilioMediaStream {
       this.cancelStartTimer();
       if (this.terminateTimer) clearTimeout(this.terminateTimer);
       if (this.closeTimer) clearTimeout(this.closeTimer);
+      this.held = undefined;
+      this.releaseClaim?.();
       this.listener?.onStreamClosed(code);
     });
     if (options.startTimeoutMs) {
@@ -110,7 +139,9 @@ export class TwilioMediaStream {
   }
 
   sendAudio(base64Payload: string): void {
-    if (this.isOpen && this.streamSid) this.write(this.mediaPrefix + base64Payload + '"}}');
+    if (!this.isOpen || !this.streamSid) return;
+    if (this.socket.bufferedAmount > this.maxBufferedBytes) return this.handleStall();
+    this.write(this.mediaPrefix + base64Payload + '"}}');
   }
 
   sendMark(name: string): void {
@@ -145,6 +176,15 @@ export class TwilioMediaStream {
     this.terminateTimer = setTimeout(() => this.terminate(), 2000);
   }
 
+  /** The peer does not read what we send: a close handshake would never complete, so the socket is dropped. */
+  private handleStall(): void {
+    if (this.stalled) return;
+    this.stalled = true;
+    const buffered = this.socket.bufferedAmount;
+    this.listener?.onStreamStalled?.(buffered);
+    this.terminate();
+  }
+
   private cancelStartTimer(): void {
     if (this.startTimer) clearTimeout(this.startTimer);
     this.startTimer = undefined;
@@ -171,6 +211,10 @@ export class TwilioMediaStream {
   private handleMessage(data: RawData, isBinary: boolean): void {
     const listener = this.listener;
     if (!listener || this.refused) return;
+    if (this.held) {
+      if (this.held.length < MAX_HELD_FRAMES) this.held.push([data, isBinary]);
+      return;
+    }
     if (isBinary) return listener.onViolation('binary-frame', 'Twilio sends JSON text frames only');
     const text = data.toString();
     if (this.streamSid !== undefined) {
@@ -211,6 +255,7 @@ export class TwilioMediaStream {
         const digit = frame.dtmf?.digit;
         if (typeof digit !== 'string') return listener.onViolation('missing-field', 'dtmf frame without dtmf.digit');
         if (frame.streamSid !== this.streamSid) return listener.onViolation('wrong-stream-sid', 'dtmf frame for another stream');
+        if (digit.length !== 1 || !DTMF_DIGIT.test(digit)) return listener.onViolation('bad-dtmf', 'dtmf digit is not one of 0-9 * # A-D');
         return listener.onDtmf(digit);
       }
       case 'stop':
@@ -225,30 +270,76 @@ export class TwilioMediaStream {
 
   private handleStart(frame: Extract<TwilioInboundFrame, { event: 'start' }>, listener: MediaStreamListener): void {
     if (this.streamSid) return listener.onViolation('duplicate-start', 'a second start frame');
+    if (this.startRefused) return;
     const start = frame.start;
     const streamSid = start?.streamSid ?? frame.streamSid;
     if (typeof streamSid !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(streamSid) || typeof start?.callSid !== 'string') {
       return listener.onViolation('missing-field', 'start frame without a valid streamSid and callSid');
     }
-    this.cancelStartTimer();
-    const accepted: MediaStreamStart = {
+    const received: ReceivedStart = {
       streamSid,
       callSid: start.callSid,
       accountSid: typeof start.accountSid === 'string' ? start.accountSid : '',
       customParameters: isStringRecord(start.customParameters) ? start.customParameters : {},
       mediaFormat: start.mediaFormat ?? { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 },
     };
-    if (this.admitStart && !this.admitStart(accepted)) {
+    const verify = this.options.verifyStart;
+    if (!verify) return this.admit({ ...received, origin: 'twilio' }, listener, []);
+    const verdict = verify(received);
+    if (!(verdict instanceof Promise)) return this.settle(verdict, listener);
+    this.held = [];
+    verdict.then(
+      (settled) => this.settle(settled, listener),
+      () => this.settle({ accepted: false, reason: 'claim-failed' }, listener),
+    );
+  }
+
+  /** The token's verdict: a refused `start` closes the socket (1008) and never reaches admission. */
+  private settle(verdict: StartVerdict, listener: MediaStreamListener): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    if (!this.isOpen) {
+      if (verdict.accepted) verdict.release();
+      return;
+    }
+    if (!verdict.accepted) {
+      this.startRefused = true;
+      listener.onViolation('start-refused', `stream token refused (${verdict.reason})`);
+      this.cancelStartTimer();
+      this.close(1008, 'stream token refused');
+      this.terminateTimer = setTimeout(() => this.terminate(), 2000);
+      return;
+    }
+    // Held until the socket closes, whether the call runs or admission refuses it.
+    this.releaseClaim = verdict.release;
+    try {
+      this.admit(verdict.start, listener, held);
+    } catch (error) {
+      this.options.onListenerError?.(error);
+      this.close(1011, 'internal error');
+    }
+  }
+
+  /** Admission of a verified `start`; then the call begins and hears the frames held meanwhile. */
+  private admit(start: MediaStreamStart, listener: MediaStreamListener, held: Array<[RawData, boolean]>): void {
+    this.cancelStartTimer();
+    if (this.options.admitStart && !this.options.admitStart(start)) {
       this.refused = true;
       return;
     }
+    this.begin(start, listener);
+    for (const [data, isBinary] of held) this.handleMessage(data, isBinary);
+  }
+
+  private begin(start: MediaStreamStart, listener: MediaStreamListener): void {
+    const streamSid = start.streamSid;
     this.streamSid = streamSid;
     this.mediaPrefix = '{"event":"media","streamSid":"' + streamSid + '","media":{"payload":"';
     this.markPrefix = '{"event":"mark","streamSid":"' + streamSid + '","mark":{"name":"';
     this.clearMessage = '{"event":"clear","streamSid":"' + streamSid + '"}';
     this.mediaSuffix = mediaFrameSuffix(streamSid);
     this.markInfix = markFrameInfix(streamSid);
-    listener.onStreamStart(accepted);
+    listener.onStreamStart(start);
   }
 }
 

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { IncomingHttpHeaders } from 'node:http';
 import twilio from 'twilio';
 import { TWILIO_OPTIONS } from '../twilio.module-definition';
 import type { TwilioModuleOptions } from '../twilio.module-definition';
 import { TWILIO_ROUTES } from '../twilio-routes';
-import { publicBaseUrl } from '../twiml/stream-url';
+import { CALL_CONTEXT_QUERY } from '../stream-auth/call-context';
+import { ArrivedRequest, publicBaseUrl } from '../twiml/stream-url';
 
 const TWILIO_API_ORIGIN = 'https://api.twilio.com';
 
@@ -32,14 +32,15 @@ export interface PlaceCallRequest {
   to: string;
   from: string;
   machineDetection?: CreateCallRequest['machineDetection'];
+  /** The call's context sealed by StreamCredentials.sealContext: it travels in the webhook URL, signed by Twilio. */
+  sealedContext?: string;
 }
 
-/** The request a call is placed from: the gateway's public URL is derived from it when none is configured. */
-export interface RequestOrigin {
-  headers: IncomingHttpHeaders;
-  /** True when the request came over TLS. */
-  secure: boolean;
-}
+/**
+ * The request a call is placed from: without PUBLIC_URL the gateway's URL is the address it
+ * arrived at (or, only when trusted, its proxy headers).
+ */
+export type RequestOrigin = ArrivedRequest;
 
 export interface CreateCallRequest {
   to: string;
@@ -84,10 +85,12 @@ export class TwilioRestClient {
    * status callback.
    */
   placeCall(request: PlaceCallRequest, origin: RequestOrigin): Promise<{ sid: string; status: string }> {
-    const base = publicBaseUrl(this.options.publicUrl, origin.headers, origin.secure);
+    const base = publicBaseUrl(this.options, origin);
+    const { sealedContext, ...call } = request;
+    const query = sealedContext ? `?${CALL_CONTEXT_QUERY}=${encodeURIComponent(sealedContext)}` : '';
     return this.createCall({
-      ...request,
-      url: base + TWILIO_ROUTES.incomingCall,
+      ...call,
+      url: base + TWILIO_ROUTES.incomingCall + query,
       statusCallback: base + TWILIO_ROUTES.callStatus,
     });
   }

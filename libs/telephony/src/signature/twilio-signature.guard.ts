@@ -10,7 +10,7 @@ export class TwilioSignatureGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<Request>();
     const body = request.method === 'POST' && request.body && typeof request.body === 'object' ? request.body : {};
-    if (this.verifier.isValidWebhook(request.originalUrl, request.headers, request.secure, body)) return true;
-    throw new ForbiddenException('Invalid Twilio signature');
+    if (this.verifier.isValidWebhook(request.originalUrl, request, body)) return true;
+    throw new ForbiddenException(this.verifier.refusesEverything ? 'Twilio requests are refused: no TWILIO_AUTH_TOKEN to check their signatures' : 'Invalid Twilio signature');
   }
 }

@@ -1,7 +1,9 @@
-import { Controller, Get, Header, HttpCode, Inject, Optional, Post, Req, UseGuards } from '@nestjs/common';
+import { BadRequestException, Controller, ForbiddenException, Get, Header, HttpCode, Inject, Logger, Optional, Post, Req, UseGuards } from '@nestjs/common';
 import type { Request } from 'express';
 import twilio from 'twilio';
 import { TwilioSignatureGuard } from '../signature/twilio-signature.guard';
+import { CALL_CONTEXT_QUERY, callContextParameters } from '../stream-auth/call-context';
+import { STREAM_TOKEN_PARAMETER, StreamCredentials } from '../stream-auth/stream-credentials.service';
 import { TWILIO_OPTIONS } from '../twilio.module-definition';
 import type { TwilioModuleOptions } from '../twilio.module-definition';
 import { TWILIO_ROUTES } from '../twilio-routes';
@@ -13,13 +15,22 @@ import { hangUpTwiml } from './twiml';
 const FORWARDED_PARAMETERS = ['From', 'To', 'CallSid'] as const;
 /** Twilio: each `<Parameter>`'s name plus value must stay under 500 characters. */
 const MAX_PARAMETER_LENGTH = 400;
+const CALL_SID = /^CA[0-9A-Za-z]{1,64}$/;
+const ACCOUNT_SID = /^AC[0-9A-Za-z]{1,64}$/;
 
-/** Twilio's voice webhook: answers an incoming call with TwiML that connects it to our media stream. */
+/**
+ * Twilio's voice webhook: answers a call with TwiML that connects it to our media stream, with a
+ * stream token minted for this call (and, for an outbound call, the call context it was placed
+ * with) as `<Parameter>`s: whichever pod the stream reaches can check them.
+ */
 @Controller()
 @UseGuards(TwilioSignatureGuard)
 export class IncomingCallController {
+  private readonly logger = new Logger('IncomingCall');
+
   constructor(
     @Inject(TWILIO_OPTIONS) private readonly options: TwilioModuleOptions,
+    private readonly credentials: StreamCredentials,
     @Optional() private readonly admission?: CallAdmission,
   ) {}
 
@@ -38,12 +49,21 @@ export class IncomingCallController {
   }
 
   private async connectTwiml(request: Request, params: Record<string, unknown>): Promise<string> {
-    const callSid = typeof params.CallSid === 'string' ? params.CallSid : undefined;
+    const callSid = params.CallSid;
+    if (typeof callSid !== 'string' || !CALL_SID.test(callSid)) throw new BadRequestException('CallSid is missing or malformed');
+    const accountSid = typeof params.AccountSid === 'string' && ACCOUNT_SID.test(params.AccountSid) ? params.AccountSid : '';
+    if (this.options.accountSid && accountSid !== this.options.accountSid) throw new ForbiddenException('AccountSid is not this gateway\'s Twilio account');
+    const sealedContext = request.query[CALL_CONTEXT_QUERY];
+    if (sealedContext !== undefined && (typeof sealedContext !== 'string' || !this.credentials.openContext(sealedContext))) {
+      // A signed request with a context we cannot open: placed under another signing secret, or too long ago.
+      this.logger.error(`call ${callSid}: its call context cannot be opened (another GATEWAY_SIGNING_SECRET, or expired); hanging up`);
+      return hangUpTwiml();
+    }
     const decision = await this.admission?.admit({ callSid });
     if (decision && !decision.admitted) return hangUpTwiml(decision.message);
     const response = new twilio.twiml.VoiceResponse();
     if (this.options.welcomeMessage) response.say(this.options.welcomeMessage);
-    const url = buildStreamUrl(this.options.publicUrl, TWILIO_ROUTES.mediaStream, request.headers, request.secure);
+    const url = buildStreamUrl(this.options, TWILIO_ROUTES.mediaStream, request);
     const stream = response.connect().stream({ url });
     for (const name of FORWARDED_PARAMETERS) {
       const value = params[name];
@@ -51,6 +71,8 @@ export class IncomingCallController {
         stream.parameter({ name, value });
       }
     }
+    if (typeof sealedContext === 'string') for (const parameter of callContextParameters(sealedContext)) stream.parameter(parameter);
+    stream.parameter({ name: STREAM_TOKEN_PARAMETER, value: this.credentials.mintTwilioToken(callSid, accountSid, sealedContext as string | undefined) });
     return response.toString();
   }
 }

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { buildStreamUrl } from './stream-url';
+import type { IncomingMessage } from 'node:http';
+import { buildStreamUrl as build } from './stream-url';
 
 const PATH = '/media-stream';
+const SOCKET = { localAddress: '10.1.2.3', localPort: 5050 };
+const TLS_SOCKET = { ...SOCKET, localPort: 443, encrypted: true };
+
+/** The stream URL from PUBLIC_URL, or (undefined) from the proxy headers the gateway was told to trust. */
+function buildStreamUrl(publicUrl: string | undefined, path: string, headers: Record<string, string | string[]>, encrypted: boolean): string {
+  const request = { headers, socket: encrypted ? TLS_SOCKET : SOCKET } as unknown as IncomingMessage;
+  return build({ publicUrl, trustProxyHeaders: true }, path, request);
+}
 
 describe('buildStreamUrl', () => {
   describe('from PUBLIC_URL', () => {
@@ -19,7 +28,21 @@ describe('buildStreamUrl', () => {
     });
   });
 
-  describe('from the request headers', () => {
+  describe('without PUBLIC_URL, not told to trust proxy headers', () => {
+    it('uses the address the request arrived at, whatever the headers claim', () => {
+      const headers = { host: 'attacker.example', 'x-forwarded-host': 'other.example', 'x-forwarded-proto': 'https' };
+      const request = { headers, socket: SOCKET } as unknown as IncomingMessage;
+      expect(build({ trustProxyHeaders: false }, PATH, request)).toBe('ws://10.1.2.3:5050/media-stream');
+      const tls = { headers, socket: TLS_SOCKET } as unknown as IncomingMessage;
+      expect(build({ trustProxyHeaders: false }, PATH, tls)).toBe('wss://10.1.2.3/media-stream');
+      const v6 = { headers, socket: { localAddress: '::1', localPort: 5050 } } as unknown as IncomingMessage;
+      expect(build({ trustProxyHeaders: false }, PATH, v6)).toBe('ws://[::1]:5050/media-stream');
+      const mapped = { headers, socket: { localAddress: '::ffff:127.0.0.1', localPort: 5050 } } as unknown as IncomingMessage;
+      expect(build({ trustProxyHeaders: false }, PATH, mapped)).toBe('ws://127.0.0.1:5050/media-stream');
+    });
+  });
+
+  describe('from the request headers (TRUST_PROXY_HEADERS=true)', () => {
     it('uses X-Forwarded-Proto and X-Forwarded-Host', () => {
       const headers = { host: 'internal:5050', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'voice.example.com' };
       expect(buildStreamUrl(undefined, PATH, headers, false)).toBe('wss://voice.example.com/media-stream');

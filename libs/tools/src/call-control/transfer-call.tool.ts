@@ -3,7 +3,11 @@ import { RealtimeTool, RealtimeToolHandler, ToolCallContext, ToolError } from '.
 
 export const TRANSFER_CALL_TOOL = 'transfer_call';
 
-/** Built-in: hands the caller to a human at a configured number (TRANSFER_CALL_ENABLED, TRANSFER_PHONE_NUMBER). */
+/**
+ * Built-in: hands the caller to a human at a configured destination (TRANSFER_CALL_ENABLED,
+ * TRANSFER_DESTINATIONS / TRANSFER_PHONE_NUMBER). The model names the destination; each call's
+ * definition lists the names (never the numbers).
+ */
 @RealtimeTool({
   name: TRANSFER_CALL_TOOL,
   description:
@@ -13,7 +17,7 @@ export const TRANSFER_CALL_TOOL = 'transfer_call';
     type: 'object',
     properties: {
       reason: { type: 'string', description: 'Why the caller is being transferred.' },
-      destination: { type: 'string', description: 'Optional: one of the configured transfer numbers (E.164). Omit for the default.' },
+      destination: { type: 'string', description: 'Optional: the name of one of the configured transfer destinations. Omit for the default.' },
     },
     additionalProperties: false,
   },
