@@ -12,6 +12,8 @@ import { base64Bytes, newHistogram, nowUs, readStamp, record, writeStamp } from 
 const { url, firstCall, callCount, rampMs, frameMs } = workerData;
 const MEDIA_PREFIX = '{"event":"media"';
 const PAYLOAD_KEY = '"payload":"';
+/** The account in the webhook's form and in `start`: the stream token is bound to both. */
+const ACCOUNT_SID = 'AC' + '0'.repeat(32);
 
 let window = { start: Infinity, end: -Infinity };
 const outbound = newHistogram(); // fake OpenAI -> caller, deltas stamped inside the window
@@ -49,7 +51,7 @@ class BenchCall {
   async answer() {
     try {
       const webhook = url.replace(/^ws/, 'http').replace(/\/media-stream$/, '/incoming-call');
-      const response = await fetch(webhook, { method: 'POST', body: new URLSearchParams({ CallSid: this.callSid, From: '+15550000000', To: '+15551111111' }) });
+      const response = await fetch(webhook, { method: 'POST', body: new URLSearchParams({ CallSid: this.callSid, AccountSid: ACCOUNT_SID, From: '+15550000000', To: '+15551111111' }) });
       const twiml = response.ok ? await response.text() : '';
       for (const [, name, value] of twiml.matchAll(/<Parameter name="([^"]+)" value="([^"]+)"\/>/g)) this.parameters[name] = value;
     } catch {
@@ -80,7 +82,7 @@ class BenchCall {
         event: 'start',
         sequenceNumber: String(++this.sequenceNumber),
         start: {
-          accountSid: 'AC' + '0'.repeat(32),
+          accountSid: ACCOUNT_SID,
           streamSid: sid,
           callSid,
           tracks: ['inbound'],

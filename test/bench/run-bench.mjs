@@ -140,6 +140,8 @@ async function startServer(target, port, openAiUrl) {
     // Production needs its public URL and a signing secret (the stream tokens each call fetches from the webhook).
     PUBLIC_URL: `http://127.0.0.1:${port}`,
     GATEWAY_SIGNING_SECRET: 'bench-signing-secret-0123456789abcdef',
+    // One gateway on its embedded record store (production otherwise needs a shared DATABASE_URL).
+    SINGLE_REPLICA: 'true',
     HTTP_MAX_CONNECTIONS: '100000',
     // The echo fake never reports caller speech: without this every bench call would count as idle.
     CALLER_IDLE_TIMEOUT_S: '0',

@@ -200,6 +200,7 @@ describe('Kubernetes manifests', () => {
         TWILIO_ACCOUNT_SID: 'AC' + '0'.repeat(32),
         DATABASE_URL: 'postgres://gateway:secret@db.internal:5432/voice?sslmode=require',
         REDIS_URL: 'rediss://default:secret@cache.internal:6380',
+        GATEWAY_SIGNING_SECRET: 'a-signing-secret-shared-by-every-replica-0123',
       };
       for (const ref of secretRefs) expect(secrets, `a test value for the Secret key ${ref.key}`).toHaveProperty(ref.key);
       const env = readEnvironment({ ...configMap.data, ...secrets });
@@ -225,6 +226,18 @@ describe('Kubernetes manifests', () => {
       const guide = readFileSync(join(ROOT, 'docs/deploy-kubernetes.md'), 'utf8');
       expect(guide).toMatch(/--from-literal=DATABASE_URL=/);
       expect(guide).toMatch(/--from-literal=REDIS_URL=/);
+    });
+
+    it('every replica can share a dedicated signing secret from the Secret (optional: it falls back to the Twilio token)', () => {
+      const entry = container.env.find((e: any) => e.name === 'GATEWAY_SIGNING_SECRET');
+      expect(entry?.valueFrom?.secretKeyRef).toMatchObject({ name: 'voice-gateway-secrets', key: 'GATEWAY_SIGNING_SECRET', optional: true });
+      const production = { ...configMap.data, OPENAI_API_KEY: `sk-${'x'.repeat(40)}`, TWILIO_AUTH_TOKEN: 'twilio-auth-token-0123456789', DATABASE_URL: 'postgres://db/voice' };
+      // Without the key the pod starts on the Twilio token; with it, the secret must be strong enough.
+      expect(() => readEnvironment(production)).not.toThrow();
+      expect(readEnvironment({ ...production, GATEWAY_SIGNING_SECRET: 'a-signing-secret-shared-by-every-replica-0123' }).GATEWAY_SIGNING_SECRET).toBeDefined();
+      expect(() => readEnvironment({ ...production, GATEWAY_SIGNING_SECRET: 'too-short' })).toThrow(/GATEWAY_SIGNING_SECRET/);
+      // The deploy guide says how to provide it.
+      expect(readFileSync(join(ROOT, 'docs/deploy-kubernetes.md'), 'utf8')).toMatch(/--from-literal=GATEWAY_SIGNING_SECRET=/);
     });
 
     it('shutdown: a preStop pause, then a grace period longer than the drain timeout plus the goodbye', () => {

@@ -9,13 +9,17 @@ import { TEST_OPENAI_KEY } from '../support/gateway-harness';
 import { freePort, GatewayProcess, startGatewayProcess, waitUntil } from '../support/gateway-process';
 import { dropSchema, requirePostgres, TEST_DATABASE_URL, uniqueSchema } from '../support/postgres';
 import { deleteKeys, requireRedis, TEST_REDIS_URL, uniqueKeyPrefix } from '../support/redis';
+import { metricValue } from '../support/prometheus';
 import { RoundRobinProxy } from '../support/round-robin-proxy';
 
 const ACCOUNT_SID = 'AC' + 'fedcba9876543210'.repeat(2);
 const AUTH_TOKEN = 'fleet-twilio-auth-token-0123456789';
+/** What every replica shares (the Kubernetes Secret's GATEWAY_SIGNING_SECRET): console and stream tokens, call contexts. */
+const SIGNING_SECRET = 'fleet-gateway-signing-secret-0123456789';
 const API_KEY = 'fleet-api-key-0123456789abcdef';
 const WEBHOOK_SECRET = 'fleet-webhook-secret-0123456789';
 const REFUSAL = 'All our lines are busy. Please call again.';
+const PROFILES = JSON.stringify({ reminders: { instructions: 'Remind {{name}} of the appointment on {{day}}.', voice: 'verse' } });
 
 interface Delivery {
   status: number;
@@ -136,9 +140,11 @@ describe('two instances behind one URL, on one PostgreSQL and one Redis', () => 
       OPENAI_API_KEY: TEST_OPENAI_KEY,
       OPENAI_REALTIME_URL: simulator.url,
       ASSISTANT_GREETING: '',
+      ASSISTANT_PROFILES: PROFILES,
       PUBLIC_URL: publicUrl,
       TWILIO_ACCOUNT_SID: ACCOUNT_SID,
       TWILIO_AUTH_TOKEN: AUTH_TOKEN,
+      GATEWAY_SIGNING_SECRET: SIGNING_SECRET,
       TWILIO_API_BASE_URL: twilioApi.baseUrl,
       TWILIO_PHONE_NUMBER: '+14155550199',
       API_KEYS: API_KEY,
@@ -184,6 +190,12 @@ describe('two instances behind one URL, on one PostgreSQL and one Redis', () => 
     }
     // Three connections per round, alternating: tokens were issued by one instance and used on the other.
     expect(new Set(balancer.routed)).toEqual(new Set([a.port, b.port]));
+    // A page of another site, even with a valid token, opens the feed on neither instance.
+    for (const instance of [a, b]) {
+      const foreign = new WebSocket(`ws://127.0.0.1:${instance.port}/console/ws?console_token=${encodeURIComponent(await consoleToken(instance))}`, { origin: 'https://evil.example' });
+      feeds.push(foreign);
+      expect(await new Promise<number>((resolve) => foreign.once('close', resolve))).toBe(1008);
+    }
   });
 
   it("shows both instances' calls on both consoles, also to a console opened later", async () => {
@@ -256,6 +268,58 @@ describe('two instances behind one URL, on one PostgreSQL and one Redis', () => 
       twilioApi.delayResponses(0);
     }
     expect(createsAtTwilio()).toBe(before + 2);
+  });
+
+  it('keeps an outbound call\'s profile and variables when it is placed on one instance and served by the other', async () => {
+    const placed = await api(a, '/calls', { method: 'POST', body: JSON.stringify({ to: '+14155550123', profile: 'reminders', variables: { name: 'Ada', day: 'Friday' } }) });
+    expect(placed.status).toBe(201);
+    const { callSid } = (await placed.json()) as { callSid: string };
+    const create = await twilioApi.waitForRequest((r) => r.path.endsWith('/Calls.json') && r.form.To === '+14155550123');
+    expect(String(create.form.Url).startsWith(`${publicUrl}/incoming-call?context=c1.`)).toBe(true);
+
+    // Twilio fetches the TwiML through the balancer from B, and the stream lands on B too.
+    const call = stream(b, callSid, b, create.form.Url as string);
+    const sessionsBefore = simulator.sessions.length;
+    await call.connect();
+    expect(call.streamParameters['CallContext.1']).toMatch(/^c1\./);
+    const session = await simulator.nextSession(sessionsBefore);
+    const update = (await session.waitForClientEvent('session.update')).session as Record<string, any>;
+    expect(update.instructions).toBe('Remind "Ada" of the appointment on "Friday".');
+    expect(update.audio.output.voice).toBe('verse');
+    call.hangUp();
+
+    // The record (written by B, read from A) says outbound, with the profile it was placed with.
+    await waitUntil(async () => (await api(a, `/calls/${callSid}`)).status === 200, 10_000, "B's record of the call");
+    expect(await (await api(a, `/calls/${callSid}`)).json()).toMatchObject({ callSid, direction: 'outbound', assistantProfile: 'reminders' });
+  });
+
+  it('refuses a stream token replayed to the other instance, while the call lives and after it ended', async () => {
+    const call = stream(a);
+    const sessionsBefore = simulator.sessions.length;
+    await call.connect();
+    await simulator.nextSession(sessionsBefore);
+    // The captured upgrade and `start` (token included), presented to B.
+    const replay = () =>
+      new FakeTwilioCall({
+        url: `ws://127.0.0.1:${b.port}/media-stream`,
+        callSid: call.callSid,
+        accountSid: ACCOUNT_SID,
+        customParameters: call.streamParameters,
+        headers: { 'x-twilio-signature': sign(publicUrl.replace(/^http/, 'ws') + '/media-stream', {}) },
+      });
+    const during = replay();
+    calls.push(during);
+    await during.connect();
+    expect(await during.waitForClose()).toBe(1008);
+    call.hangUp();
+    await call.waitForClose();
+    const after = replay();
+    calls.push(after);
+    await after.connect();
+    expect(await after.waitForClose()).toBe(1008);
+    expect(simulator.sessions).toHaveLength(sessionsBefore + 1);
+    const metrics = await (await fetch(`${b.httpUrl}/metrics`)).text();
+    expect(metricValue(metrics, 'voice_gateway_media_streams_refused_total', { reason: 'already-used' })).toBe(2);
   });
 
   it('never drops a caller in silence: a full instance refuses at the webhook, and a stream landing on it is redirected to the refusal', async () => {

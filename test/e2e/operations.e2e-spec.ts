@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CallDrainService } from '@app/operations';
 import { FakeTwilioRestApi, mulawTone } from '@app/simulators';
 import { GatewayHarness, startGateway } from '../support/gateway-harness';
+import { softphoneCall } from '../support/live-call';
 import { metricValue, scrape } from '../support/prometheus';
 
 const TWILIO_SID = 'AC' + '0123456789abcdef'.repeat(2);
@@ -184,6 +185,58 @@ describe('operations: health, metrics, admission and drain', () => {
     expect(metricValue(metrics, 'voice_gateway_streams_refused_total', { action: 'redirected' })).toBe(1);
     expect(metricValue(metrics, 'voice_gateway_calls_active')).toBe(2);
     for (const call of calls) expect(call.isOpen).toBe(true);
+  });
+
+  it('checks the stream token before admission: refused tokens never count, a valid one beyond capacity is refused politely', async () => {
+    twilioApi = await FakeTwilioRestApi.start();
+    gateway = await startGateway(
+      {
+        MAX_CONCURRENT_CALLS: '1',
+        MAX_CONCURRENT_CALLS_HEADROOM: '0',
+        CALL_REFUSED_MESSAGE: 'All lines are busy.',
+        TWILIO_ACCOUNT_SID: TWILIO_SID,
+        TWILIO_AUTH_TOKEN: TWILIO_TOKEN,
+        TWILIO_API_BASE_URL: twilioApi.baseUrl,
+      },
+      { autoRespond: false },
+    );
+    // Streams whose start carries no token, or a replayed one, at a gateway with one free place.
+    const replayed = gateway.newCall();
+    await replayed.fetchTwiml();
+    const forged = [gateway.newCall({ webhook: false }), gateway.newCall({ webhook: false, customParameters: { StreamToken: 'st1.0.forged.mac' } })];
+    for (const stream of forged) await stream.connect();
+    expect(await Promise.all(forged.map((stream) => stream.waitForClose()))).toEqual([1008, 1008]);
+    // None of them reached admission: the one place is free, nothing was redirected, no OpenAI session opened.
+    let metrics = await scrape(gateway.httpUrl);
+    expect(metricValue(metrics, 'voice_gateway_media_streams_refused_total', { reason: 'no-token' })).toBe(1);
+    expect(metricValue(metrics, 'voice_gateway_media_streams_refused_total', { reason: 'malformed-token' })).toBe(1);
+    expect(metricValue(metrics, 'voice_gateway_streams_refused_total', { action: 'redirected' }) ?? 0).toBe(0);
+    expect(twilioApi.requests).toEqual([]);
+    expect(gateway.simulator.sessions).toHaveLength(0);
+
+    // The real call takes the place; its token, used again by another stream, is refused (1008), not redirected.
+    await replayed.connect();
+    await gateway.simulator.nextSession(0);
+    const again = gateway.newCall({ webhook: false, callSid: replayed.callSid, accountSid: replayed.accountSid, customParameters: replayed.streamParameters });
+    await again.connect();
+    expect(await again.waitForClose()).toBe(1008);
+    expect(twilioApi.requests).toEqual([]);
+
+    // A valid token beyond capacity: admission refuses it politely. A Twilio call is redirected to the refusal…
+    const overflow = gateway.newCall({ webhookElsewhere: true });
+    await overflow.connect();
+    const redirect = await twilioApi.waitForRequest((r) => r.path.endsWith(`/Calls/${overflow.callSid}.json`));
+    expect(redirect.form.Twiml).toContain('<Say>All lines are busy.</Say><Hangup/>');
+    // …and the softphone, which has no Twilio call, is closed with 1013.
+    const phone = await softphoneCall(gateway);
+    await phone.connect();
+    expect(await phone.waitForClose()).toBe(1013);
+    expect(gateway.simulator.sessions).toHaveLength(1);
+    metrics = await scrape(gateway.httpUrl);
+    expect(metricValue(metrics, 'voice_gateway_streams_refused_total', { action: 'redirected' })).toBe(1);
+    expect(metricValue(metrics, 'voice_gateway_streams_refused_total', { action: 'closed' })).toBe(1);
+    expect(metricValue(metrics, 'voice_gateway_media_streams_refused_total', { reason: 'already-used' })).toBe(1);
+    overflow.hangUp();
   });
 
   it('a pre-start flood takes no capacity: sockets that never send start are closed at the timeout, real calls go on', async () => {

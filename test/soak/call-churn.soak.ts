@@ -3,7 +3,7 @@ import vm from 'node:vm';
 import { it } from 'vitest';
 import { FakeTwilioCall } from '@app/simulators';
 import { CallRegistry } from '@app/orchestration';
-import { startGateway } from '../support/gateway-harness';
+import { startGateway, TEST_TWILIO_AUTH_TOKEN } from '../support/gateway-harness';
 import { expectNothingLeaked, handleCounts } from '../support/leak-check';
 
 /**
@@ -35,8 +35,13 @@ it(`churns ${TOTAL} short calls, ${CONCURRENCY} at a time`, { timeout: 60 * 60 *
   let drops = 0;
 
   const oneCall = async (n: number) => {
-    // Not gateway.newCall(): the harness would keep every call (and its recorded audio) alive.
-    const call = new FakeTwilioCall({ url: gateway.mediaStreamUrl });
+    // Not gateway.newCall(): the harness would keep every call (and its recorded audio) alive. Like
+    // Twilio: the signed webhook first (for the stream token), then the signed stream.
+    const call = new FakeTwilioCall({
+      url: gateway.mediaStreamUrl,
+      headers: gateway.streamUpgradeHeaders,
+      webhook: { url: `${gateway.httpUrl}/incoming-call`, authToken: TEST_TWILIO_AUTH_TOKEN },
+    });
     try {
       await call.connect();
       if (n % DROP_EVERY === 0) {

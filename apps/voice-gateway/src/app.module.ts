@@ -5,8 +5,8 @@ import { apiRateLimits, AuthModule } from '@app/auth';
 import { CallRecordsModule, TwilioStatusRecorder } from '@app/call-records';
 import type { GatewayConfig } from '@app/config';
 import { ConsoleModule } from '@app/console';
-import { FleetModule } from '@app/fleet';
-import { GatewayAdmission, OperationsModule } from '@app/operations';
+import { FleetModule, FleetThrottlerStorage } from '@app/fleet';
+import { FleetStreamClaims, GatewayAdmission, OperationsModule } from '@app/operations';
 import { CallOrchestrator, OrchestrationModule } from '@app/orchestration';
 import { TwilioModule } from '@app/telephony';
 import { EmbeddedRealtimeSimulatorModule, realtimeModule } from './embedded-realtime-simulator';
@@ -34,10 +34,14 @@ export class AppModule {
         gatewayLoggerModule(config.server),
         FleetModule.forRoot(config.fleet),
         AuthModule.forRoot({ apiKeys: config.auth.apiKeys }),
-        // Rate limits of the API, per API key (in this process).
-        ThrottlerModule.forRoot({
-          throttlers: apiRateLimits({ requestsPerMinute: config.auth.rateLimitPerMinute, outboundCallsPerMinute: config.outbound.callsPerMinute }),
-          errorMessage: 'Too many requests for this API key: rate limit exceeded (see Retry-After)',
+        // Rate limits of the API, per API key, counted fleet-wide in Redis (in this process without it, or while it is down).
+        ThrottlerModule.forRootAsync({
+          inject: [FleetThrottlerStorage],
+          useFactory: (storage: FleetThrottlerStorage) => ({
+            throttlers: apiRateLimits({ requestsPerMinute: config.auth.rateLimitPerMinute, outboundCallsPerMinute: config.outbound.callsPerMinute }),
+            errorMessage: 'Too many requests for this API key: rate limit exceeded (see Retry-After)',
+            storage,
+          }),
         }),
         realtimeModule(config),
         OrchestrationModule.forRoot({ assistant: config.assistant, agent: config.agent, outbound: config.outbound }),
@@ -48,6 +52,8 @@ export class AppModule {
           handler: CallOrchestrator,
           admission: GatewayAdmission,
           callStatus: TwilioStatusRecorder,
+          // Stream tokens used once, and one live stream per CallSid, across the fleet (in this process without Redis).
+          claims: config.fleet.redisUrl ? FleetStreamClaims : undefined,
           imports: [operations, callRecords],
         }),
         ExampleToolsModule,

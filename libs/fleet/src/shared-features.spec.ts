@@ -4,6 +4,7 @@ import { FleetBus } from './bus/fleet-bus.service';
 import { SharedClaims } from './claims/shared-claims.service';
 import { IdempotencyStore } from './idempotency/idempotency.store';
 import { FleetCallLeases } from './leases/fleet-call-leases.service';
+import { SharedLeases } from './leases/shared-leases.service';
 import { InstanceSnapshots } from './lists/instance-snapshots.service';
 import { SharedLists } from './lists/shared-lists.service';
 import { SharedState } from './shared-state.service';
@@ -142,6 +143,37 @@ describe('shared live state across instances', () => {
       local.release('CA-1');
       expect(await local.acquire('CA-2', 1)).toBe('acquired');
       expect(await new FleetCallLeases(down).acquire('CA-1', 1)).toBe('unavailable');
+    });
+  });
+
+  describe('lease sets (capped, across instances)', () => {
+    it('caps each set across instances; renewals keep a lease, the others lapse; a release frees a place at once', async () => {
+      const [onA, onB] = [new SharedLeases(a), new SharedLeases(b)];
+      expect(await onA.acquire('key-1', 'pending-a', 400, 2)).toBe(true);
+      expect(await onB.acquire('key-1', 'CA-b', 400, 2)).toBe(true);
+      expect(await onB.acquire('key-1', 'CA-c', 400, 2)).toBe(false);
+      expect(await onA.acquire('key-2', 'CA-c', 400, 2)).toBe(true); // another set, another cap
+      expect(await onA.acquire('key-1', 'pending-a', 400, 2)).toBe(true); // the same lease again
+      // B's call lives on (renewed); A's pending lease is never renewed and lapses.
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      await onB.renew('key-1', ['CA-b'], 400);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      expect(await onA.count('key-1')).toBe(1);
+      expect(await onA.acquire('key-1', 'CA-d', 60_000, 2)).toBe(true);
+      expect(await onB.acquire('key-1', 'CA-e', 60_000, 2)).toBe(false);
+      await onA.release('key-1', 'CA-d');
+      expect(await onB.acquire('key-1', 'CA-e', 60_000, 2)).toBe(true);
+    });
+
+    it("is this process without Redis, and this process's own leases while Redis is down (counted)", async () => {
+      for (const state of [alone, down]) {
+        const leases = new SharedLeases(state);
+        expect(await leases.acquire('key-1', 'CA-1', 60_000, 1)).toBe(true);
+        expect(await leases.acquire('key-1', 'CA-2', 60_000, 1)).toBe(false);
+        await leases.release('key-1', 'CA-1');
+        expect(await leases.acquire('key-1', 'CA-2', 60_000, 1)).toBe(true);
+      }
+      expect(down.fallbacks.get('leases')).toBeGreaterThanOrEqual(4);
     });
   });
 

@@ -30,7 +30,7 @@ export class SharedState implements OnModuleInit, OnApplicationShutdown {
   onModuleInit(): void {
     if (this.redis || this.options.singleReplica) return;
     new Logger('SharedState').warn(
-      'REDIS_URL is unset: the console, idempotency keys, rate limits and the fleet call cap cover this instance only. ' +
+      'REDIS_URL is unset: the console, idempotency keys, rate limits, stream-token claims, outbound-call slots and the fleet call cap cover this instance only. ' +
         'Set REDIS_URL when more than one replica runs (or SINGLE_REPLICA=true if exactly one does)',
     );
   }

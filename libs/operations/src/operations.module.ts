@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { FleetPresence } from './admission/fleet-presence.service';
+import { FleetStreamClaims } from './admission/fleet-stream-claims.service';
 import { GatewayAdmission } from './admission/gateway-admission.service';
 import { CallDrainService } from './drain/call-drain.service';
 import { CallsHealthIndicator } from './health/calls.health';
@@ -14,12 +15,13 @@ import { ConfigurableOperationsModule } from './operations.module-definition';
  * calls (draining, the per-process and fleet-wide concurrent-call limits), this instance's calls
  * made known to the fleet, and the graceful drain on SIGTERM. Needs OrchestrationModule,
  * FleetModule and TwilioModule registered; pass GatewayAdmission (and this module) to
- * TwilioModule.forRoot({ admission, imports }) so the TwiML webhook refuses politely.
+ * TwilioModule.forRoot({ admission, imports }) so the TwiML webhook refuses politely, and
+ * FleetStreamClaims as its `claims` when Redis is configured (stream tokens used once fleet-wide).
  */
 @Module({
   imports: [TerminusModule.forRoot({ logger: false })],
   controllers: [HealthController, MetricsController],
-  providers: [GatewayMetrics, GatewayAdmission, FleetPresence, CallsHealthIndicator, CallDrainService],
-  exports: [GatewayMetrics, GatewayAdmission, CallDrainService],
+  providers: [GatewayMetrics, GatewayAdmission, FleetPresence, FleetStreamClaims, CallsHealthIndicator, CallDrainService],
+  exports: [GatewayMetrics, GatewayAdmission, FleetStreamClaims, CallDrainService],
 })
 export class OperationsModule extends ConfigurableOperationsModule {}

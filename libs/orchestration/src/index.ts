@@ -4,6 +4,7 @@ export type { AssistantOptions, AssistantProfile, NoiseReductionSetting, TurnDet
 export type { AgentOptions, TransferDestination } from './agent/agent-options';
 export type { OutboundOptions } from './outbound/outbound-options';
 export { countryOfNumber, DestinationPolicy, HIGH_RISK_PREFIXES } from './outbound/destination-policy';
+export { LIVE_SLOT_TTL_MS, OutboundCallSlots, RINGING_SLOT_TTL_MS } from './outbound/outbound-call-slots';
 export type { DestinationDecision, DestinationRefusal } from './outbound/destination-policy';
 export { CallOrchestrator } from './call-orchestrator.service';
 export { CallRegistry, LiveCalls } from './call-registry.service';

@@ -14,8 +14,9 @@ import { AssistantProfiles } from './profiles/assistant-profiles.service';
 
 /**
  * The calls: each Twilio media stream becomes a Call bridged to an OpenAI Realtime session, with
- * its assistant profile and agent. Needs AuthModule, TwilioModule, OpenAIRealtimeModule and (for the
- * rate limits of `POST /calls`) ThrottlerModule registered.
+ * its assistant profile and agent. Needs AuthModule, TwilioModule, OpenAIRealtimeModule, FleetModule
+ * (idempotency keys and the per-key slots of `POST /calls`) and (for its rate limits)
+ * ThrottlerModule registered.
  * Global: CallOrchestrator, CallRegistry, LiveCalls and CallEvents are available to every module.
  */
 @Module({

@@ -1,40 +1,16 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { SharedState } from '../shared-state.service';
+import { ACQUIRE_LEASE as ACQUIRE, COUNT_LEASES as COUNT, RENEW_LEASES as RENEW } from './lease-scripts';
 
 /** A lease lives this long unless renewed; the instance holding the call renews it every third of it. */
 export const CALL_LEASE_TTL_MS = 60_000;
 
-/**
- * One sorted set of live calls, scored by their lease's expiry on Redis's own clock (TIME), so
- * instances' clock skew does not matter and a dead instance's calls lapse by themselves.
- * ACQUIRE (KEYS: set; ARGV: ttl, cap, callSid; cap 0 means none): 1 taken, 0 full.
- */
-const ACQUIRE = `
-local t = redis.call('TIME')
-local now = t[1] * 1000 + math.floor(t[2] / 1000)
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-local cap = tonumber(ARGV[2])
-if cap > 0 and not redis.call('ZSCORE', KEYS[1], ARGV[3]) and redis.call('ZCARD', KEYS[1]) >= cap then return 0 end
-redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ARGV[3])
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
-return 1`;
-/** RENEW (KEYS: set; ARGV: ttl, callSid…): pushes each lease's expiry forward. */
-const RENEW = `
-local t = redis.call('TIME')
-local now = t[1] * 1000 + math.floor(t[2] / 1000)
-for i = 2, #ARGV do redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ARGV[i]) end
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
-return #ARGV - 1`;
-const COUNT = `
-local t = redis.call('TIME')
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', t[1] * 1000 + math.floor(t[2] / 1000))
-return redis.call('ZCARD', KEYS[1])`;
-
 export type LeaseOutcome = 'acquired' | 'full' | 'unavailable';
 
 /**
- * Leases for the fleet-wide concurrent-call cap: a call takes one when its webhook is answered
- * (`acquire`, refused beyond the cap), the instance serving its stream adopts it at `start`
+ * Leases for the fleet-wide concurrent-call cap, in one sorted set of live calls (see
+ * lease-scripts): a call takes one when its webhook is answered (`acquire`, refused beyond the
+ * cap), the instance serving its stream adopts it at `start`
  * (`adopt`, never refused: the caller was already let in) and renews it while the call lives, and
  * it is released at the end. Without Redis the fleet is this process. While Redis is unavailable
  * `acquire` answers `unavailable` (the caller decides; the gateway lets the call in, counted).

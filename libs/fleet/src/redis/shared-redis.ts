@@ -174,7 +174,7 @@ export class SharedRedis {
   private reportDown(problem: string): void {
     this.report(
       'down',
-      `Redis is unreachable (${problem}): calls keep flowing; the console, idempotency keys, rate limits and the fleet call cap fall back to this instance until it is back`,
+      `Redis is unreachable (${problem}): calls keep flowing; the console, idempotency keys, rate limits, stream-token claims, outbound-call slots and the fleet call cap fall back to this instance until it is back`,
     );
   }
 

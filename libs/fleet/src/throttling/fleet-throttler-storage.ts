@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { ThrottlerStorage } from '@nestjs/throttler';
 import { SharedState } from '../shared-state.service';
 
 /**
@@ -44,7 +45,7 @@ interface LocalEntry {
  *   ThrottlerModule.forRootAsync({ inject: [FleetThrottlerStorage], useFactory: (storage) => ({ throttlers, storage }) })
  */
 @Injectable()
-export class FleetThrottlerStorage {
+export class FleetThrottlerStorage implements ThrottlerStorage {
   private readonly local = new Map<string, LocalEntry>();
   private sweepTimer?: NodeJS.Timeout;
 

@@ -109,6 +109,8 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
   readonly traffic: CallTraffic = { framesFromCaller: 0, bytesFromCaller: 0, framesToCaller: 0, bytesToCaller: 0, silenceFilledMs: 0, bytesDroppedFromCaller: 0 };
   /** Who opened the stream: a Twilio call, or the console's softphone (which has no Twilio call to act on). */
   origin: 'twilio' | 'softphone' = 'twilio';
+  /** For an outbound call, the id of the API key that placed it. */
+  placedBy?: string;
   readonly connectedAt: number;
   /** What observers get: this call, read-only (the same object for every event of the call). */
   readonly observed: ObservedCall = new ReadOnlyCall(this);
@@ -244,6 +246,7 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
     this.streamSid = start.streamSid;
     this.customParameters = start.customParameters;
     this.origin = start.origin;
+    this.placedBy = start.context?.placedBy;
     this.logger = this.deps.logger.child({ callSid: start.callSid, streamSid: start.streamSid });
     this.logger.info({ from: start.customParameters.From, to: start.customParameters.To }, 'call started');
     this.settings = this.deps.resolveSettings(start, this);

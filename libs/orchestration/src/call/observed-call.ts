@@ -20,6 +20,8 @@ export interface ObservedCall {
   readonly transcriptionModel?: string;
   /** Who opened the stream: a Twilio call, or the console's browser softphone. */
   readonly origin: 'twilio' | 'softphone';
+  /** For an outbound call, the id of the API key that placed it (from the context it carried). */
+  readonly placedBy?: string;
   readonly state: CallState;
   /** The stream's `<Parameter>`s. */
   readonly customParameters: Readonly<Record<string, string>>;
@@ -76,6 +78,10 @@ export class ReadOnlyCall implements ObservedCall {
 
   get origin() {
     return this.#call.origin;
+  }
+
+  get placedBy() {
+    return this.#call.placedBy;
   }
 
   get state() {

@@ -1,80 +1,105 @@
-import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { SharedLeases } from '@app/fleet';
+import { randomBytes } from 'node:crypto';
 import { CallEvents } from '../events/call-events';
 import type { CallObserver } from '../events/call-events';
 import type { ObservedCall } from '../call/observed-call';
 
-/** An outbound call that was not answered (on this pod) within this time no longer holds its slot. */
-const RINGING_TTL_MS = 3 * 60_000;
-/** A live call's slot lasts until it ends (or, if its end is never seen, this long). */
-const LIVE_TTL_MS = 25 * 60 * 60_000;
+/** An outbound call that was not answered (on any pod) within this time no longer holds its slot. */
+export const RINGING_SLOT_TTL_MS = 3 * 60_000;
+/** A live call's slot is renewed by the pod serving it, so it comes back this soon after that pod dies. */
+export const LIVE_SLOT_TTL_MS = 60_000;
 
 /** A slot held while a call is being placed: bound to its CallSid once Twilio created it, or given back. */
 export interface OutboundCallSlot {
-  bind(callSid: string): void;
-  cancel(): void;
+  bind(callSid: string): Promise<void>;
+  cancel(): Promise<void>;
 }
 
 /**
- * How many outbound calls each API key has ringing or live, so one key cannot run up an unbounded
- * number at once. A slot is taken before Twilio is asked (two simultaneous requests cannot both
- * pass), then follows the call: extended when its stream starts on this pod, given back when it
- * ends, or after a few minutes if it was never answered here. Counted in this process; expired
- * slots are forgotten lazily (no timers).
+ * How many outbound calls each API key has ringing or live, across the fleet, so one key cannot run
+ * up an unbounded number at once. A slot is a lease in the key's set of the fleet's shared leases
+ * (Redis; this process alone without it, or while it is down): taken before Twilio is asked (two
+ * simultaneous requests, on any pods, cannot both pass the limit), bound to the CallSid once Twilio
+ * created the call, then kept alive by whichever pod serves the call's stream (it knows the key from
+ * the call context) and given back when the call ends there. A call never answered gives its slot
+ * back after a few minutes, and one whose pod died within a minute.
  */
 @Injectable()
-export class OutboundCallSlots implements CallObserver, OnModuleInit, OnModuleDestroy {
-  /** API key id → slot id (CallSid, or a reservation) → expiry. */
-  private readonly slots = new Map<string, Map<string, number>>();
-  private readonly keyOfCall = new Map<string, string>();
-  private reservations = 0;
+export class OutboundCallSlots implements CallObserver, OnModuleInit, OnApplicationShutdown {
+  /** Outbound calls this pod serves: CallSid → the API key id that placed it (renewed on a timer). */
+  private readonly served = new Map<string, string>();
+  private renewTimer?: NodeJS.Timeout;
   private unsubscribe?: () => void;
 
-  constructor(private readonly events: CallEvents) {}
+  constructor(
+    private readonly events: CallEvents,
+    private readonly leases: SharedLeases,
+  ) {}
 
   onModuleInit(): void {
     this.unsubscribe = this.events.subscribe(this);
   }
 
-  onModuleDestroy(): void {
+  // Not onModuleDestroy: calls ending during the SIGTERM drain must still give their slots back.
+  onApplicationShutdown(): void {
     this.unsubscribe?.();
+    this.stopRenewing();
   }
 
-  /** A slot for one more call of `keyId`, or undefined when it already has `limit`. */
-  reserve(keyId: string, limit: number, now = Date.now()): OutboundCallSlot | undefined {
-    const held = this.slots.get(keyId) ?? new Map<string, number>();
-    for (const [id, expiresAt] of held) if (expiresAt <= now) this.forget(keyId, id, held);
-    if (held.size >= limit) return undefined;
-    this.slots.set(keyId, held);
-    const reservation = `reservation-${++this.reservations}`;
-    held.set(reservation, now + RINGING_TTL_MS);
+  /** A slot for one more call of `keyId`, or undefined when it already has `limit` ringing or live. */
+  async reserve(keyId: string, limit: number): Promise<OutboundCallSlot | undefined> {
+    const set = slotSet(keyId);
+    const pending = `pending:${randomBytes(9).toString('base64url')}`;
+    if (!(await this.leases.acquire(set, pending, RINGING_SLOT_TTL_MS, limit))) return undefined;
     return {
-      bind: (callSid) => {
-        held.delete(reservation);
-        held.set(callSid, now + RINGING_TTL_MS);
-        this.keyOfCall.set(callSid, keyId);
+      // The call's lease first, then the pending one goes: the key's count never dips in between.
+      bind: async (callSid) => {
+        await this.leases.acquire(set, callSid, RINGING_SLOT_TTL_MS, 0);
+        await this.leases.release(set, pending);
       },
-      cancel: () => this.forget(keyId, reservation, held),
+      cancel: () => this.leases.release(set, pending),
     };
   }
 
-  /** Ringing or live calls of this key (for tests and metrics). */
-  held(keyId: string, now = Date.now()): number {
-    return [...(this.slots.get(keyId)?.values() ?? [])].filter((expiresAt) => expiresAt > now).length;
+  /** Ringing or live calls of `keyId` across the fleet. */
+  held(keyId: string): Promise<number> {
+    return this.leases.count(slotSet(keyId));
   }
 
   callStarted(call: ObservedCall): void {
-    const keyId = call.callSid ? this.keyOfCall.get(call.callSid) : undefined;
-    if (keyId) this.slots.get(keyId)?.set(call.callSid!, Date.now() + LIVE_TTL_MS);
+    if (!call.callSid || !call.placedBy) return;
+    this.served.set(call.callSid, call.placedBy);
+    void this.leases.renew(slotSet(call.placedBy), [call.callSid], LIVE_SLOT_TTL_MS);
+    this.startRenewing();
   }
 
   callEnded(call: ObservedCall): void {
-    const keyId = call.callSid ? this.keyOfCall.get(call.callSid) : undefined;
-    if (keyId) this.forget(keyId, call.callSid!, this.slots.get(keyId));
+    const keyId = call.callSid ? this.served.get(call.callSid) : undefined;
+    if (!keyId) return;
+    this.served.delete(call.callSid!);
+    void this.leases.release(slotSet(keyId), call.callSid!);
+    if (this.served.size === 0) this.stopRenewing();
   }
 
-  private forget(keyId: string, id: string, held: Map<string, number> | undefined): void {
-    held?.delete(id);
-    this.keyOfCall.delete(id);
-    if (held && held.size === 0) this.slots.delete(keyId);
+  /** Pushes the leases of the calls this pod serves forward (also run on the timer). */
+  async renew(): Promise<void> {
+    const byKey = new Map<string, string[]>();
+    for (const [callSid, keyId] of this.served) byKey.set(keyId, [...(byKey.get(keyId) ?? []), callSid]);
+    await Promise.all([...byKey].map(([keyId, callSids]) => this.leases.renew(slotSet(keyId), callSids, LIVE_SLOT_TTL_MS)));
+  }
+
+  private startRenewing(): void {
+    if (this.renewTimer) return;
+    this.renewTimer = setInterval(() => void this.renew(), LIVE_SLOT_TTL_MS / 3);
+    this.renewTimer.unref();
+  }
+
+  private stopRenewing(): void {
+    clearInterval(this.renewTimer);
+    this.renewTimer = undefined;
   }
 }
+
+/** The fleet's lease set of one API key's outbound calls. */
+const slotSet = (keyId: string) => `outbound-calls:${keyId}`;

@@ -10,15 +10,15 @@ import {
   Inject,
   Post,
   Req,
+  Res,
   ServiceUnavailableException,
   UseGuards,
-  UseInterceptors,
   ValidationPipe,
 } from '@nestjs/common';
 import { ApiKeyGuard, apiKeyIdOf, ApiRateLimitGuard, CountsAsOutboundCall, RequireApiScope } from '@app/auth';
-import { IdempotencyInterceptor } from '@app/fleet';
+import { IdempotentRequests } from '@app/fleet';
 import { CallContextTooLargeError, StreamCredentials, TwilioRestClient } from '@app/telephony';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { ORCHESTRATION_OPTIONS } from '../orchestration.module-definition';
 import type { OrchestrationModuleOptions } from '../orchestration.module-definition';
@@ -50,6 +50,7 @@ export class OutboundCallsController {
     private readonly credentials: StreamCredentials,
     private readonly profiles: AssistantProfiles,
     private readonly slots: OutboundCallSlots,
+    private readonly idempotency: IdempotentRequests,
     @Inject(ORCHESTRATION_OPTIONS) options: OrchestrationModuleOptions,
     @InjectPinoLogger(OutboundCallsController.name) private readonly logger: PinoLogger,
   ) {
@@ -59,14 +60,26 @@ export class OutboundCallsController {
     this.maxConcurrentPerKey = outbound.maxConcurrentCallsPerKey;
   }
 
+  /**
+   * In this order: the API key and its `calls` scope, then the rate limits (guards); the request
+   * itself (body, destination policy, call context size), so a refused request never takes an
+   * idempotency key; the `Idempotency-Key` (a retry replays the first answer: no second slot, no
+   * second call); the key's concurrency slot; then Twilio.
+   */
   @Post()
   @HttpCode(201)
   @CountsAsOutboundCall()
-  @UseInterceptors(IdempotencyInterceptor)
   async create(
     @Body(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true })) body: CreateOutboundCallDto,
     @Req() request: Request,
-  ): Promise<{ callSid: string; status: string; profile: string }> {
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<PlacedCall> {
+    const order = this.validate(body, apiKeyIdOf(request) ?? 'unknown');
+    return this.idempotency.run(request, response, () => this.place(order, request));
+  }
+
+  /** Everything about the request itself, before any key, slot or call is taken. */
+  private validate(body: CreateOutboundCallDto, keyId: string): OutboundOrder {
     const from = body.from ?? this.twilio.defaultFromNumber;
     if (!from) throw new BadRequestException('from is required when TWILIO_PHONE_NUMBER is not set');
     const profile = body.profile ?? 'default';
@@ -79,29 +92,52 @@ export class OutboundCallsController {
     }
     let sealedContext: string;
     try {
-      sealedContext = this.credentials.sealContext({ profile, variables });
+      // The key rides along, so whichever pod serves the call keeps the key's slot for it.
+      sealedContext = this.credentials.sealContext({ profile, variables, placedBy: keyId });
     } catch (error) {
       if (error instanceof CallContextTooLargeError) throw new BadRequestException(error.message);
       throw error;
     }
     if (!this.twilio.isConfigured) throw new ServiceUnavailableException('Twilio is not configured (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN)');
-    const slot = this.slots.reserve(apiKeyIdOf(request) ?? 'unknown', this.maxConcurrentPerKey);
+    return { keyId, to: body.to, from, profile, machineDetection: body.machineDetection, sealedContext };
+  }
+
+  /** The key's concurrency slot, then the call itself. */
+  private async place(order: OutboundOrder, request: Request): Promise<PlacedCall> {
+    const slot = await this.slots.reserve(order.keyId, this.maxConcurrentPerKey);
     if (!slot) {
       throw new HttpException(`this API key already has ${this.maxConcurrentPerKey} outbound calls ringing or live (OUTBOUND_MAX_CONCURRENT_CALLS_PER_KEY)`, HttpStatus.TOO_MANY_REQUESTS);
     }
     let placed: { sid: string; status: string };
     try {
       // Twilio's status callback (folded into the call records) reconciles the call's timing.
-      placed = await this.twilio.placeCall({ to: body.to, from, machineDetection: body.machineDetection, sealedContext }, request);
+      placed = await this.twilio.placeCall({ to: order.to, from: order.from, machineDetection: order.machineDetection, sealedContext: order.sealedContext }, request);
     } catch (error) {
-      slot.cancel();
+      await slot.cancel();
       this.logger.warn({ err: { message: (error as Error).message } }, 'Twilio refused the outbound call');
       throw new BadGatewayException(`Twilio refused the call: ${(error as Error).message}`);
     }
-    slot.bind(placed.sid);
-    this.logger.info({ callSid: placed.sid, profile }, 'outbound call placed');
-    return { callSid: placed.sid, status: placed.status, profile };
+    await slot.bind(placed.sid);
+    this.logger.info({ callSid: placed.sid, profile: order.profile }, 'outbound call placed');
+    return { callSid: placed.sid, status: placed.status, profile: order.profile };
   }
+}
+
+interface PlacedCall {
+  callSid: string;
+  status: string;
+  profile: string;
+}
+
+/** A request that passed validation: what to dial, and the call context sealed for its webhook. */
+interface OutboundOrder {
+  /** The API key placing the call (its id). */
+  keyId: string;
+  to: string;
+  from: string;
+  profile: string;
+  machineDetection?: CreateOutboundCallDto['machineDetection'];
+  sealedContext: string;
 }
 
 function checkVariables(variables: Record<string, unknown>): Record<string, string> {

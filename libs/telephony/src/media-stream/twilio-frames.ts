@@ -66,5 +66,5 @@ export interface MediaStreamStart extends ReceivedStart {
   /** Who opened the stream: a Twilio call, or the console's browser softphone (never touches Twilio's REST API). */
   origin: 'twilio' | 'softphone';
   /** What an outbound call was placed with (`POST /calls`), carried with the call; undefined for inbound calls. */
-  context?: { profile?: string; variables: Readonly<Record<string, string>> };
+  context?: { profile?: string; variables: Readonly<Record<string, string>>; placedBy?: string };
 }

@@ -15,6 +15,14 @@ describe('CallContextSeal', () => {
     expect(new CallContextSeal(key).open(sealed, NOW + 60 * 60_000 + 1000)).toBeUndefined();
   });
 
+  it('carries who placed the call (an API key id), sealed like the rest', () => {
+    const seal = new CallContextSeal(randomBytes(32));
+    const sealed = seal.seal({ profile: 'reminders', variables: {}, placedBy: '0123456789ab' }, NOW);
+    expect(sealed).not.toContain('0123456789ab');
+    expect(seal.open(sealed, NOW)).toEqual({ profile: 'reminders', variables: {}, placedBy: '0123456789ab' });
+    expect(seal.open(seal.seal({ variables: {} }, NOW), NOW)?.placedBy).toBeUndefined();
+  });
+
   it('opens nothing altered, sealed with another key, or malformed', () => {
     const seal = new CallContextSeal(randomBytes(32));
     const sealed = seal.seal({ variables: { a: '1' } }, NOW);

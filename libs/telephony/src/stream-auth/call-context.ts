@@ -4,6 +4,8 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 export interface CallContext {
   profile?: string;
   variables: Readonly<Record<string, string>>;
+  /** Who placed it (the API key's id, which names the key without revealing it), for whichever pod serves the call. */
+  placedBy?: string;
 }
 
 /**
@@ -43,7 +45,7 @@ export class CallContextSeal {
 
   /** Throws CallContextTooLargeError when the sealed text would exceed MAX_SEALED_CONTEXT_LENGTH. */
   seal(context: CallContext, now = Date.now()): string {
-    const plain = JSON.stringify({ e: Math.ceil((now + this.ttlMs) / 1000), p: context.profile, v: context.variables });
+    const plain = JSON.stringify({ e: Math.ceil((now + this.ttlMs) / 1000), p: context.profile, v: context.variables, k: context.placedBy });
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     const sealed = 'c1.' + Buffer.concat([iv, cipher.update(plain, 'utf8'), cipher.final(), cipher.getAuthTag()]).toString('base64url');
@@ -60,9 +62,9 @@ export class CallContextSeal {
       const decipher = createDecipheriv('aes-256-gcm', this.key, bytes.subarray(0, 12));
       decipher.setAuthTag(bytes.subarray(bytes.length - 16));
       const plain = Buffer.concat([decipher.update(bytes.subarray(12, bytes.length - 16)), decipher.final()]).toString('utf8');
-      const { e, p, v } = JSON.parse(plain) as { e: number; p?: string; v?: Record<string, string> };
+      const { e, p, v, k } = JSON.parse(plain) as { e: number; p?: string; v?: Record<string, string>; k?: string };
       if (typeof e !== 'number' || e * 1000 <= now) return undefined;
-      return { profile: typeof p === 'string' ? p : undefined, variables: isStringRecord(v) ? v : {} };
+      return { profile: typeof p === 'string' ? p : undefined, variables: isStringRecord(v) ? v : {}, placedBy: typeof k === 'string' ? k : undefined };
     } catch {
       return undefined;
     }
