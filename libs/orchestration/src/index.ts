@@ -13,4 +13,4 @@ export type { CallEndReason, CallState, CallTraffic } from './call/call';
 export type { ObservedCall } from './call/observed-call';
 export type { PlaybackCut } from './call/playback-clock';
 export { CallEvents } from './events/call-events';
-export type { CallEventName, CallObserver, ToolCallEvent } from './events/call-events';
+export type { CallEventName, CallObserver, CallTransferEvent, ToolCallEvent } from './events/call-events';

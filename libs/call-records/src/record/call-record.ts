@@ -32,8 +32,25 @@ export interface CallRecord {
   cost: CostEstimate;
   /** What Twilio's status callbacks said, when they came. */
   twilio?: TwilioCallStatus;
+  /** The post-call analysis (POST_CALL_ANALYSIS), once it ran; `error` says why it could not. */
+  analysis?: CallAnalysis;
   /** Increases with every snapshot of the call; a store never overwrites a newer revision. */
   revision: number;
+}
+
+/** What a text model made of the finished call: a summary, a success judgement and the profile's structured fields. */
+export interface CallAnalysis {
+  /** The text model that analysed the call. */
+  model: string;
+  summary: string;
+  /** Whether the call achieved its purpose; null: the model could not tell (or the analysis failed). */
+  success: boolean | null;
+  /** The fields the assistant profile's JSON schema describes. */
+  fields?: Record<string, unknown>;
+  /** ISO-8601 UTC time the analysis was stored. */
+  completedAt: string;
+  /** Set when the analysis could not be made (then `summary` is empty and `success` null). */
+  error?: string;
 }
 
 export interface TranscriptTurn {
@@ -74,13 +91,15 @@ export interface TokenUsage {
   outputAudioTokens: number;
   /** Caller-side transcription: turns transcribed, seconds of audio (per-minute models) or tokens (token-priced models). */
   transcription: { turns: number; seconds: number; inputTextTokens: number; inputAudioTokens: number; outputTokens: number };
+  /** The post-call analysis's text-model tokens, once it ran. */
+  analysis?: { inputTokens: number; cachedInputTokens: number; outputTokens: number };
 }
 
 export interface CostEstimate {
   currency: 'USD';
   total: number;
-  /** `cachedInput`: text and audio. `transcription`: the caller-side transcription. */
-  breakdown: { inputText: number; inputAudio: number; cachedInput: number; outputText: number; outputAudio: number; transcription: number };
+  /** `cachedInput`: text and audio. `transcription`: the caller-side transcription. `analysis`: the post-call analysis, once it ran. */
+  breakdown: { inputText: number; inputAudio: number; cachedInput: number; outputText: number; outputAudio: number; transcription: number; analysis?: number };
   /** Models the call used that have no prices (they count as 0 in `total`). */
   unpriced?: string[];
 }

@@ -68,3 +68,26 @@ export function estimateCost(usage: TokenUsage, pricing: CallPricing): CostEstim
     ...(unpriced.length > 0 ? { unpriced } : {}),
   };
 }
+
+/** Text-model tokens of one Responses API call (cached tokens are part of the input tokens). */
+export interface TextUsage {
+  inputTokens: number;
+  cachedInputTokens: number;
+  outputTokens: number;
+}
+
+/** What a text model's tokens cost at its prices (cached input at the cached rate); 0 without prices. */
+export function textCost(usage: TextUsage, prices: ModelPrices | undefined): number {
+  const p = prices ?? {};
+  const perToken = (pricePerMillion: number | undefined, tokens: number) => ((pricePerMillion ?? 0) * Math.max(0, tokens)) / 1_000_000;
+  const usd = perToken(p.inputText, usage.inputTokens - usage.cachedInputTokens) + perToken(p.cachedInputText, usage.cachedInputTokens) + perToken(p.outputText, usage.outputTokens);
+  return Math.round(usd * 1_000_000) / 1_000_000;
+}
+
+/** The call's cost with the analysis's added (replacing an earlier analysis cost); an unpriced model is named in `unpriced`. */
+export function withAnalysisCost(cost: CostEstimate, usd: number, unpricedModel?: string): CostEstimate {
+  const previous = cost.breakdown.analysis ?? 0;
+  const total = Math.round((cost.total - previous + usd) * 1_000_000) / 1_000_000;
+  const unpriced = unpricedModel && !(cost.unpriced ?? []).includes(unpricedModel) ? [...(cost.unpriced ?? []), unpricedModel] : cost.unpriced;
+  return { ...cost, total, breakdown: { ...cost.breakdown, analysis: usd }, ...(unpriced && unpriced.length > 0 ? { unpriced } : {}) };
+}

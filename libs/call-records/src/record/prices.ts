@@ -42,6 +42,10 @@ export const MODEL_PRICES: Readonly<Record<string, ModelPrices>> = {
   'whisper-1': { audioMinute: 0.006 },
   'gpt-4o-transcribe': { inputText: 2.5, inputAudio: 6, outputText: 10 },
   'gpt-4o-mini-transcribe': { inputText: 1.25, inputAudio: 3, outputText: 5 },
+  // Text models of the post-call analysis (Responses API), per million tokens.
+  'gpt-5.5': { inputText: 5, cachedInputText: 0.5, outputText: 30 },
+  'gpt-5.4': { inputText: 2.5, cachedInputText: 0.25, outputText: 15 },
+  'gpt-5.4-mini': { inputText: 0.75, cachedInputText: 0.075, outputText: 4.5 },
 };
 
 /** TOKEN_PRICES_USD_PER_MILLION: one price set for every Realtime model, or price sets by model. */
@@ -69,6 +73,11 @@ export class PriceList {
 
   /** The prices of a transcription model; undefined: not priced. */
   transcription(model: string): ModelPrices | undefined {
+    return this.byModel(model) ?? this.fromTable(model);
+  }
+
+  /** The prices of a text model (the post-call analysis); undefined: not priced. */
+  text(model: string): ModelPrices | undefined {
     return this.byModel(model) ?? this.fromTable(model);
   }
 

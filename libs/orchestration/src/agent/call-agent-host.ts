@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { RealtimeClientEvent } from '@app/realtime';
 import type { CallEndReason, CallState } from '../call/call';
-import type { ToolCallEvent } from '../events/call-events';
+import type { CallTransferEvent, ToolCallEvent } from '../events/call-events';
 
 /** The part of a Call its agent collaborators use (implemented by Call). */
 export interface CallAgentHost {
@@ -21,5 +21,7 @@ export interface CallAgentHost {
   requestResponse(turnInstructions?: string): void;
   /** Tells the call's observers (records, consoles) that a tool ran. */
   reportToolCall(toolCall: ToolCallEvent): void;
+  /** Tells the call's observers that the call was transferred (or that a transfer failed). */
+  reportTransfer(transfer: CallTransferEvent): void;
   end(reason: CallEndReason, twilioCloseCode?: number): void;
 }

@@ -8,7 +8,7 @@ import type { RealtimeToolHandler } from '@app/tools';
 import type { CallEndReason, CallState } from '../call/call';
 import { CallAgent } from './call-agent';
 import type { CallLimitsOptions } from './call-limits';
-import type { ToolCallEvent } from '../events/call-events';
+import type { CallTransferEvent, ToolCallEvent } from '../events/call-events';
 import type { CallAgentHost } from './call-agent-host';
 import { CallControl } from './call-control';
 
@@ -36,6 +36,10 @@ class FakeHost implements CallAgentHost {
   }
   reportToolCall(toolCall: ToolCallEvent) {
     this.toolCalls.push(toolCall);
+  }
+  readonly transfers: CallTransferEvent[] = [];
+  reportTransfer(transfer: CallTransferEvent) {
+    this.transfers.push(transfer);
   }
   end(reason: CallEndReason) {
     this.endedWith = reason;
@@ -174,6 +178,7 @@ describe('CallAgent', () => {
     await flush();
     expect(rest.redirected).toEqual([['CA123', '<?xml version="1.0" encoding="UTF-8"?><Response><Dial>+15557654321</Dial></Response>']]);
     expect(host.endedWith).toBeUndefined();
+    expect(host.transfers).toEqual([{ mode: 'blind', destination: 'default', outcome: 'failed' }]);
     expect(host.sent.at(-2)).toMatchObject({ type: 'conversation.item.create', item: { role: 'system' } });
     agent.onFunctionCall({ callId: 'c2', name: 'transfer_call', arguments: '{}', responseId: 'r3' });
     await flush();
@@ -196,6 +201,8 @@ describe('CallAgent', () => {
     await flush();
     expect(rest.redirected).toEqual([['CA123', '<?xml version="1.0" encoding="UTF-8"?><Response><Dial>+15557650000</Dial></Response>']]);
     expect(host.endedWith).toBe('transferred');
+    // Observers learn of it by the destination's name, never its number.
+    expect(host.transfers).toEqual([{ mode: 'blind', destination: 'billing', outcome: 'connected' }]);
   });
 
   it('on a call without a Twilio call (the softphone), never calls Twilio: no transfer, and a hang-up just ends the stream', async () => {

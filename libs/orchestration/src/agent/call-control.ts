@@ -126,9 +126,11 @@ export class CallControl implements CallControlApi {
       if (!callSid || !this.twilio) throw new Error('the call has no Twilio call to transfer');
       await this.twilio.redirectCall(callSid, dialTwiml(action.destination!.number));
       this.host.log.info({ destination: action.destination!.name }, 'call transferred');
+      this.host.reportTransfer({ mode: 'blind', destination: action.destination!.name, outcome: 'connected' });
       this.host.end('transferred');
     } catch (error) {
       this.host.log.error({ err: { message: (error as Error).message } }, 'transfer failed');
+      this.host.reportTransfer({ mode: 'blind', destination: action.destination!.name, outcome: 'failed' });
       this.pending = undefined;
       this.acted = false;
       this.host.sendToModel({

@@ -11,7 +11,7 @@ import type {
   RealtimeSessionFallbacks,
   RealtimeSessionListener,
 } from '@app/realtime';
-import type { CallEvents, ToolCallEvent } from '../events/call-events';
+import type { CallEvents, CallTransferEvent, ToolCallEvent } from '../events/call-events';
 import { CallerAudioGaps, MULAW_SILENCE_100_MS, MULAW_SILENCE_20_MS } from './caller-audio-gaps';
 import type { Tickable } from './call-ticker';
 import { CallerAudioPacer } from './caller-audio-pacer';
@@ -217,6 +217,10 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
 
   reportToolCall(toolCall: ToolCallEvent): void {
     this.deps.events.emit('toolCalled', this.observed, toolCall);
+  }
+
+  reportTransfer(transfer: CallTransferEvent): void {
+    this.deps.events.emit('callTransferred', this.observed, transfer);
   }
 
   /** Ends the call from our side (e.g. shutdown): closes both sockets. */

@@ -18,6 +18,16 @@ export interface ToolCallEvent {
 }
 
 /**
+ * A transfer of the call to a person: `destination` is the configured destination's NAME (never
+ * its number). A blind transfer is `connected` once Twilio took the call over to dial it.
+ */
+export interface CallTransferEvent {
+  mode: 'blind' | 'warm';
+  destination: string;
+  outcome: 'connected' | 'declined' | 'no-answer' | 'failed';
+}
+
+/**
  * Hooks into the life of every call, for metrics, call records, live consoles and the like.
  * Every method is optional and gets the call as an ObservedCall (read-only, the same object for
  * every event of one call, so it can key a Map). Observers run synchronously on the call's path: keep them cheap,
@@ -52,6 +62,8 @@ export interface CallObserver {
   dtmf?(call: ObservedCall, digit: string): void;
   /** The assistant called a tool and the call finished (successfully or not). */
   toolCalled?(call: ObservedCall, toolCall: ToolCallEvent): void;
+  /** The assistant transferred the call (or tried to: `outcome`). */
+  callTransferred?(call: ObservedCall, transfer: CallTransferEvent): void;
   callEnded?(call: ObservedCall, reason: CallEndReason): void;
 }
 
