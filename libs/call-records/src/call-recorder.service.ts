@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { CallEvents } from '@app/orchestration';
 import type { CallObserver, ObservedCall } from '@app/orchestration';
+import { PostCallAnalysis } from './analysis/post-call-analysis';
 import { CALL_RECORDS_OPTIONS } from './call-records.module-definition';
 import type { CallRecordsModuleOptions } from './call-records.module-definition';
 import { CallRecordWebhook } from './delivery/call-record-webhook';
@@ -10,6 +11,7 @@ import { OutboxPublisher } from './outbox/outbox-publisher';
 import { CallRecordBuilder } from './record/call-record.builder';
 import type { CallPricing } from './record/cost';
 import { PriceList } from './record/prices';
+import { LifecycleWebhooks } from './webhooks/lifecycle-webhooks';
 
 /**
  * Builds a record for every call from CallEvents, in memory; hands snapshots to the writer at the
@@ -31,6 +33,8 @@ export class CallRecorder implements OnModuleInit, OnApplicationShutdown {
     private readonly webhook: CallRecordWebhook,
     private readonly outbox: OutboxPublisher,
     private readonly dispatcher: OutboxDispatcher,
+    private readonly lifecycle: LifecycleWebhooks,
+    private readonly analysis: PostCallAnalysis,
     @Inject(CALL_RECORDS_OPTIONS) private readonly config: CallRecordsModuleOptions,
   ) {
     this.prices = new PriceList(config.tokenPrices);
@@ -84,6 +88,10 @@ export class CallRecorder implements OnModuleInit, OnApplicationShutdown {
           this.pricingOf(call),
         );
         this.live.set(call, builder);
+        if (this.lifecycle.wants('call.started')) {
+          const started = builder.identityFields();
+          this.lifecycle.publish('call.started', started, Date.parse(started.startedAt));
+        }
       },
       callerSpeechStarted: (call) => builderOf(call)?.callerSpeechStarted(Date.now()),
       callerTranscript: (call, itemId, text, usage) => builderOf(call)?.callerTranscript(itemId, text, Date.now(), usage),
@@ -93,7 +101,15 @@ export class CallRecorder implements OnModuleInit, OnApplicationShutdown {
       assistantTranscript: (call, itemId, text) => builderOf(call)?.assistantTranscript(itemId, text, Date.now()),
       bargeIn: (call, cuts) => builderOf(call)?.bargeIn(cuts),
       responseDone: (call, _responseId, _status, usage) => builderOf(call)?.responseDone(usage),
-      toolCalled: (call, toolCall) => builderOf(call)?.toolCalled(toolCall),
+      toolCalled: (call, toolCall) => {
+        const builder = builderOf(call);
+        if (!builder) return;
+        builder.toolCalled(toolCall);
+        if (this.lifecycle.wants('tool.called')) this.lifecycle.publish('tool.called', { callSid: call.callSid, ...builder.lastToolCall() });
+      },
+      callTransferred: (call, transfer) => {
+        if (builderOf(call)) this.lifecycle.publish('call.transferred', { callSid: call.callSid, ...transfer });
+      },
       openAiError: (call, code, message) => builderOf(call)?.openAiError(code, message),
       callEnded: (call, reason) => {
         const builder = builderOf(call);
@@ -124,6 +140,9 @@ export class CallRecorder implements OnModuleInit, OnApplicationShutdown {
     builder.ended(reason, call.endedAt ?? Date.now());
     const record = builder.snapshot();
     this.writer.submit(record);
-    this.webhook.deliver(record);
+    if (this.config.webhookScheme === 'legacy') this.webhook.deliver(record);
+    else this.lifecycle.publish('call.ended', record, Date.parse(record.endedAt ?? record.startedAt));
+    // Reads the record back once it is stored: after this snapshot, no other is made of the call.
+    this.analysis.schedule(record);
   }
 }

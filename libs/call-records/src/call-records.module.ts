@@ -1,5 +1,6 @@
 import { Logger, Module } from '@nestjs/common';
 import { join, resolve } from 'node:path';
+import { PostCallAnalysis } from './analysis/post-call-analysis';
 import { CallRecordsController } from './api/call-records.controller';
 import { CallRecorder } from './call-recorder.service';
 import { CALL_RECORDS_OPTIONS, ConfigurableCallRecordsModule } from './call-records.module-definition';
@@ -7,6 +8,7 @@ import type { CallRecordsModuleOptions } from './call-records.module-definition'
 import { CallRecordWebhook } from './delivery/call-record-webhook';
 import { CallRecordWriter } from './delivery/call-record.writer';
 import { OutboxDispatcher } from './outbox/outbox-dispatcher';
+import { OutboxJobs } from './outbox/outbox-jobs';
 import { OutboxPublisher } from './outbox/outbox-publisher';
 import { OutboxSigners } from './outbox/outbox-signers';
 import { OutboxStore } from './outbox/outbox.store';
@@ -14,6 +16,7 @@ import { CallRecordStore } from './store/call-record.store';
 import { PostgresCallRecordStore } from './store/postgres-call-record.store';
 import { SqliteCallRecordStore } from './store/sqlite-call-record.store';
 import { TwilioStatusRecorder } from './twilio-status-recorder';
+import { LifecycleWebhooks } from './webhooks/lifecycle-webhooks';
 
 const SQLITE_FILE_NAME = 'call-records.sqlite';
 
@@ -35,9 +38,10 @@ export function createCallRecordStore(options: Pick<CallRecordsModuleOptions, 'd
 }
 
 /**
- * Call records: built from call events, stored, served over the API, pushed to a webhook through
- * the durable outbox (which other webhook events can use: publish with OutboxPublisher, sign with a
- * signer registered in OutboxSigners) and reconciled with Twilio's status callbacks (pass TwilioStatusRecorder, and this module, to
+ * Call records: built from call events, stored, served over the API, sent as lifecycle webhooks
+ * (Standard Webhooks; or the legacy record webhook) through the durable outbox (which other
+ * webhook events can use: publish with OutboxPublisher, sign with a signer registered in
+ * OutboxSigners; durable jobs register in OutboxJobs), analysed after the call when configured and reconciled with Twilio's status callbacks (pass TwilioStatusRecorder, and this module, to
  * TwilioModule.forRoot({ callStatus, imports })).
  * Needs OrchestrationModule, AuthModule and ThrottlerModule (the API's rate limits, see ApiRateLimitGuard) registered.
  */
@@ -48,14 +52,17 @@ export function createCallRecordStore(options: Pick<CallRecordsModuleOptions, 'd
     // Both adapters keep the outbox in the records' database.
     { provide: OutboxStore, useExisting: CallRecordStore },
     OutboxSigners,
+    OutboxJobs,
     OutboxDispatcher,
     OutboxPublisher,
     CallRecordWriter,
     CallRecordWebhook,
+    LifecycleWebhooks,
+    PostCallAnalysis,
     CallRecorder,
     TwilioStatusRecorder,
   ],
-  exports: [CallRecordStore, CallRecorder, TwilioStatusRecorder, OutboxStore, OutboxPublisher, OutboxSigners],
+  exports: [CallRecordStore, CallRecorder, TwilioStatusRecorder, OutboxStore, OutboxPublisher, OutboxSigners, OutboxJobs, LifecycleWebhooks],
 })
 export class CallRecordsModule extends ConfigurableCallRecordsModule {
   private readonly logger = new Logger(CallRecordsModule.name);

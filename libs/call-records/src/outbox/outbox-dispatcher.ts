@@ -2,6 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CALL_RECORDS_OPTIONS } from '../call-records.module-definition';
 import type { CallRecordsModuleOptions } from '../call-records.module-definition';
 import { backoffDelay } from '../delivery/backoff';
+import { OUTBOX_JOB_PREFIX, OutboxJobs } from './outbox-jobs';
+import type { OutboxOutcome } from './outbox-jobs';
 import { OutboxSigners } from './outbox-signers';
 import { OutboxDelivery, OutboxStore } from './outbox.store';
 
@@ -14,8 +16,6 @@ const BATCH = 10;
 /** At shutdown, attempts under way get this long to finish. */
 const SHUTDOWN_GRACE_MS = 5000;
 
-/** What an attempt's answer means: done, try again later, or never again. */
-type Outcome = { kind: 'delivered' } | { kind: 'retry'; problem: string } | { kind: 'give-up'; problem: string };
 
 /**
  * Delivers the outbox on every instance: claims due messages (so each attempt is made by one
@@ -44,11 +44,12 @@ export class OutboxDispatcher {
     private readonly store: OutboxStore,
     private readonly signers: OutboxSigners,
     @Inject(CALL_RECORDS_OPTIONS) private readonly config: CallRecordsModuleOptions,
+    private readonly jobs: OutboxJobs = new OutboxJobs(),
   ) {}
 
-  /** Starts polling (only when some signer is registered: nothing else could be delivered). */
+  /** Starts polling (only when some signer or job is registered: nothing else could be delivered). */
   start(): void {
-    if (this.started || this.closed || this.signers.size === 0) return;
+    if (this.started || this.closed || (this.signers.size === 0 && this.jobs.size === 0)) return;
     this.started = true;
     this.schedule(0);
   }
@@ -109,7 +110,7 @@ export class OutboxDispatcher {
   }
 
   private async attempt(delivery: OutboxDelivery): Promise<void> {
-    const outcome = await this.send(delivery);
+    const outcome = delivery.destination.startsWith(OUTBOX_JOB_PREFIX) ? await this.runJob(delivery) : await this.send(delivery);
     const label = `${delivery.type} ${delivery.id} (attempt ${delivery.attempt}/${this.config.webhookMaxAttempts})`;
     try {
       if (outcome.kind === 'delivered') return await this.store.delivered(delivery.id);
@@ -125,7 +126,20 @@ export class OutboxDispatcher {
     }
   }
 
-  private async send(delivery: OutboxDelivery): Promise<Outcome> {
+  /** One attempt at a job message: the registered job runs it (a throw counts as a failure to retry). */
+  private async runJob(delivery: OutboxDelivery): Promise<OutboxOutcome> {
+    const name = delivery.destination.slice(OUTBOX_JOB_PREFIX.length);
+    const job = this.jobs.get(name);
+    if (!job) return { kind: 'retry', problem: `no job "${name}" on this instance` };
+    try {
+      return await job.run(delivery, delivery.attempt >= this.config.webhookMaxAttempts);
+    } catch (error) {
+      return { kind: 'retry', problem: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  /** One delivery attempt: a signed POST to the message's destination, and what its answer means. */
+  private async send(delivery: OutboxDelivery): Promise<OutboxOutcome> {
     const signer = this.signers.get(delivery.signer);
     if (!signer) return { kind: 'retry', problem: `no signer "${delivery.signer}" on this instance` };
     try {

@@ -139,6 +139,27 @@ export class CallRecordBuilder {
     this.dirty = true;
   }
 
+  /** Who and what the call is, as the record has it (for call.started; no snapshot is taken). */
+  identityFields(): Pick<CallRecord, 'callSid' | 'streamSid' | 'direction' | 'from' | 'to' | 'assistantProfile' | 'model' | 'startedAt'> {
+    const { identity } = this;
+    const params = identity.customParameters;
+    return {
+      callSid: identity.callSid,
+      ...(identity.streamSid ? { streamSid: identity.streamSid } : {}),
+      direction: identity.direction,
+      ...(params.From ? { from: params.From } : {}),
+      ...(params.To ? { to: params.To } : {}),
+      assistantProfile: identity.profile,
+      ...(identity.model ? { model: identity.model } : {}),
+      startedAt: iso(identity.startedAt),
+    };
+  }
+
+  /** The tool call recorded last, as the record holds it. */
+  lastToolCall(): ToolCallRecord | undefined {
+    return this.toolCalls.at(-1);
+  }
+
   openAiError(code: string, message: string | undefined): void {
     if (BENIGN_OPENAI_ERROR_CODES.has(code)) return;
     this.lastError = { code, ...(message ? { message } : {}) };
