@@ -2,8 +2,9 @@ import 'reflect-metadata';
 import type { AssistantProfile, NoiseReductionSetting, TurnDetectionSettings } from '@app/orchestration';
 import type { RealtimeReasoningEffort, RealtimeSemanticVadEagerness } from '@app/realtime';
 import { plainToInstance, Type } from 'class-transformer';
-import { IsArray, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateNested, validateSync } from 'class-validator';
+import { IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateNested, validateSync } from 'class-validator';
 import type { ValidationError } from 'class-validator';
+import { Ajv } from 'ajv';
 import { readFileSync } from 'node:fs';
 import { MODEL_NAME } from './realtime.config';
 
@@ -42,6 +43,38 @@ export class TurnDetectionOverride implements Partial<TurnDetectionSettings> {
 
   @IsOptional() @IsInt() @Min(0) @Max(10000)
   silenceDurationMs?: number;
+}
+
+/** A profile's post-call analysis (with POST_CALL_ANALYSIS=on). */
+export class ProfileAnalysisDefinition {
+  /** false: this profile's calls are not analysed. */
+  @IsOptional() @IsBoolean()
+  enabled?: boolean;
+
+  /** Added to the analysis instructions: what success means for these calls, what to look for. */
+  @IsOptional() @IsString() @MinLength(1)
+  instructions?: string;
+
+  /** JSON schema of an object: the structured fields the analysis fills in. */
+  @IsOptional() @IsObject()
+  schema?: Record<string, unknown>;
+
+  /** The text model for these calls; unset: ANALYSIS_MODEL. */
+  @IsOptional() @Matches(MODEL_NAME, { message: 'model must be a model id (or an Azure deployment name)' })
+  model?: string;
+}
+
+/** Why a profile's analysis schema cannot be used, or undefined: it must be a valid JSON schema of an object with properties. */
+export function analysisSchemaProblem(schema: Record<string, unknown>): string | undefined {
+  if (schema.type !== 'object' || schema.properties === null || typeof schema.properties !== 'object' || Array.isArray(schema.properties)) {
+    return 'must be a JSON schema of an object: {"type":"object","properties":{…}}';
+  }
+  try {
+    new Ajv({ strict: false }).compile(schema);
+  } catch (error) {
+    return `is not a valid JSON schema (${(error as Error).message})`;
+  }
+  return undefined;
 }
 
 /** One assistant of ASSISTANT_PROFILES, as validated. Every field is optional: what is missing comes from the default assistant. */
@@ -87,6 +120,10 @@ export class AssistantProfileDefinition implements AssistantProfile {
   /** ISO-639-1 codes; unset: INPUT_TRANSCRIPTION_LANGUAGES. */
   @IsOptional() @IsArray() @Matches(/^[a-z]{2}$/, { each: true, message: 'transcriptionLanguages must be ISO-639-1 codes such as "es"' })
   transcriptionLanguages?: string[];
+
+  /** The post-call analysis of this assistant's calls (POST_CALL_ANALYSIS=on): instructions, a JSON schema of fields, a model. */
+  @IsOptional() @ValidateNested() @Type(() => ProfileAnalysisDefinition)
+  analysis?: ProfileAnalysisDefinition;
 }
 
 export type AssistantProfileDefinitions = Record<string, AssistantProfileDefinition>;
@@ -123,6 +160,8 @@ export function parseAssistantProfiles(source: string | undefined, context: { in
     problems.push(...flatten(errors).map((problem) => `${name}.${problem}`));
     const languages = errors.length === 0 ? transcriptionLanguagesProblem(context.inputTranscriptionModel, profile.transcriptionLanguages ?? []) : undefined;
     if (languages) problems.push(`${name}.transcriptionLanguages: ${languages}`);
+    const schemaProblem = errors.length === 0 && profile.analysis?.schema ? analysisSchemaProblem(profile.analysis.schema) : undefined;
+    if (schemaProblem) problems.push(`${name}.analysis.schema: ${schemaProblem}`);
     for (const number of profile.numbers ?? []) {
       const owner = numberOwners.get(number);
       if (owner) problems.push(`${name}.numbers: ${number} already belongs to profile ${owner}`);

@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 import { describe, expect, it } from 'vitest';
-import { InvalidEnvironmentError, readEnvironment } from './environment';
+import { InvalidEnvironmentError, loadGatewayConfig, readEnvironment } from './environment';
 import { parseTokenPrices } from './token-prices';
 
 function problemsOf(source: NodeJS.ProcessEnv): string[] {
   try {
-    readEnvironment(source);
+    loadGatewayConfig(source);
   } catch (error) {
     expect(error).toBeInstanceOf(InvalidEnvironmentError);
     return (error as InvalidEnvironmentError).problems;
@@ -61,5 +61,57 @@ describe('call-record configuration', () => {
     expect(() => parseTokenPrices('{"inputText":1,"m":{"inputText":2}}')).toThrow(/not both/);
     expect(() => parseTokenPrices('[1]')).toThrow(/JSON object/);
     expect(() => parseTokenPrices('{')).toThrow(/not valid JSON/);
+  });
+
+  it('sends Standard Webhooks of call.ended by default, with no analysis', () => {
+    const { callRecords } = loadGatewayConfig({ CALL_RECORD_WEBHOOK_URL: 'https://hooks.example.com/calls', CALL_RECORD_WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' });
+    expect(callRecords).toMatchObject({ webhookScheme: 'standard', webhookEvents: ['call.ended'], webhookPreviousSecrets: [] });
+    expect(callRecords.analysis).toBeUndefined();
+  });
+
+  it('selects events by a comma list or *, and refuses an unknown event name, naming the known ones', () => {
+    expect(loadGatewayConfig({ WEBHOOK_EVENTS: 'call.started, tool.called' }).callRecords.webhookEvents).toEqual(['call.started', 'tool.called']);
+    expect(loadGatewayConfig({ WEBHOOK_EVENTS: '*' }).callRecords.webhookEvents).toEqual(['call.started', 'tool.called', 'call.transferred', 'call.ended', 'call.analyzed']);
+    const [problem, ...others] = problemsOf({ WEBHOOK_EVENTS: 'call.ended,call.finished' });
+    expect(others).toEqual([]);
+    expect(problem).toBe('WEBHOOK_EVENTS: unknown event "call.finished" (known: call.started, tool.called, call.transferred, call.ended, call.analyzed, or *)');
+  });
+
+  it('keeps the legacy scheme to call.ended, and checks whsec_ secrets and previous secrets', () => {
+    expect(problemsOf({ WEBHOOK_SIGNATURE_SCHEME: 'legacy', WEBHOOK_EVENTS: 'call.ended,call.started' })).toEqual([expect.stringMatching(/^WEBHOOK_EVENTS: the legacy scheme .* sends call\.ended only/)]);
+    expect(problemsOf({ WEBHOOK_SIGNATURE_SCHEME: 'v2' })).toEqual(['WEBHOOK_SIGNATURE_SCHEME: WEBHOOK_SIGNATURE_SCHEME must be standard or legacy']);
+    const problems = problemsOf({
+      CALL_RECORD_WEBHOOK_URL: 'https://hooks.example.com/calls',
+      CALL_RECORD_WEBHOOK_SECRET: 'whsec_not*base64*at*all!!',
+      WEBHOOK_SECRETS_PREVIOUS: 'whsec_c2hvcnQ=',
+    });
+    expect(problems).toEqual([
+      'CALL_RECORD_WEBHOOK_SECRET: a whsec_ webhook secret must be base64 after the prefix',
+      'WEBHOOK_SECRETS_PREVIOUS: a webhook secret must be 16+ bytes (a whsec_ secret: 16+ bytes once decoded)',
+    ]);
+    expect(problems.join('\n')).not.toContain('c2hvcnQ');
+  });
+
+  it('turns the analysis on with a key, with the profiles\' settings, and validates their schemas', () => {
+    expect(problemsOf({ POST_CALL_ANALYSIS: 'on' })).toEqual(['POST_CALL_ANALYSIS: on needs OPENAI_API_KEY (the analysis calls the OpenAI Responses API)']);
+    const schema = { type: 'object', properties: { reason: { type: 'string' } } };
+    const { callRecords } = loadGatewayConfig({
+      POST_CALL_ANALYSIS: 'on',
+      OPENAI_API_KEY: 'sk-test-0123456789abcdefghijklmnop',
+      ASSISTANT_PROFILES: JSON.stringify({ support: { analysis: { schema, instructions: 'Success: the caller booked.' } }, quiet: { analysis: { enabled: false } } }),
+    });
+    expect(callRecords.analysis).toEqual({
+      model: 'gpt-5.4-mini',
+      apiBaseUrl: 'https://api.openai.com/v1',
+      apiKey: 'sk-test-0123456789abcdefghijklmnop',
+      auth: 'bearer',
+      timeoutMs: 30000,
+      profiles: { support: { schema, instructions: 'Success: the caller booked.' }, quiet: { enabled: false } },
+    });
+    const problems = problemsOf({ ASSISTANT_PROFILES: JSON.stringify({ a: { analysis: { schema: { type: 'string' } } }, b: { analysis: { schema: { type: 'object', properties: { x: { type: 'nope' } } } } }, c: { analysis: { enabled: 'yes' } } }) });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain('a.analysis.schema: must be a JSON schema of an object');
+    expect(problems[0]).toContain('b.analysis.schema: is not a valid JSON schema');
+    expect(problems[0]).toContain('c.analysis.enabled');
   });
 });
