@@ -1,4 +1,5 @@
 export { RealtimeSimulator, SIMULATED_MODELS } from './openai-realtime/realtime-simulator';
+export { answerResponsesRequest } from './openai-realtime/simulated-responses';
 export type { RealtimeSimulatorOptions } from './openai-realtime/realtime-simulator';
 export { SimulatedSession } from './openai-realtime/simulated-session';
 export type { ResponseScript, SessionRejection, SimulatedSessionBehaviour } from './openai-realtime/simulated-session';

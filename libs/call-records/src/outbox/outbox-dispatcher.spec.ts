@@ -8,6 +8,8 @@ import type { CallRecordsModuleOptions } from '../call-records.module-definition
 import { callRecordSigner, signWebhook, WEBHOOK_DELIVERY_ID_HEADER, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER } from '../delivery/call-record-webhook';
 import { SqliteCallRecordStore } from '../store/sqlite-call-record.store';
 import { OutboxDispatcher } from './outbox-dispatcher';
+import { OUTBOX_JOB_PREFIX, OUTBOX_JOB_SIGNER, OutboxJobs } from './outbox-jobs';
+import type { OutboxOutcome } from './outbox-jobs';
 import { OutboxSigners } from './outbox-signers';
 
 const SECRET = 'secret-0123456789abcdef';
@@ -149,5 +151,38 @@ describe('OutboxDispatcher', () => {
     idle.start();
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect(r.hits).toEqual([]);
+  });
+
+  it('runs job messages on an instance that registered the job: retried with backoff, told of the last attempt, never POSTed', async () => {
+    const outcomes: OutboxOutcome[] = [{ kind: 'retry', problem: 'not yet' }, { kind: 'retry', problem: 'still not' }];
+    const runs: Array<{ attempt: number; lastAttempt: boolean; body: string }> = [];
+    const jobs = new OutboxJobs();
+    jobs.register('analysis', {
+      run: async (delivery, lastAttempt) => {
+        runs.push({ attempt: delivery.attempt, lastAttempt, body: delivery.body });
+        if (runs.length === 2) throw new Error('a bug in the job');
+        return outcomes.shift() ?? { kind: 'delivered' };
+      },
+    });
+    await store.enqueue({ id: 'job-1', type: 'analysis', destination: OUTBOX_JOB_PREFIX + 'analysis', signer: OUTBOX_JOB_SIGNER, body: '{"callSid":"CA1"}' });
+    const made = new OutboxDispatcher(store, new OutboxSigners(), config(3), jobs);
+    made.pollMs = 20;
+    dispatchers.push(made);
+    made.start();
+    await vi.waitFor(async () => expect(await store.find('job-1')).toMatchObject({ status: 'failed', attempts: 3, lastError: 'still not' }));
+    expect(runs).toEqual([
+      { attempt: 1, lastAttempt: false, body: '{"callSid":"CA1"}' },
+      { attempt: 2, lastAttempt: false, body: '{"callSid":"CA1"}' },
+      { attempt: 3, lastAttempt: true, body: '{"callSid":"CA1"}' },
+    ]);
+    // The thrown error was retried like a failure (its message kept as the attempt's problem).
+    await store.enqueue({ id: 'job-2', type: 'analysis', destination: OUTBOX_JOB_PREFIX + 'analysis', signer: OUTBOX_JOB_SIGNER, body: '{}' });
+    await vi.waitFor(async () => expect(await store.find('job-2')).toBeUndefined());
+  });
+
+  it('leaves a job no instance registered for another that has it', async () => {
+    await store.enqueue({ id: 'job-3', type: 'other', destination: OUTBOX_JOB_PREFIX + 'other', signer: OUTBOX_JOB_SIGNER, body: '{}' });
+    dispatcher(5).start();
+    await vi.waitFor(async () => expect(await store.find('job-3')).toMatchObject({ status: 'pending', lastError: 'no job "other" on this instance' }));
   });
 });

@@ -110,15 +110,16 @@ export class OutboxDispatcher {
   }
 
   private async attempt(delivery: OutboxDelivery): Promise<void> {
-    const outcome = delivery.destination.startsWith(OUTBOX_JOB_PREFIX) ? await this.runJob(delivery) : await this.send(delivery);
-    const label = `${delivery.type} ${delivery.id} (attempt ${delivery.attempt}/${this.config.webhookMaxAttempts})`;
+    const isJob = delivery.destination.startsWith(OUTBOX_JOB_PREFIX);
+    const outcome = isJob ? await this.runJob(delivery) : await this.send(delivery);
+    const label = `${isJob ? 'job' : 'webhook delivery'} ${delivery.type} ${delivery.id} (attempt ${delivery.attempt}/${this.config.webhookMaxAttempts})`;
     try {
       if (outcome.kind === 'delivered') return await this.store.delivered(delivery.id);
       if (outcome.kind === 'retry' && delivery.attempt < this.config.webhookMaxAttempts) {
-        this.logger.warn(`webhook delivery ${label} failed (${outcome.problem}); retrying`);
+        this.logger.warn(`${label} failed (${outcome.problem}); retrying`);
         return await this.store.retryLater(delivery.id, backoffDelay(this.config.retryInitialMs, delivery.attempt), outcome.problem);
       }
-      this.logger.error(`webhook delivery ${label} given up: ${outcome.problem}`);
+      this.logger.error(`${label} given up: ${outcome.problem}`);
       await this.store.giveUp(delivery.id, outcome.problem);
     } catch (error) {
       // The claim lapses and the message is tried again: at least once, never lost.

@@ -2,6 +2,7 @@ import { EventEmitter, once } from 'node:events';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
+import { answerResponsesRequest } from './simulated-responses';
 import { SimulatedSession, SimulatedSessionBehaviour } from './simulated-session';
 
 export interface RealtimeSimulatorOptions extends Partial<SimulatedSessionBehaviour> {
@@ -45,6 +46,10 @@ export const SIMULATED_MODELS: Readonly<Record<string, string | null>> = {
   'gpt-4o-transcribe': '2027-02-26',
   'gpt-4o-mini-transcribe': '2027-02-26',
   'gpt-4o-mini-transcribe-2025-12-15': '2027-02-26',
+  // Text models (the Responses API).
+  'gpt-5.5': null,
+  'gpt-5.4': null,
+  'gpt-5.4-mini': null,
 };
 
 /**
@@ -59,7 +64,10 @@ export class RealtimeSimulator extends EventEmitter {
   refusedHandshakes = 0;
   /** Every `GET …/models/{id}` answered, in order: the model asked for, its headers and the status given. */
   readonly modelLookups: Array<{ model: string; headers: IncomingMessage['headers']; status: number }> = [];
+  /** Every `POST …/responses` answered, in order: the request body (parsed), its headers and the status given. */
+  readonly responseRequests: Array<{ body: any; headers: IncomingMessage['headers']; status: number }> = [];
   private refuseStatus?: number;
+  private failingResponses: number[] = [];
 
   private constructor(
     private readonly http: Server,
@@ -101,6 +109,11 @@ export class RealtimeSimulator extends EventEmitter {
     this.refuseStatus = status;
   }
 
+  /** The next `POST …/responses` requests are answered with these HTTP statuses (an OpenAI error body), in order. */
+  failResponses(...statuses: number[]): void {
+    this.failingResponses.push(...statuses);
+  }
+
   /** Resolves with the next session that connects (or the n-th session overall when given). */
   async nextSession(index?: number, timeoutMs = 5000): Promise<SimulatedSession> {
     const wanted = index ?? this.sessions.length;
@@ -134,9 +147,10 @@ export class RealtimeSimulator extends EventEmitter {
     return req.headers.authorization === `Bearer ${key}` || (this.options.azure === true && req.headers['api-key'] === key);
   }
 
-  /** Plain HTTP: `GET {base}/models/{id}` like OpenAI's Retrieve model; anything else asks for a WebSocket. */
+  /** Plain HTTP: `GET {base}/models/{id}` like OpenAI's Retrieve model, `POST {base}/responses` like the Responses API; anything else asks for a WebSocket. */
   private handleRequest(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (req.method === 'POST' && url.pathname === `${this.basePath}/responses`) return this.handleResponses(req, res);
     const prefix = `${this.basePath}/models/`;
     if (req.method !== 'GET' || !url.pathname.startsWith(prefix)) {
       res.writeHead(426, { 'content-type': 'text/plain' }).end('Upgrade to a WebSocket\n');
@@ -155,6 +169,34 @@ export class RealtimeSimulator extends EventEmitter {
       return answer(404, { error: { message: `The model '${model}' does not exist or you do not have access to it.`, type: 'invalid_request_error', param: null, code: 'model_not_found' } });
     }
     answer(200, { id: model, object: 'model', created: 1_764_000_000, owned_by: 'system', shutdown_date: known[model] });
+  }
+
+  private handleResponses(req: IncomingMessage, res: ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(raw);
+      } catch {
+        parsed = raw;
+      }
+      const answer = (status: number, body: unknown) => {
+        this.responseRequests.push({ body: parsed, headers: req.headers, status });
+        res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      };
+      if (!this.isAuthorized(req)) {
+        return answer(401, { error: { message: 'Incorrect API key provided.', type: 'invalid_request_error', param: null, code: 'invalid_api_key' } });
+      }
+      const failure = this.failingResponses.shift();
+      if (failure !== undefined) {
+        return answer(failure, { error: { message: 'The server had an error while processing your request. Sorry about that!', type: 'server_error', param: null, code: null } });
+      }
+      const known = { ...SIMULATED_MODELS, ...this.options.modelShutdownDates };
+      const { status, body } = answerResponsesRequest(raw, (model) => Object.hasOwn(known, model));
+      answer(status, body);
+    });
   }
 
   private handleUpgrade(req: IncomingMessage, socket: import('node:net').Socket, head: Buffer): void {
