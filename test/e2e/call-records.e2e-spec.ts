@@ -96,7 +96,7 @@ describe('call records with PostgreSQL', () => {
     await dropSchema(schema);
   });
 
-  it('records a call with a barge-in and a tool call, serves it over the API and posts it, signed, to the webhook', async () => {
+  it('records a call with a barge-in and a tool call, serves it over the API and posts it, signed with the legacy scheme, to the webhook', async () => {
     receiver = await startWebhookReceiver(1);
     gateway = await startGateway(
       {
@@ -106,6 +106,8 @@ describe('call records with PostgreSQL', () => {
         DATABASE_SCHEMA: schema,
         CALL_RECORD_WEBHOOK_URL: receiver.url,
         CALL_RECORD_WEBHOOK_SECRET: WEBHOOK_SECRET,
+        // Receivers of the original record webhook keep it, unchanged, with this (docs/webhooks.md#migrating-from-the-legacy-scheme).
+        WEBHOOK_SIGNATURE_SCHEME: 'legacy',
         CALL_RECORD_RETRY_INITIAL_MS: '50',
         TWILIO_AUTH_TOKEN: AUTH_TOKEN,
         PUBLIC_URL,
@@ -178,6 +180,9 @@ describe('call records with PostgreSQL', () => {
     expect(delivery.headers[WEBHOOK_SIGNATURE_HEADER]).toBe(signWebhook(WEBHOOK_SECRET, timestamp, delivery.body));
     expect(JSON.parse(delivery.body)).toMatchObject({ callSid, transcript: record.transcript, toolCalls: record.toolCalls, usage: record.usage });
     expect(delivery.headers[WEBHOOK_DELIVERY_ID_HEADER]).toMatch(/^[0-9a-f-]{36}$/);
+    // Exactly the original webhook: the bare record, none of the Standard Webhooks headers.
+    expect(JSON.parse(delivery.body).type).toBeUndefined();
+    expect(Object.keys(delivery.headers).filter((name) => name.startsWith('webhook-'))).toEqual([]);
 
     // Twilio's signed status callback reconciles the end time and duration; an unsigned one is refused.
     const params = { CallSid: callSid, CallStatus: 'completed', CallDuration: '7', Timestamp: 'Tue, 24 Nov 2026 10:00:07 +0000', AccountSid: 'AC1' };
