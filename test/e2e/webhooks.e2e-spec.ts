@@ -270,6 +270,51 @@ describe('lifecycle webhooks (Standard Webhooks) and the post-call analysis', ()
     expect(receiver.lines.map((line) => line.id)).toEqual([expect.any(String), expect.any(String), 'msg_1']);
   });
 
+  it('records why an analysis could not be made once the attempts are used up, and skips profiles that turn it off (SQLite)', async () => {
+    const receiver = await specReceiver();
+    servers.push(receiver.server);
+    gateway = await startGateway(
+      {
+        ASSISTANT_GREETING: '',
+        API_KEYS: API_KEY,
+        CALL_RECORD_WEBHOOK_URL: receiver.url,
+        CALL_RECORD_WEBHOOK_SECRET: SECRET,
+        CALL_RECORD_RETRY_INITIAL_MS: '20',
+        CALL_RECORD_WEBHOOK_MAX_ATTEMPTS: '2',
+        WEBHOOK_EVENTS: 'call.analyzed',
+        POST_CALL_ANALYSIS: 'on',
+        ASSISTANT_PROFILES: JSON.stringify({ quiet: { numbers: ['+15553330000'], analysis: { enabled: false } } }),
+      },
+      model,
+    );
+    gateway.simulator.failResponses(503, 503);
+    const talk = async (customParameters: Record<string, string>) => {
+      const call = gateway!.newCall({ customParameters });
+      await call.connect();
+      const session = await gateway!.simulator.nextSession(gateway!.simulator.sessions.length);
+      await session.waitForClientEvent('session.update');
+      await toolOutput(session, session.callFunction('get_current_time', {}).callId);
+      await call.waitUntil(() => call.receivedAudio().length > 0, 5000, 'the answer');
+      await call.waitForPlaybackEnd(5000);
+      call.hangUp();
+      return call.callSid;
+    };
+    const quiet = await talk({ From: CALLER.From, To: '+15553330000' });
+    const failing = await talk(CALLER);
+    await vi.waitFor(() => expect(receiver.received).toHaveLength(1), { timeout: 10000 });
+    expect(receiver.received[0].valid).toBe(true);
+    expect(receiver.received[0].event.data).toEqual({
+      callSid: failing,
+      analysis: { model: 'gpt-5.4-mini', summary: '', success: null, completedAt: expect.any(String), error: 'the Responses API answered HTTP 503 (The server had an error while processing your request. Sorry about that!)' },
+    });
+    const record = (await (await api(gateway, `/calls/${failing}`)).json()) as CallRecord;
+    expect(record.analysis?.error).toMatch(/^the Responses API answered HTTP 503/);
+    expect(record.cost.breakdown.analysis).toBeUndefined();
+    // The profile that turned it off: no request, no analysis.
+    expect(gateway.simulator.responseRequests.map((r) => r.status)).toEqual([503, 503]);
+    expect(((await (await api(gateway, `/calls/${quiet}`)).json()) as CallRecord).analysis).toBeUndefined();
+  });
+
   it('refuses to start with an unknown event name, naming the known ones', async () => {
     await expect(startGateway({ CALL_RECORD_WEBHOOK_URL: 'http://127.0.0.1:9/x', CALL_RECORD_WEBHOOK_SECRET: SECRET, WEBHOOK_EVENTS: 'call.ended,call.answered' })).rejects.toThrow(
       InvalidEnvironmentError,
