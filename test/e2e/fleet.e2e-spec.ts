@@ -28,7 +28,7 @@ interface Delivery {
   at: number;
 }
 
-/** A record-webhook receiver that answers 204, or 503 while `down`. */
+/** A receiver of the call.ended webhook (Standard Webhooks: the record is the envelope's `data`) that answers 204, or 503 while `down`. */
 async function startReceiver() {
   const deliveries: Delivery[] = [];
   const state = { down: false };
@@ -237,9 +237,9 @@ describe('two instances behind one URL, on one PostgreSQL and one Redis', () => 
     expect(reconciled).toMatchObject({ callSid: call.callSid, durationMs: 7000, twilio: { status: 'completed', durationSec: 7 } });
     expect((await api(b, `/calls?number=%2B15550001111&limit=200`).then((r) => r.json()) as { items: Array<{ callSid: string }> }).items.map((i) => i.callSid)).toContain(call.callSid);
 
-    await waitUntil(() => receiver.deliveries.some((d) => JSON.parse(d.body).callSid === call.callSid), 10_000, 'the record webhook');
+    await waitUntil(() => receiver.deliveries.some((d) => JSON.parse(d.body).data.callSid === call.callSid), 10_000, 'the record webhook');
     await new Promise((resolve) => setTimeout(resolve, 1500)); // both instances poll the outbox meanwhile
-    expect(receiver.deliveries.filter((d) => JSON.parse(d.body).callSid === call.callSid)).toHaveLength(1);
+    expect(receiver.deliveries.filter((d) => JSON.parse(d.body).data.callSid === call.callSid)).toHaveLength(1);
   });
 
   it('places one call for an Idempotency-Key retried through the other instance', async () => {
@@ -350,18 +350,18 @@ describe('two instances behind one URL, on one PostgreSQL and one Redis', () => 
     await call.connect();
     await simulator.nextSession(sessionsBefore);
     call.hangUp();
-    await waitUntil(() => receiver.deliveries.some((d) => d.status === 503 && JSON.parse(d.body).callSid === call.callSid), 10_000, "A's first attempt");
-    const deliveryId = receiver.deliveries.find((d) => JSON.parse(d.body).callSid === call.callSid)!.headers['x-call-record-delivery-id'];
+    await waitUntil(() => receiver.deliveries.some((d) => d.status === 503 && JSON.parse(d.body).data.callSid === call.callSid), 10_000, "A's first attempt");
+    const deliveryId = receiver.deliveries.find((d) => JSON.parse(d.body).data.callSid === call.callSid)!.headers['webhook-id'];
     expect(deliveryId).toMatch(/^[0-9a-f-]{36}$/);
 
     a.child.kill('SIGTERM');
     expect(await a.exited).toEqual({ code: 0, signal: null });
     const exitedAt = Date.now();
     receiver.state.down = false;
-    await waitUntil(() => receiver.deliveries.some((d) => d.status === 204 && JSON.parse(d.body).callSid === call.callSid), 15_000, 'the delivery by B');
-    const delivered = receiver.deliveries.filter((d) => d.status === 204 && JSON.parse(d.body).callSid === call.callSid);
+    await waitUntil(() => receiver.deliveries.some((d) => d.status === 204 && JSON.parse(d.body).data.callSid === call.callSid), 15_000, 'the delivery by B');
+    const delivered = receiver.deliveries.filter((d) => d.status === 204 && JSON.parse(d.body).data.callSid === call.callSid);
     expect(delivered).toHaveLength(1);
     expect(delivered[0].at).toBeGreaterThanOrEqual(exitedAt);
-    expect(delivered[0].headers['x-call-record-delivery-id']).toBe(deliveryId);
+    expect(delivered[0].headers['webhook-id']).toBe(deliveryId);
   });
 });

@@ -18,6 +18,10 @@ describe('PriceList', () => {
     expect(prices.realtime('gpt-realtime-2.1')).toEqual({ inputText: 4, cachedInputText: 0.4, outputText: 24, inputAudio: 32, cachedInputAudio: 0.4, outputAudio: 64 });
     expect(prices.realtime('gpt-realtime-2.1-mini')).toEqual({ inputText: 0.6, cachedInputText: 0.06, outputText: 2.4, inputAudio: 10, cachedInputAudio: 0.3, outputAudio: 20 });
     expect(prices.transcription('gpt-transcribe')).toEqual({ audioMinute: 0.0045 });
+    // The post-call analysis's text models.
+    expect(prices.text('gpt-5.4-mini')).toEqual({ inputText: 0.75, cachedInputText: 0.075, outputText: 4.5 });
+    expect(prices.text('gpt-5.4-2026-03-05')).toEqual({ inputText: 2.5, cachedInputText: 0.25, outputText: 15 });
+    expect(new PriceList({ byModel: { 'my-text-deployment': { inputText: 1 } } }).text('my-text-deployment')).toEqual({ inputText: 1 });
   });
 
   it('prices dated snapshots as their model and knows nothing of other names', () => {
