@@ -205,6 +205,8 @@ describe('lifecycle webhooks (Standard Webhooks) and the post-call analysis', ()
     expect(request.body.instructions).toContain('Success: the caller reached the person they asked for.');
     expect(request.body.input).toContain('Assistant: It is noon.');
     expect(request.body.text.format.schema.properties.fields).toMatchObject({ required: ['intent', 'followUp', 'topics'], additionalProperties: false });
+    // The analysis model was part of the start-up model check.
+    expect(gateway.simulator.modelLookups.filter((l) => l.model === 'gpt-5.4-mini').map((l) => l.status)).toEqual([200]);
 
     const analyzed = of('call.analyzed').event.data;
     expect(analyzed).toEqual({

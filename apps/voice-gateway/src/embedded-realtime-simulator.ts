@@ -52,11 +52,13 @@ export function realtimeModule(config: GatewayConfig): DynamicModule {
   });
 }
 
-/** The start-up model check covers every model a call may use: the default, the profiles' own, the transcription model. */
+/** The start-up model check covers every model a call may use: the default, the profiles' own, the transcription model, the post-call analysis's. */
 function withEveryModelChecked(config: GatewayConfig): OpenAIRealtimeModuleOptions {
   const check = config.realtime.modelCheck;
   if (!check) return config.realtime;
   const profileModels = Object.values(config.assistant.profiles).flatMap((profile) => (profile.model ? [profile.model] : []));
   const transcription = config.assistant.inputTranscriptionModel ? [config.assistant.inputTranscriptionModel] : [];
-  return { ...config.realtime, modelCheck: { ...check, models: [...new Set([...check.models, ...profileModels, ...transcription])] } };
+  const analysis = config.callRecords.analysis;
+  const analysisModels = analysis ? [analysis.model, ...Object.values(analysis.profiles).flatMap((profile) => (profile.model ? [profile.model] : []))] : [];
+  return { ...config.realtime, modelCheck: { ...check, models: [...new Set([...check.models, ...profileModels, ...transcription, ...analysisModels])] } };
 }
