@@ -317,6 +317,18 @@ describe('lifecycle webhooks (Standard Webhooks) and the post-call analysis', ()
     expect(((await (await api(gateway, `/calls/${quiet}`)).json()) as CallRecord).analysis).toBeUndefined();
   });
 
+  it("the example receiver's verifyWebhook accepts the specification's test vector and refuses what was changed", async () => {
+    const example = await import('../../examples/webhook-receiver.mjs' as string);
+    const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+    const headers = { 'webhook-id': 'msg_p5jXN8AQM9LWM0D4loKWxJek', 'webhook-timestamp': '1614265330', 'webhook-signature': 'v1,bm9wZQ== v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=' };
+    const now = 1614265330 * 1000;
+    expect(example.verifyWebhook(secret, headers, '{"test": 2432232314}', { now })).toEqual({ id: 'msg_p5jXN8AQM9LWM0D4loKWxJek', event: { test: 2432232314 } });
+    expect(() => example.verifyWebhook(secret, headers, '{"test": 2432232315}', { now })).toThrow('no valid signature');
+    expect(() => example.verifyWebhook(secret, { ...headers, 'webhook-id': 'msg_other' }, '{"test": 2432232314}', { now })).toThrow('no valid signature');
+    expect(() => example.verifyWebhook(secret, headers, '{"test": 2432232314}', { now: now + 301_000 })).toThrow('too far from now');
+    expect(() => example.verifyWebhook(secret, { 'webhook-id': 'x' }, '{}', { now })).toThrow(/missing/);
+  });
+
   it('refuses to start with an unknown event name, naming the known ones', async () => {
     await expect(startGateway({ CALL_RECORD_WEBHOOK_URL: 'http://127.0.0.1:9/x', CALL_RECORD_WEBHOOK_SECRET: SECRET, WEBHOOK_EVENTS: 'call.ended,call.answered' })).rejects.toThrow(
       InvalidEnvironmentError,
