@@ -43,6 +43,8 @@ export class PostCallAnalysis implements OutboxJob {
   private readonly prices: PriceList;
   private readonly ajv = new Ajv({ allErrors: true, strict: false });
   private readonly validators = new Map<string, ValidateFunction>();
+  /** Models already reported as having no prices (once each). */
+  private readonly warnedUnpriced = new Set<string>();
 
   constructor(
     private readonly store: CallRecordStore,
@@ -158,7 +160,10 @@ export class PostCallAnalysis implements OutboxJob {
   private async save(record: CallRecord, analysis: CallAnalysis, usage: TextUsage | undefined): Promise<void> {
     const { twilio: _reconciled, ...stored } = record;
     const prices = this.prices.text(analysis.model);
-    if (!prices) this.logger.warn(`no prices for the analysis model "${analysis.model}": its cost counts as 0 (price it with TOKEN_PRICES_USD_PER_MILLION)`);
+    if (!prices && !this.warnedUnpriced.has(analysis.model)) {
+      this.warnedUnpriced.add(analysis.model);
+      this.logger.warn(`no prices for the analysis model "${analysis.model}": its cost counts as 0 (price it with TOKEN_PRICES_USD_PER_MILLION)`);
+    }
     const cost = usage ? withAnalysisCost(record.cost, textCost(usage, prices), prices ? undefined : analysis.model) : record.cost;
     await this.store.save({
       ...stored,
