@@ -14,3 +14,14 @@ export type { ObservedCall } from './call/observed-call';
 export type { PlaybackCut } from './call/playback-clock';
 export { CallEvents } from './events/call-events';
 export type { CallEventName, CallObserver, ToolCallEvent } from './events/call-events';
+export { AssistantLookup, LOOKUP_LIMITS, lookupParameters, parseLookupAnswer } from './lookup/assistant-lookup';
+export type { AssistantLookupAnswer, AssistantLookupOptions, AssistantLookupOutcome, AssistantLookupRequest, AssistantLookupResult } from './lookup/assistant-lookup';
+export {
+  signStandardWebhook,
+  STANDARD_WEBHOOK_ID_HEADER,
+  STANDARD_WEBHOOK_SIGNATURE_HEADER,
+  STANDARD_WEBHOOK_TIMESTAMP_HEADER,
+  standardWebhookHeaders,
+  standardWebhookKey,
+  verifyStandardWebhook,
+} from './lookup/standard-webhook-signature';

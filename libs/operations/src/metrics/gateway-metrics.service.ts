@@ -52,6 +52,18 @@ export class GatewayMetrics implements CallObserver, OnModuleInit, OnApplication
     labelNames: ['action'] as const,
     registers: [this.registry],
   });
+  private readonly assistantLookups = new Counter({
+    name: `${PREFIX}assistant_lookups_total`,
+    help: 'Assistant lookups at call start (ASSISTANT_LOOKUP_URL), by outcome (answered, no-content, timeout, error, invalid)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly assistantLookupDuration = new Histogram({
+    name: `${PREFIX}assistant_lookup_duration_seconds`,
+    help: 'How long calls waited for the assistant lookup (capped by ASSISTANT_LOOKUP_TIMEOUT_MS)',
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.2, 0.4, 0.8, 1.2, 2, 5],
+    registers: [this.registry],
+  });
   private readonly callsDrained = new Counter({
     name: `${PREFIX}calls_drained_total`,
     help: 'Calls still live when the drain timeout passed, by how they were ended (redirected to a goodbye, closed)',
@@ -270,6 +282,11 @@ export class GatewayMetrics implements CallObserver, OnModuleInit, OnApplication
 
   callStarted(): void {
     this.callsStarted.inc();
+  }
+
+  assistantLookup(_call: ObservedCall, outcome: string, durationMs: number): void {
+    this.assistantLookups.inc({ outcome });
+    this.assistantLookupDuration.observe(durationMs / 1000);
   }
 
   sessionReady(_call: ObservedCall, setupMs: number): void {
