@@ -1,5 +1,6 @@
+import { parseRedactionKinds } from '@app/call-records';
 import type { CallRecordsModuleOptions } from '@app/call-records';
-import { IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, ValidateIf } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, ValidateIf } from 'class-validator';
 import { EmptyMeansUnset, ToNumber } from './config-owner';
 import type { ConfigOwner } from './config-owner';
 import type { EnvironmentVariables } from './environment';
@@ -53,7 +54,28 @@ export class CallRecordsVariables {
   @IsString()
   @Matches(/^\s*(?:\{.*\}\s*)?$/s, { message: 'TOKEN_PRICES_USD_PER_MILLION must be a JSON object (or empty for the built-in prices)' })
   TOKEN_PRICES_USD_PER_MILLION: string;
+
+  /** Days records are kept; past them the retention job purges them (see the scope). Unset: kept forever. */
+  @EmptyMeansUnset() @IsOptional() @ToNumber() @IsInt() @Min(1) @Max(36500)
+  CALL_RECORD_RETENTION_DAYS?: number;
+
+  /** What the retention job removes: `transcript` (transcripts and tool-call data; usage, cost, times stay) or `record` (whole rows). */
+  @IsIn(['transcript', 'record'])
+  CALL_RECORD_RETENTION_SCOPE: 'transcript' | 'record';
+
+  /** How often each instance runs the retention job. */
+  @ToNumber() @IsInt() @Min(1) @Max(1440)
+  CALL_RECORD_RETENTION_INTERVAL_MINUTES: number;
+
+  /** Personal data replaced in transcripts and tool calls before records are stored or sent: `off`, `all`, or a list of `card,email,phone`. */
+  @Matches(/^\s*(?:off|all|(?:card|email|phone)(?:\s*,\s*(?:card|email|phone))*)\s*$/i, {
+    message: 'TRANSCRIPT_REDACTION must be off, all, or a comma-separated list of card, email, phone',
+  })
+  TRANSCRIPT_REDACTION: string;
 }
+
+/** The retention job's first run comes this long after start (then every interval). */
+export const RETENTION_FIRST_RUN_DELAY_MS = 30_000;
 
 export const callRecordsConfig: ConfigOwner<CallRecordsModuleOptions> = {
   variables: CallRecordsVariables,
@@ -66,6 +88,9 @@ export const callRecordsConfig: ConfigOwner<CallRecordsModuleOptions> = {
       CALL_RECORD_WEBHOOK_MAX_ATTEMPTS: '8',
       // Empty: each call is priced by its own model from the built-in table.
       TOKEN_PRICES_USD_PER_MILLION: '',
+      CALL_RECORD_RETENTION_SCOPE: 'transcript',
+      CALL_RECORD_RETENTION_INTERVAL_MINUTES: '60',
+      TRANSCRIPT_REDACTION: 'off',
     },
   },
   section: (env, parse) => ({
@@ -78,5 +103,15 @@ export const callRecordsConfig: ConfigOwner<CallRecordsModuleOptions> = {
     webhookSecret: env.CALL_RECORD_WEBHOOK_SECRET,
     webhookMaxAttempts: env.CALL_RECORD_WEBHOOK_MAX_ATTEMPTS,
     tokenPrices: parse('TOKEN_PRICES_USD_PER_MILLION', () => parseTokenPrices(env.TOKEN_PRICES_USD_PER_MILLION)),
+    redaction: parse('TRANSCRIPT_REDACTION', () => parseRedactionKinds(env.TRANSCRIPT_REDACTION)),
+    retention:
+      env.CALL_RECORD_RETENTION_DAYS === undefined
+        ? undefined
+        : {
+            days: env.CALL_RECORD_RETENTION_DAYS,
+            scope: env.CALL_RECORD_RETENTION_SCOPE,
+            intervalMs: env.CALL_RECORD_RETENTION_INTERVAL_MINUTES * 60_000,
+            initialDelayMs: Math.min(RETENTION_FIRST_RUN_DELAY_MS, env.CALL_RECORD_RETENTION_INTERVAL_MINUTES * 60_000),
+          },
   }),
 };

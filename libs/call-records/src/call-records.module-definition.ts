@@ -1,4 +1,6 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
+import type { RetentionOptions } from './privacy/call-record-retention.service';
+import type { PiiKind } from './privacy/transcript-redactor';
 import type { PriceOverrides } from './record/prices';
 
 export interface CallRecordsModuleOptions {
@@ -20,6 +22,10 @@ export interface CallRecordsModuleOptions {
   webhookMaxAttempts: number;
   /** Prices over the built-in table of OpenAI list prices (MODEL_PRICES), for the estimated cost of each call; undefined: the table. */
   tokenPrices?: PriceOverrides;
+  /** Personal data replaced in every turn and tool call before a record is stored or sent; empty or undefined: off. */
+  redaction?: PiiKind[];
+  /** How long records are kept (the retention job); undefined: forever. */
+  retention?: RetentionOptions;
 }
 
 export const { ConfigurableModuleClass: ConfigurableCallRecordsModule, MODULE_OPTIONS_TOKEN: CALL_RECORDS_OPTIONS } =

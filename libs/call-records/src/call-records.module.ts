@@ -14,6 +14,7 @@ import { CallRecordStore } from './store/call-record.store';
 import { PostgresCallRecordStore } from './store/postgres-call-record.store';
 import { SqliteCallRecordStore } from './store/sqlite-call-record.store';
 import { TwilioStatusRecorder } from './twilio-status-recorder';
+import { CallRecordRetention } from './privacy/call-record-retention.service';
 
 const SQLITE_FILE_NAME = 'call-records.sqlite';
 
@@ -54,8 +55,9 @@ export function createCallRecordStore(options: Pick<CallRecordsModuleOptions, 'd
     CallRecordWebhook,
     CallRecorder,
     TwilioStatusRecorder,
+    CallRecordRetention,
   ],
-  exports: [CallRecordStore, CallRecorder, TwilioStatusRecorder, OutboxStore, OutboxPublisher, OutboxSigners],
+  exports: [CallRecordStore, CallRecorder, TwilioStatusRecorder, OutboxStore, OutboxPublisher, OutboxSigners, CallRecordRetention],
 })
 export class CallRecordsModule extends ConfigurableCallRecordsModule {
   private readonly logger = new Logger(CallRecordsModule.name);

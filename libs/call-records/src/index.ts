@@ -7,6 +7,13 @@ export type { CallRecord, CostEstimate, TokenUsage, ToolCallRecord, TranscriptTu
 export { MODEL_PRICES, PRICE_KINDS, PriceList } from './record/prices';
 export type { ModelPrices, PriceOverrides } from './record/prices';
 export { CallRecordWriter } from './delivery/call-record.writer';
+export { CALL_RECORDING_ERASER } from './privacy/call-recording-eraser';
+export type { CallRecordingEraser } from './privacy/call-recording-eraser';
+export { CallRecordRetention, purgedRecord, RETENTION_BATCH_SIZE } from './privacy/call-record-retention.service';
+export type { RetentionOptions, RetentionRun } from './privacy/call-record-retention.service';
+export { parseRedactionKinds, PII_KINDS, TranscriptRedactor } from './privacy/transcript-redactor';
+export type { PiiKind } from './privacy/transcript-redactor';
+export type { ExpiredRecord, RetentionScope } from './store/call-record.store';
 export { signWebhook, WEBHOOK_DELIVERY_ID_HEADER, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER } from './delivery/call-record-webhook';
 export { OutboxStore } from './outbox/outbox.store';
 export type { OutboxDelivery, OutboxMessage, OutboxRow } from './outbox/outbox.store';

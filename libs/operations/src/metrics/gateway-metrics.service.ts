@@ -1,4 +1,6 @@
 import { Injectable, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { CallRecordRetention } from '@app/call-records';
 import { SharedState } from '@app/fleet';
 import { CallEvents, LiveCalls } from '@app/orchestration';
 import type { CallEndReason, CallObserver, CallTraffic, ObservedCall, PlaybackCut } from '@app/orchestration';
@@ -28,6 +30,8 @@ export class GatewayMetrics implements CallObserver, OnModuleInit, OnApplication
   private readonly errorCodes = new Set<string>();
   private readonly transcriptionErrorCodes = new Set<string>();
   private unsubscribe?: () => void;
+  /** The call-record retention job, when the application has one (looked up, not imported: it lives in CallRecordsModule). */
+  private retention?: CallRecordRetention;
 
   private readonly callsStarted = new Counter({
     name: `${PREFIX}calls_started_total`,
@@ -152,8 +156,33 @@ export class GatewayMetrics implements CallObserver, OnModuleInit, OnApplication
     @Optional() private readonly models?: OpenAIModelLifecycle,
     @Optional() private readonly sharedState?: SharedState,
     @Optional() private readonly streams?: StreamStartVerifier,
+    @Optional() private readonly moduleRef?: ModuleRef,
   ) {
     const metrics = this;
+    new Counter({
+      name: `${PREFIX}call_records_purged_total`,
+      help: 'Call records purged by the retention job (CALL_RECORD_RETENTION_DAYS), by scope (transcript, record)',
+      labelNames: ['scope'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const retention = metrics.retention;
+        if (retention?.scope) this.inc({ scope: retention.scope }, retention.totals.purged);
+      },
+    });
+    new Counter({
+      name: `${PREFIX}call_record_retention_failures_total`,
+      help: 'Retention job failures, by kind (run: the database failed; recording: a recording could not be erased, retried next run)',
+      labelNames: ['kind'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const totals = metrics.retention?.totals;
+        if (!totals) return;
+        this.inc({ kind: 'run' }, totals.failedRuns);
+        this.inc({ kind: 'recording' }, totals.erasuresFailed);
+      },
+    });
     new Gauge({
       name: `${PREFIX}shared_state`,
       help: 'Where shared live state (Redis) stands: 1 for the current status (not-configured, connecting, up, down)',
@@ -249,6 +278,11 @@ export class GatewayMetrics implements CallObserver, OnModuleInit, OnApplication
   }
 
   onModuleInit(): void {
+    try {
+      this.retention = this.moduleRef?.get(CallRecordRetention, { strict: false });
+    } catch {
+      this.retention = undefined;
+    }
     this.unsubscribe = this.events.subscribe(this);
   }
 
