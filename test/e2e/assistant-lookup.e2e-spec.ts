@@ -162,11 +162,13 @@ describe('assistant lookup at call start', () => {
 
     const slow = await callFrom(gateway, '+15550000001');
     expect(slow.update.session.instructions).toBe(staticInstructions);
+    if (process.env.SHOW_TIMING) console.log(`slow lookup: session.update ${slow.afterMs.toFixed(0)} ms after the connect`);
     expect(slow.afterMs).toBeGreaterThanOrEqual(750);
     expect(slow.afterMs).toBeLessThan(800 + 150);
     for (const from of ['+15550000002', '+15550000003', '+15550000004', '+15550000005']) {
       const { update, afterMs } = await callFrom(gateway, from);
       expect(update.session.instructions, from).toBe(staticInstructions);
+      if (process.env.SHOW_TIMING) console.log(`${from}: session.update ${afterMs.toFixed(0)} ms after the connect`);
       expect(afterMs, from).toBeLessThan(500);
     }
     const metrics = await gateway.app.get(GatewayMetrics).scrape();
