@@ -1,6 +1,6 @@
 import type { AssistantOptions } from '@app/orchestration';
 import type { RealtimeNoiseReductionType, RealtimeReasoningEffort, RealtimeSemanticVadEagerness } from '@app/realtime';
-import { IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateIf } from 'class-validator';
+import { IsIn, IsInt, IsNumber, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, ValidateIf } from 'class-validator';
 import {
   EAGERNESS_LEVELS,
   NOISE_REDUCTION_SETTINGS,
@@ -9,7 +9,7 @@ import {
   TURN_DETECTION_TYPES,
   transcriptionLanguagesProblem,
 } from './assistant-profiles';
-import { commaSeparated, ToNumber } from './config-owner';
+import { commaSeparated, EmptyMeansUnset, ToNumber } from './config-owner';
 import type { ConfigOwner } from './config-owner';
 import type { EnvironmentVariables } from './environment';
 import { MODEL_NAME } from './realtime.config';
@@ -74,6 +74,37 @@ export class AssistantVariables {
   /** Extra assistant profiles: JSON text, or `@/path/to/profiles.json`. */
   @IsOptional() @IsString()
   ASSISTANT_PROFILES?: string;
+
+  /** The integrator's backend asked at each call's start which assistant answers (signed POST); unset: off. */
+  @EmptyMeansUnset()
+  @IsOptional()
+  @IsUrl({ protocols: ['https', 'http'], require_tld: false, require_protocol: true }, { message: 'ASSISTANT_LOOKUP_URL must be an http(s) URL' })
+  ASSISTANT_LOOKUP_URL?: string;
+
+  /** Standard Webhooks secret signing the lookup requests (`whsec_<base64>` or 16+ characters); required with ASSISTANT_LOOKUP_URL. */
+  @EmptyMeansUnset()
+  @ValidateIf((env: EnvironmentVariables) => env.ASSISTANT_LOOKUP_URL !== undefined || env.ASSISTANT_LOOKUP_SECRET !== undefined)
+  @IsString()
+  @MinLength(16, { message: 'ASSISTANT_LOOKUP_SECRET is required with ASSISTANT_LOOKUP_URL (16+ characters)' })
+  ASSISTANT_LOOKUP_SECRET?: string;
+
+  /** How long a call waits for the lookup's answer before it runs with the static profile. */
+  @ToNumber() @IsInt() @Min(50) @Max(5000)
+  ASSISTANT_LOOKUP_TIMEOUT_MS: number;
+}
+
+/** Loopback hosts, which may be plain http in every environment. */
+function isLoopbackUrl(url: URL): boolean {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/** Outside `local`, the lookup URL must be https (or loopback): the request carries the caller's number. */
+export function lookupUrlProblem(url: string | undefined, environment: string): string | undefined {
+  if (url === undefined) return undefined;
+  const parsed = new URL(url);
+  if (parsed.protocol === 'https:' || environment === 'local' || isLoopbackUrl(parsed)) return undefined;
+  return 'ASSISTANT_LOOKUP_URL must be https outside NODE_ENV=local (plain http only on loopback)';
 }
 
 export const assistantConfig: ConfigOwner<AssistantOptions> = {
@@ -92,12 +123,19 @@ export const assistantConfig: ConfigOwner<AssistantOptions> = {
       REASONING_EFFORT: 'low',
       INPUT_TRANSCRIPTION_MODEL: 'gpt-transcribe',
       INPUT_TRANSCRIPTION_LANGUAGES: '',
+      ASSISTANT_LOOKUP_TIMEOUT_MS: '800',
     },
   },
   check: (env, isValid) => {
-    if (!isValid('INPUT_TRANSCRIPTION_LANGUAGES') || !isValid('INPUT_TRANSCRIPTION_MODEL')) return [];
+    const problems: string[] = [];
+    if (isValid('ASSISTANT_LOOKUP_URL') && isValid('NODE_ENV')) {
+      const problem = lookupUrlProblem(env.ASSISTANT_LOOKUP_URL, env.NODE_ENV);
+      if (problem) problems.push(problem);
+    }
+    if (!isValid('INPUT_TRANSCRIPTION_LANGUAGES') || !isValid('INPUT_TRANSCRIPTION_MODEL')) return problems;
     const problem = transcriptionLanguagesProblem(env.INPUT_TRANSCRIPTION_MODEL, commaSeparated(env.INPUT_TRANSCRIPTION_LANGUAGES));
-    return problem ? [`INPUT_TRANSCRIPTION_LANGUAGES: ${problem}`] : [];
+    if (problem) problems.push(`INPUT_TRANSCRIPTION_LANGUAGES: ${problem}`);
+    return problems;
   },
   section: (env, parse) => ({
     voice: env.OPENAI_VOICE,
@@ -119,5 +157,8 @@ export const assistantConfig: ConfigOwner<AssistantOptions> = {
     profiles: parse('ASSISTANT_PROFILES', () =>
       parseAssistantProfiles(env.ASSISTANT_PROFILES, { inputTranscriptionModel: env.INPUT_TRANSCRIPTION_MODEL || undefined }),
     ),
+    lookup: env.ASSISTANT_LOOKUP_URL
+      ? { url: env.ASSISTANT_LOOKUP_URL, secret: env.ASSISTANT_LOOKUP_SECRET!, timeoutMs: env.ASSISTANT_LOOKUP_TIMEOUT_MS }
+      : undefined,
   }),
 };

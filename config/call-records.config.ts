@@ -1,4 +1,5 @@
-import { parseWebhookEvents, webhookSigningKey } from '@app/call-records';
+import { webhookSigningKey } from '@app/auth';
+import { parseRedactionKinds, parseWebhookEvents } from '@app/call-records';
 import type { CallRecordsModuleOptions, ProfileAnalysisOptions } from '@app/call-records';
 import { apiBaseFromRealtimeUrl, isAzureOpenAIUrl } from '@app/realtime';
 import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, ValidateIf } from 'class-validator';
@@ -83,6 +84,24 @@ export class CallRecordsVariables {
   /** Time limit of one analysis request to the Responses API. */
   @ToNumber() @IsInt() @Min(1000) @Max(300000)
   ANALYSIS_TIMEOUT_MS: number;
+
+  /** Days records are kept; past them the retention job purges them (see the scope). Unset: kept forever. */
+  @EmptyMeansUnset() @IsOptional() @ToNumber() @IsInt() @Min(1) @Max(36500)
+  CALL_RECORD_RETENTION_DAYS?: number;
+
+  /** What the retention job removes: `transcript` (transcripts and tool-call data; usage, cost, times stay) or `record` (whole rows). */
+  @IsIn(['transcript', 'record'])
+  CALL_RECORD_RETENTION_SCOPE: 'transcript' | 'record';
+
+  /** How often each instance runs the retention job. */
+  @ToNumber() @IsInt() @Min(1) @Max(1440)
+  CALL_RECORD_RETENTION_INTERVAL_MINUTES: number;
+
+  /** Personal data replaced in transcripts and tool calls before records are stored or sent: `off`, `all`, or a list of `card,email,phone`. */
+  @Matches(/^\s*(?:off|all|(?:card|email|phone)(?:\s*,\s*(?:card|email|phone))*)\s*$/i, {
+    message: 'TRANSCRIPT_REDACTION must be off, all, or a comma-separated list of card, email, phone',
+  })
+  TRANSCRIPT_REDACTION: string;
 }
 
 const SCHEMES_ERROR = 'WEBHOOK_EVENTS: the legacy scheme (WEBHOOK_SIGNATURE_SCHEME=legacy) sends call.ended only; use the standard scheme for other events';
@@ -102,6 +121,9 @@ function profileAnalyses(env: EnvironmentVariables): Record<string, ProfileAnaly
   return analyses;
 }
 
+/** The retention job's first run comes this long after start (then every interval). */
+export const RETENTION_FIRST_RUN_DELAY_MS = 30_000;
+
 export const callRecordsConfig: ConfigOwner<CallRecordsModuleOptions> = {
   variables: CallRecordsVariables,
   defaults: {
@@ -118,6 +140,9 @@ export const callRecordsConfig: ConfigOwner<CallRecordsModuleOptions> = {
       ANALYSIS_TIMEOUT_MS: '30000',
       // Empty: each call is priced by its own model from the built-in table.
       TOKEN_PRICES_USD_PER_MILLION: '',
+      CALL_RECORD_RETENTION_SCOPE: 'transcript',
+      CALL_RECORD_RETENTION_INTERVAL_MINUTES: '60',
+      TRANSCRIPT_REDACTION: 'off',
     },
   },
   check(env, isValid) {
@@ -180,5 +205,15 @@ export const callRecordsConfig: ConfigOwner<CallRecordsModuleOptions> = {
             profiles: profileAnalyses(env),
           }
         : undefined,
+    redaction: parse('TRANSCRIPT_REDACTION', () => parseRedactionKinds(env.TRANSCRIPT_REDACTION)),
+    retention:
+      env.CALL_RECORD_RETENTION_DAYS === undefined
+        ? undefined
+        : {
+            days: env.CALL_RECORD_RETENTION_DAYS,
+            scope: env.CALL_RECORD_RETENTION_SCOPE,
+            intervalMs: env.CALL_RECORD_RETENTION_INTERVAL_MINUTES * 60_000,
+            initialDelayMs: Math.min(RETENTION_FIRST_RUN_DELAY_MS, env.CALL_RECORD_RETENTION_INTERVAL_MINUTES * 60_000),
+          },
   }),
 };

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { CallRecord } from '../../libs/call-records/src/record/call-record';
 import { emptyUsage } from '../../libs/call-records/src/record/cost';
 import type { CallRecordStore } from '../../libs/call-records/src/store/call-record.store';
+import type { OutboxStore } from '../../libs/call-records/src/outbox/outbox.store';
 
 export interface StoreUnderTest {
   store: CallRecordStore;
@@ -136,5 +137,38 @@ export function callRecordStoreContract(open: () => Promise<StoreUnderTest>): vo
     await store.saveTwilioStatus('CA0005', { status: 'completed', endedAt: '2026-11-24T10:01:01.000Z', durationSec: 61 });
     await store.save(record('CA0005', { revision: 2 }));
     expect(await store.get('CA0005')).toMatchObject({ durationMs: 61000, revision: 2, twilio: { durationSec: 61 } });
+  });
+
+  it('finds records past the retention cutoff, marks transcripts purged once, deletes rows with their outbox rows', async () => {
+    const old = (sid: string) => record(sid, { startedAt: '2020-01-01T00:00:00.000Z', endedAt: '2020-01-01T00:01:00.000Z' });
+    await store.save(old('CARET01'));
+    await store.save(old('CARET02'));
+    await store.save(record('CARET03', { startedAt: '2099-01-01T00:00:00.000Z' }));
+    const cutoff = '2021-01-01T00:00:00.000Z';
+    const expired = await store.expired(cutoff, 'transcript', 10);
+    expect(expired.map((row) => row.callSid)).toEqual(['CARET01', 'CARET02']);
+    expect(expired[0].record?.transcript).toHaveLength(2);
+    expect((await store.expired(cutoff, 'transcript', 1)).map((row) => row.callSid)).toEqual(['CARET01']);
+
+    const purged = { ...old('CARET01'), transcript: [], toolCalls: [], transcriptPurgedAt: '2026-12-01T00:00:00.000Z' };
+    expect(await store.markTranscriptPurged(purged, purged.transcriptPurgedAt)).toBe(true);
+    // A second instance running the job at the same moment finds it done.
+    expect(await store.markTranscriptPurged(purged, purged.transcriptPurgedAt)).toBe(false);
+    expect(await store.get('CARET01')).toMatchObject({ transcript: [], toolCalls: [], usage: { totalTokens: 150 }, cost: { total: 0.01 } });
+    expect((await store.expired(cutoff, 'transcript', 10)).map((row) => row.callSid)).toEqual(['CARET02']);
+    expect((await store.expired(cutoff, 'record', 10)).map((row) => row.callSid)).toEqual(expect.arrayContaining(['CARET01', 'CARET02']));
+
+    const outbox = store as unknown as OutboxStore;
+    await outbox.enqueue({ id: 'del-1', type: 'call.record', destination: 'http://127.0.0.1:1/', signer: 'call.record', body: JSON.stringify(old('CARET02')) });
+    await outbox.enqueue({ id: 'del-2', type: 'call.record', destination: 'http://127.0.0.1:1/', signer: 'call.record', body: JSON.stringify(record('CARET03')) });
+    expect(await store.delete('CARET02')).toBe(true);
+    expect(await store.delete('CARET02')).toBe(false);
+    expect(await store.get('CARET02')).toBeUndefined();
+    expect(await outbox.find('del-1')).toBeUndefined();
+    expect(await outbox.find('del-2')).toBeDefined();
+    // Outbox rows older than the cutoff go; newer ones stay.
+    expect(await store.purgeOutbox('2000-01-01T00:00:00.000Z')).toBe(0);
+    expect(await store.purgeOutbox('2999-01-01T00:00:00.000Z')).toBeGreaterThanOrEqual(1);
+    expect(await outbox.find('del-2')).toBeUndefined();
   });
 }

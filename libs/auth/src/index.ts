@@ -6,3 +6,12 @@ export { AuthModule } from './auth.module';
 export type { AuthModuleOptions } from './auth.module-definition';
 export { deriveSigningKey, deriveSigningKeys } from './signing-keys';
 export type { SigningKeys, SigningPurpose } from './signing-keys';
+export {
+  signStandardWebhook,
+  STANDARD_WEBHOOK_ID_HEADER,
+  STANDARD_WEBHOOK_SIGNATURE_HEADER,
+  STANDARD_WEBHOOK_TIMESTAMP_HEADER,
+  standardWebhookHeaders,
+  verifyStandardWebhook,
+  webhookSigningKey,
+} from './standard-webhooks';

@@ -12,6 +12,7 @@ import { CallRecordBuilder } from './record/call-record.builder';
 import type { CallPricing } from './record/cost';
 import { PriceList } from './record/prices';
 import { LifecycleWebhooks } from './webhooks/lifecycle-webhooks';
+import { TranscriptRedactor } from './privacy/transcript-redactor';
 
 /**
  * Builds a record for every call from CallEvents, in memory; hands snapshots to the writer at the
@@ -22,6 +23,8 @@ export class CallRecorder implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(CallRecorder.name);
   private readonly live = new Map<ObservedCall, CallRecordBuilder>();
   private readonly prices: PriceList;
+  /** The redaction pass of every record (undefined when TRANSCRIPT_REDACTION is off). */
+  private readonly redactor?: TranscriptRedactor;
   /** Models already reported as having no prices (once each). */
   private readonly warnedUnpriced = new Set<string>();
   private unsubscribe?: () => void;
@@ -38,6 +41,7 @@ export class CallRecorder implements OnModuleInit, OnApplicationShutdown {
     @Inject(CALL_RECORDS_OPTIONS) private readonly config: CallRecordsModuleOptions,
   ) {
     this.prices = new PriceList(config.tokenPrices);
+    if (config.redaction && config.redaction.length > 0) this.redactor = new TranscriptRedactor(config.redaction);
   }
 
   onModuleInit(): void {
@@ -86,6 +90,7 @@ export class CallRecorder implements OnModuleInit, OnApplicationShutdown {
             transcriptionModel: call.transcriptionModel,
           },
           this.pricingOf(call),
+          this.redactor,
         );
         this.live.set(call, builder);
         if (this.lifecycle.wants('call.started')) {

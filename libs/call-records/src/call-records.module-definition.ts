@@ -1,4 +1,6 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
+import type { RetentionOptions } from './privacy/call-record-retention.service';
+import type { PiiKind } from './privacy/transcript-redactor';
 import type { PriceOverrides } from './record/prices';
 import type { WebhookEventType } from './webhooks/webhook-events';
 
@@ -56,6 +58,10 @@ export interface CallRecordsModuleOptions {
   tokenPrices?: PriceOverrides;
   /** The post-call analysis; undefined: off (nothing is sent to a text model). */
   analysis?: PostCallAnalysisOptions;
+  /** Personal data replaced in every turn and tool call before a record is stored or sent; empty or undefined: off. */
+  redaction?: PiiKind[];
+  /** How long records are kept (the retention job); undefined: forever. */
+  retention?: RetentionOptions;
 }
 
 export const { ConfigurableModuleClass: ConfigurableCallRecordsModule, MODULE_OPTIONS_TOKEN: CALL_RECORDS_OPTIONS } =

@@ -17,6 +17,7 @@ import { PostgresCallRecordStore } from './store/postgres-call-record.store';
 import { SqliteCallRecordStore } from './store/sqlite-call-record.store';
 import { TwilioStatusRecorder } from './twilio-status-recorder';
 import { LifecycleWebhooks } from './webhooks/lifecycle-webhooks';
+import { CallRecordRetention } from './privacy/call-record-retention.service';
 
 const SQLITE_FILE_NAME = 'call-records.sqlite';
 
@@ -61,8 +62,9 @@ export function createCallRecordStore(options: Pick<CallRecordsModuleOptions, 'd
     PostCallAnalysis,
     CallRecorder,
     TwilioStatusRecorder,
+    CallRecordRetention,
   ],
-  exports: [CallRecordStore, CallRecorder, TwilioStatusRecorder, OutboxStore, OutboxPublisher, OutboxSigners, OutboxJobs, LifecycleWebhooks],
+  exports: [CallRecordStore, CallRecorder, TwilioStatusRecorder, OutboxStore, OutboxPublisher, OutboxSigners, OutboxJobs, LifecycleWebhooks, CallRecordRetention],
 })
 export class CallRecordsModule extends ConfigurableCallRecordsModule {
   private readonly logger = new Logger(CallRecordsModule.name);

@@ -7,6 +7,13 @@ export type { CallAnalysis, CallRecord, CostEstimate, TokenUsage, ToolCallRecord
 export { MODEL_PRICES, PRICE_KINDS, PriceList } from './record/prices';
 export type { ModelPrices, PriceOverrides } from './record/prices';
 export { CallRecordWriter } from './delivery/call-record.writer';
+export { CALL_RECORDING_ERASER } from './privacy/call-recording-eraser';
+export type { CallRecordingEraser } from './privacy/call-recording-eraser';
+export { CallRecordRetention, purgedRecord, RETENTION_BATCH_SIZE } from './privacy/call-record-retention.service';
+export type { RetentionOptions, RetentionRun } from './privacy/call-record-retention.service';
+export { parseRedactionKinds, PII_KINDS, TranscriptRedactor } from './privacy/transcript-redactor';
+export type { PiiKind } from './privacy/transcript-redactor';
+export type { ExpiredRecord, RetentionScope } from './store/call-record.store';
 export { signWebhook, WEBHOOK_DELIVERY_ID_HEADER, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER } from './delivery/call-record-webhook';
 export { OutboxStore } from './outbox/outbox.store';
 export type { OutboxDelivery, OutboxMessage, OutboxRow } from './outbox/outbox.store';
@@ -19,13 +26,6 @@ export { LifecycleWebhooks } from './webhooks/lifecycle-webhooks';
 export type { WebhookEnvelope } from './webhooks/lifecycle-webhooks';
 export { parseWebhookEvents, WEBHOOK_EVENT_TYPES } from './webhooks/webhook-events';
 export type { WebhookEventType } from './webhooks/webhook-events';
-export {
-  signStandardWebhook,
-  STANDARD_WEBHOOK_ID_HEADER,
-  STANDARD_WEBHOOK_SIGNATURE_HEADER,
-  STANDARD_WEBHOOK_TIMESTAMP_HEADER,
-  standardWebhookSigner,
-  webhookSigningKey,
-} from './webhooks/standard-webhooks';
+export { STANDARD_WEBHOOK_SIGNER, standardWebhookSigner } from './webhooks/standard-webhooks';
 export { ANALYSIS_JOB, PostCallAnalysis } from './analysis/post-call-analysis';
 export { ANALYSIS_INSTRUCTIONS, analysisSchema, strictSchema } from './analysis/analysis-request';

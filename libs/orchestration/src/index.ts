@@ -14,3 +14,5 @@ export type { ObservedCall } from './call/observed-call';
 export type { PlaybackCut } from './call/playback-clock';
 export { CallEvents } from './events/call-events';
 export type { CallEventName, CallObserver, CallTransferEvent, ToolCallEvent } from './events/call-events';
+export { AssistantLookup, LOOKUP_LIMITS, lookupParameters, parseLookupAnswer } from './lookup/assistant-lookup';
+export type { AssistantLookupAnswer, AssistantLookupOptions, AssistantLookupOutcome, AssistantLookupRequest, AssistantLookupResult } from './lookup/assistant-lookup';

@@ -10,6 +10,7 @@ import { CallFallback } from './fallback/call-fallback.service';
 import { ConfigurableOrchestrationModule } from './orchestration.module-definition';
 import { OutboundCallSlots } from './outbound/outbound-call-slots';
 import { OutboundCallsController } from './outbound/outbound-calls.controller';
+import { AssistantLookup } from './lookup/assistant-lookup';
 import { AssistantProfiles } from './profiles/assistant-profiles.service';
 
 /**
@@ -30,6 +31,7 @@ import { AssistantProfiles } from './profiles/assistant-profiles.service';
     CallEvents,
     CallOrchestrator,
     AssistantProfiles,
+    AssistantLookup,
     CallAgentFactory,
     OutboundCallSlots,
     CallFallback,

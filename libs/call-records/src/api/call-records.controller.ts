@@ -1,11 +1,42 @@
-import { Controller, Get, NotFoundException, Param, Query, ServiceUnavailableException, UseGuards, ValidationPipe } from '@nestjs/common';
-import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  BadRequestException,
+  ConflictException,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Logger,
+  NotFoundException,
+  Param,
+  Query,
+  ServiceUnavailableException,
+  UseGuards,
+  ValidationPipe,
+} from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import { ApiKeyGuard, ApiRateLimitGuard, RequireApiScope } from '@app/auth';
+import { LiveCalls } from '@app/orchestration';
+import { CallRecordWriter } from '../delivery/call-record.writer';
+import { CallRecordRetention } from '../privacy/call-record-retention.service';
 import type { CallRecord } from '../record/call-record';
 import { CallRecordPage, CallRecordStore } from '../store/call-record.store';
 import { ListCallsQuery } from './list-calls.query';
 
-/** Read-only access to call records (GET only: other controllers own other verbs on /calls). Needs the `records` scope. */
+/** Twilio's final call statuses: a record still `in-progress` with one of these is of a call that is over. */
+const FINAL_TWILIO_STATUSES = new Set(['completed', 'busy', 'failed', 'no-answer', 'canceled']);
+const CALL_SID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Call records: read them, delete one (POST /calls belongs to the outbound controller). Needs the `records` scope. */
 @ApiTags('call records')
 @ApiBearerAuth()
 @ApiUnauthorizedResponse({ description: 'Missing or unknown API key' })
@@ -13,7 +44,14 @@ import { ListCallsQuery } from './list-calls.query';
 @RequireApiScope('records')
 @Controller('calls')
 export class CallRecordsController {
-  constructor(private readonly store: CallRecordStore) {}
+  private readonly logger = new Logger(CallRecordsController.name);
+
+  constructor(
+    private readonly store: CallRecordStore,
+    private readonly live: LiveCalls,
+    private readonly retention: CallRecordRetention,
+    private readonly writer: CallRecordWriter,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'List call records, newest first', description: 'Summaries (no transcript or tool calls); `total` counts every match.' })
@@ -30,6 +68,31 @@ export class CallRecordsController {
     const record = await this.read(() => this.store.get(callSid));
     if (!record) throw new NotFoundException(`No call record for ${callSid}`);
     return record;
+  }
+
+  @Delete(':callSid')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: 'Delete a call record',
+    description: "Deletes the record, its webhook deliveries still waiting in the outbox, and (when recordings are erased) the call's recording. Refused while the call is in progress.",
+  })
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiBadRequestResponse({ description: 'Not a CallSid' })
+  @ApiNotFoundResponse({ description: 'No record for this CallSid' })
+  @ApiConflictResponse({ description: 'The call is in progress' })
+  async remove(@Param('callSid') callSid: string): Promise<void> {
+    if (!CALL_SID.test(callSid)) throw new BadRequestException('callSid must be 1–64 letters, digits, "_" or "-"');
+    if (this.live.observed().some((call) => call.callSid === callSid)) throw new ConflictException(`The call ${callSid} is in progress: delete its record once it has ended`);
+    const record = await this.read(() => this.store.get(callSid));
+    if (record?.status === 'in-progress' && !FINAL_TWILIO_STATUSES.has(record.twilio?.status ?? '')) {
+      throw new ConflictException(`The call ${callSid} is in progress: delete its record once it has ended`);
+    }
+    const recording = await this.retention.eraseRecording(callSid, record);
+    if (!recording.ok) throw new ServiceUnavailableException("The call's recording could not be erased; the record is kept, try again later");
+    this.writer.discard(callSid);
+    const deleted = await this.read(() => this.store.delete(callSid));
+    if (!deleted) throw new NotFoundException(`No call record for ${callSid}`);
+    this.logger.log(`deleted the call record of ${callSid}${recording.erased ? ' and its recording' : ''}`);
   }
 
   private async read<T>(query: () => Promise<T>): Promise<T> {

@@ -24,6 +24,18 @@ class FlakyStore extends CallRecordStore {
   async list() {
     return { total: 0, limit: 0, offset: 0, items: [] };
   }
+  async expired() {
+    return [];
+  }
+  async markTranscriptPurged() {
+    return false;
+  }
+  async delete() {
+    return false;
+  }
+  async purgeOutbox() {
+    return 0;
+  }
   async close(): Promise<void> {}
 }
 

@@ -39,6 +39,11 @@ export class CallRecordWriter {
     if (!this.retryTimer && !this.flushing && !this.closed) setImmediate(() => void this.flush());
   }
 
+  /** Drops the call's unwritten snapshot (its record is being deleted). */
+  discard(callSid: string): void {
+    this.pending.delete(callSid);
+  }
+
   /** Writes everything pending once (no-op while a flush runs or a retry is scheduled). */
   flush(): Promise<void> {
     if (!this.flushing) {

@@ -2,6 +2,7 @@ import { BENIGN_OPENAI_ERROR_CODES, cutAtWord } from '@app/realtime';
 import type { RealtimeTranscriptionUsage, RealtimeUsage } from '@app/realtime';
 import type { PlaybackCut, ToolCallEvent } from '@app/orchestration';
 import type { CallRecord, ToolCallRecord, TranscriptTurn } from './call-record';
+import type { TranscriptRedactor } from '../privacy/transcript-redactor';
 import { emptyUsage, estimateCost } from './cost';
 import type { CallPricing } from './cost';
 
@@ -52,7 +53,13 @@ export class CallRecordBuilder {
     private readonly identity: CallIdentity,
     /** Prices of the call's own models (each call may run another model). */
     private readonly pricing: CallPricing,
+    /** Applied to every turn's text and tool call as it comes in (TRANSCRIPT_REDACTION); absent: none. */
+    private readonly redactor?: TranscriptRedactor,
   ) {}
+
+  private redact(text: string): string {
+    return this.redactor ? this.redactor.redact(text) : text;
+  }
 
   get callSid(): string {
     return this.identity.callSid;
@@ -66,7 +73,7 @@ export class CallRecordBuilder {
     const startedAt = this.callerSpeechStarts.shift() ?? at;
     if (usage) this.addTranscriptionUsage(usage);
     if (!text.trim()) return;
-    this.turns.push({ role: 'caller', itemId, at: iso(startedAt), text: text.trim() });
+    this.turns.push({ role: 'caller', itemId, at: iso(startedAt), text: this.redact(text.trim()) });
     this.dirty = true;
   }
 
@@ -91,7 +98,8 @@ export class CallRecordBuilder {
     const startedAt = this.assistantAudioStartedAt ?? at;
     this.assistantAudioStartedAt = undefined;
     if (!text.trim()) return;
-    const entry: AssistantTurn = { turn: { role: 'assistant', itemId, at: iso(startedAt), text: text.trim() }, fullText: text.trim() };
+    const clean = this.redact(text.trim());
+    const entry: AssistantTurn = { turn: { role: 'assistant', itemId, at: iso(startedAt), text: clean }, fullText: clean };
     this.assistantTurns.set(itemId, entry);
     this.turns.push(entry.turn);
     const cut = this.cuts.get(itemId);
@@ -130,8 +138,8 @@ export class CallRecordBuilder {
   toolCalled(event: ToolCallEvent): void {
     this.toolCalls.push({
       name: event.name,
-      arguments: parseArguments(event.arguments),
-      ...(event.result !== undefined ? { result: event.result } : {}),
+      arguments: this.redactor ? this.redactor.redactValue(parseArguments(event.arguments)) : parseArguments(event.arguments),
+      ...(event.result !== undefined ? { result: this.redactor ? this.redactor.redactValue(event.result) : event.result } : {}),
       ...(event.error !== undefined ? { error: event.error } : {}),
       startedAt: iso(event.startedAt),
       durationMs: event.durationMs,
@@ -200,6 +208,7 @@ export class CallRecordBuilder {
       toolCalls: this.toolCalls.map((call) => ({ ...call })),
       usage,
       cost: estimateCost(usage, this.pricing),
+      ...(this.redactor?.enabled ? { redaction: { applied: this.redactor.applied } } : {}),
       revision: ++this.revision,
     };
   }

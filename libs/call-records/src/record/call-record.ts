@@ -30,6 +30,10 @@ export interface CallRecord {
   toolCalls: ToolCallRecord[];
   usage: TokenUsage;
   cost: CostEstimate;
+  /** Present when the redaction pass (TRANSCRIPT_REDACTION) ran over this record: the kinds of personal data it replaced. */
+  redaction?: { applied: string[] };
+  /** When the retention job blanked the transcript and tool-call arguments/results (ISO-8601). */
+  transcriptPurgedAt?: string;
   /** What Twilio's status callbacks said, when they came. */
   twilio?: TwilioCallStatus;
   /** The post-call analysis (POST_CALL_ANALYSIS), once it ran; `error` says why it could not. */

@@ -26,6 +26,15 @@ export interface CallRecordPage {
 
 export type CallRecordSummary = Omit<CallRecord, 'transcript' | 'toolCalls'> & { turns: number; toolCallCount: number };
 
+/** What the retention job removes from old records: their transcripts (and tool-call data), or the whole rows. */
+export type RetentionScope = 'transcript' | 'record';
+
+/** A row the retention job has to handle; `record` is absent for a row holding only Twilio's status. */
+export interface ExpiredRecord {
+  callSid: string;
+  record?: CallRecord;
+}
+
 /**
  * Where call records live (the port the recorder and the API depend on). Adapters create their
  * schema themselves before the first use and may be called again after a failure.
@@ -42,7 +51,24 @@ export abstract class CallRecordStore {
   /** The record with Twilio's status folded in, or undefined. */
   abstract get(callSid: string): Promise<CallRecord | undefined>;
   abstract list(query: CallRecordQuery): Promise<CallRecordPage>;
+  /**
+   * Up to `limit` rows older than `cutoff` (ISO-8601) the retention job still has to handle, oldest
+   * first: for `transcript`, records started before it and not purged yet; for `record`, every row
+   * started (or, without a record, last updated) before it.
+   */
+  abstract expired(cutoff: string, scope: RetentionScope, limit: number): Promise<ExpiredRecord[]>;
+  /** Stores the purged record and marks the row purged; false when it already was (another instance won). */
+  abstract markTranscriptPurged(purged: CallRecord, purgedAt: string): Promise<boolean>;
+  /** Deletes the call's row and every outbox row (pending or failed) about the call; false when there was no row. */
+  abstract delete(callSid: string): Promise<boolean>;
+  /** Deletes outbox rows created before `cutoff` (old deliveries still hold records' transcripts); returns how many. */
+  abstract purgeOutbox(cutoff: string): Promise<number>;
   abstract close(): Promise<void>;
+}
+
+/** LIKE pattern matching an outbox body about the call (its JSON carries `"callSid":"<sid>"`), `\\` escaping. */
+export function outboxBodyPattern(callSid: string): string {
+  return '%' + JSON.stringify({ callSid }).slice(1, -1).replace(/[\\%_]/g, (c) => '\\' + c) + '%';
 }
 
 export function summarize(record: CallRecord): CallRecordSummary {

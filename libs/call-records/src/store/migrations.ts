@@ -47,4 +47,13 @@ export const MIGRATIONS: { version: number; name: string; sql: string[] }[] = [
       'CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_attempt_at)',
     ],
   },
+  {
+    version: 4,
+    name: 'retention',
+    sql: [
+      // Set when the retention job blanked the record's transcript: the job skips such rows.
+      'ALTER TABLE call_records ADD COLUMN transcript_purged_at {time}',
+      'CREATE INDEX IF NOT EXISTS outbox_created_at ON outbox (created_at)',
+    ],
+  },
 ];

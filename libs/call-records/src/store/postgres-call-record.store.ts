@@ -3,7 +3,8 @@ import type { TwilioCallStatus } from '@app/telephony';
 import type { CallRecord } from '../record/call-record';
 import { reconcileWithTwilio } from '../record/call-record';
 import type { OutboxDelivery, OutboxMessage, OutboxRow, OutboxStore } from '../outbox/outbox.store';
-import { CallRecordPage, CallRecordQuery, CallRecordStore, recordRowValues, summarize } from './call-record.store';
+import { CallRecordPage, CallRecordQuery, CallRecordStore, outboxBodyPattern, recordRowValues, summarize } from './call-record.store';
+import type { ExpiredRecord, RetentionScope } from './call-record.store';
 import { MIGRATIONS } from './migrations';
 import { listConditions } from './sql-query';
 
@@ -105,6 +106,44 @@ export class PostgresCallRecordStore extends CallRecordStore implements OutboxSt
       offset: query.offset,
       items: rows.map((row) => summarize(reconcileWithTwilio(row.record, row.twilio_status ?? undefined))),
     };
+  }
+
+  async expired(cutoff: string, scope: RetentionScope, limit: number): Promise<ExpiredRecord[]> {
+    await this.migrate();
+    const { rows } =
+      scope === 'transcript'
+        ? await this.pool.query<{ call_sid: string; record: CallRecord | null }>(
+            `SELECT call_sid, record FROM call_records WHERE started_at < $1 AND transcript_purged_at IS NULL AND record IS NOT NULL
+             ORDER BY started_at, call_sid LIMIT $2`,
+            [cutoff, limit],
+          )
+        : await this.pool.query<{ call_sid: string; record: CallRecord | null }>(
+            `SELECT call_sid, record FROM call_records WHERE started_at < $1 OR (started_at IS NULL AND updated_at < $1)
+             ORDER BY started_at NULLS FIRST, call_sid LIMIT $2`,
+            [cutoff, limit],
+          );
+    return rows.map((row) => ({ callSid: row.call_sid, ...(row.record ? { record: row.record } : {}) }));
+  }
+
+  async markTranscriptPurged(purged: CallRecord, purgedAt: string): Promise<boolean> {
+    await this.migrate();
+    const result = await this.pool.query(
+      'UPDATE call_records SET record = $1, transcript_purged_at = $2, updated_at = now() WHERE call_sid = $3 AND transcript_purged_at IS NULL',
+      [JSON.stringify(purged), purgedAt, purged.callSid],
+    );
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  async delete(callSid: string): Promise<boolean> {
+    await this.migrate();
+    const result = await this.pool.query('DELETE FROM call_records WHERE call_sid = $1', [callSid]);
+    await this.pool.query(`DELETE FROM outbox WHERE body LIKE $1 ESCAPE '\\'`, [outboxBodyPattern(callSid)]);
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  async purgeOutbox(cutoff: string): Promise<number> {
+    await this.migrate();
+    return (await this.pool.query('DELETE FROM outbox WHERE created_at < $1', [cutoff])).rowCount ?? 0;
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,8 @@ import type { TwilioCallStatus } from '@app/telephony';
 import type { CallRecord } from '../record/call-record';
 import { reconcileWithTwilio } from '../record/call-record';
 import type { OutboxDelivery, OutboxMessage, OutboxRow, OutboxStore } from '../outbox/outbox.store';
-import { CallRecordPage, CallRecordQuery, CallRecordStore, recordRowValues, summarize } from './call-record.store';
+import { CallRecordPage, CallRecordQuery, CallRecordStore, outboxBodyPattern, recordRowValues, summarize } from './call-record.store';
+import type { ExpiredRecord, RetentionScope } from './call-record.store';
 import { MIGRATIONS } from './migrations';
 import { listConditions } from './sql-query';
 import { SqliteWorkerClient } from './sqlite-worker';
@@ -80,6 +81,40 @@ export class SqliteCallRecordStore extends CallRecordStore implements OutboxStor
       [...params, query.limit, query.offset],
     );
     return { total: Number(count?.total ?? 0), limit: query.limit, offset: query.offset, items: rows.map((row) => summarize(toRecord(row))) };
+  }
+
+  async expired(cutoff: string, scope: RetentionScope, limit: number): Promise<ExpiredRecord[]> {
+    const rows =
+      scope === 'transcript'
+        ? await this.db.all<{ call_sid: string; record: string | null }>(
+            `SELECT call_sid, record FROM call_records WHERE started_at < ? AND transcript_purged_at IS NULL AND record IS NOT NULL
+             ORDER BY started_at, call_sid LIMIT ?`,
+            [cutoff, limit],
+          )
+        : await this.db.all<{ call_sid: string; record: string | null }>(
+            `SELECT call_sid, record FROM call_records WHERE started_at < ? OR (started_at IS NULL AND updated_at < ?)
+             ORDER BY started_at, call_sid LIMIT ?`,
+            [cutoff, cutoff, limit],
+          );
+    return rows.map((row) => ({ callSid: row.call_sid, ...(row.record ? { record: JSON.parse(row.record) as CallRecord } : {}) }));
+  }
+
+  async markTranscriptPurged(purged: CallRecord, purgedAt: string): Promise<boolean> {
+    const rows = await this.db.all(
+      'UPDATE call_records SET record = ?, transcript_purged_at = ?, updated_at = ? WHERE call_sid = ? AND transcript_purged_at IS NULL RETURNING call_sid',
+      [JSON.stringify(purged), purgedAt, new Date().toISOString(), purged.callSid],
+    );
+    return rows.length > 0;
+  }
+
+  async delete(callSid: string): Promise<boolean> {
+    const rows = await this.db.all('DELETE FROM call_records WHERE call_sid = ? RETURNING call_sid', [callSid]);
+    await this.db.run(`DELETE FROM outbox WHERE body LIKE ? ESCAPE '\\'`, [outboxBodyPattern(callSid)]);
+    return rows.length > 0;
+  }
+
+  async purgeOutbox(cutoff: string): Promise<number> {
+    return (await this.db.all('DELETE FROM outbox WHERE created_at < ? RETURNING id', [cutoff])).length;
   }
 
   async close(): Promise<void> {

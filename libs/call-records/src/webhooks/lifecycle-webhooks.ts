@@ -3,7 +3,8 @@ import { CALL_RECORDS_OPTIONS } from '../call-records.module-definition';
 import type { CallRecordsModuleOptions } from '../call-records.module-definition';
 import { OutboxPublisher } from '../outbox/outbox-publisher';
 import { OutboxSigners } from '../outbox/outbox-signers';
-import { STANDARD_WEBHOOK_SIGNER, standardWebhookSigner, webhookSigningKey } from './standard-webhooks';
+import { webhookSigningKey } from '@app/auth';
+import { STANDARD_WEBHOOK_SIGNER, standardWebhookSigner } from './standard-webhooks';
 import type { WebhookEventType } from './webhook-events';
 
 /** The body of every lifecycle webhook, per Standard Webhooks. */

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { signStandardWebhook, standardWebhookSigner, webhookSigningKey } from './standard-webhooks';
+import { signStandardWebhook, webhookSigningKey } from '@app/auth';
+import { standardWebhookSigner } from './standard-webhooks';
 import { parseWebhookEvents } from './webhook-events';
 
 // The Standard Webhooks specification's published test vector (the reference libraries test against it).

@@ -1,4 +1,6 @@
 import { Injectable, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { CallRecordRetention } from '@app/call-records';
 import { SharedState } from '@app/fleet';
 import { CallEvents, LiveCalls } from '@app/orchestration';
 import type { CallEndReason, CallObserver, CallTraffic, ObservedCall, PlaybackCut } from '@app/orchestration';
@@ -28,6 +30,8 @@ export class GatewayMetrics implements CallObserver, OnModuleInit, OnApplication
   private readonly errorCodes = new Set<string>();
   private readonly transcriptionErrorCodes = new Set<string>();
   private unsubscribe?: () => void;
+  /** The call-record retention job, when the application has one (looked up, not imported: it lives in CallRecordsModule). */
+  private retention?: CallRecordRetention;
 
   private readonly callsStarted = new Counter({
     name: `${PREFIX}calls_started_total`,
@@ -50,6 +54,18 @@ export class GatewayMetrics implements CallObserver, OnModuleInit, OnApplication
     name: `${PREFIX}streams_refused_total`,
     help: 'Media streams refused at start, by how they were ended (redirected to the spoken refusal, closed)',
     labelNames: ['action'] as const,
+    registers: [this.registry],
+  });
+  private readonly assistantLookups = new Counter({
+    name: `${PREFIX}assistant_lookups_total`,
+    help: 'Assistant lookups at call start (ASSISTANT_LOOKUP_URL), by outcome (answered, no-content, timeout, error, invalid)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly assistantLookupDuration = new Histogram({
+    name: `${PREFIX}assistant_lookup_duration_seconds`,
+    help: 'How long calls waited for the assistant lookup (capped by ASSISTANT_LOOKUP_TIMEOUT_MS)',
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.2, 0.4, 0.8, 1.2, 2, 5],
     registers: [this.registry],
   });
   private readonly callsDrained = new Counter({
@@ -140,8 +156,33 @@ export class GatewayMetrics implements CallObserver, OnModuleInit, OnApplication
     @Optional() private readonly models?: OpenAIModelLifecycle,
     @Optional() private readonly sharedState?: SharedState,
     @Optional() private readonly streams?: StreamStartVerifier,
+    @Optional() private readonly moduleRef?: ModuleRef,
   ) {
     const metrics = this;
+    new Counter({
+      name: `${PREFIX}call_records_purged_total`,
+      help: 'Call records purged by the retention job (CALL_RECORD_RETENTION_DAYS), by scope (transcript, record)',
+      labelNames: ['scope'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const retention = metrics.retention;
+        if (retention?.scope) this.inc({ scope: retention.scope }, retention.totals.purged);
+      },
+    });
+    new Counter({
+      name: `${PREFIX}call_record_retention_failures_total`,
+      help: 'Retention job failures, by kind (run: the database failed; recording: a recording could not be erased, retried next run)',
+      labelNames: ['kind'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const totals = metrics.retention?.totals;
+        if (!totals) return;
+        this.inc({ kind: 'run' }, totals.failedRuns);
+        this.inc({ kind: 'recording' }, totals.erasuresFailed);
+      },
+    });
     new Gauge({
       name: `${PREFIX}shared_state`,
       help: 'Where shared live state (Redis) stands: 1 for the current status (not-configured, connecting, up, down)',
@@ -237,6 +278,11 @@ export class GatewayMetrics implements CallObserver, OnModuleInit, OnApplication
   }
 
   onModuleInit(): void {
+    try {
+      this.retention = this.moduleRef?.get(CallRecordRetention, { strict: false });
+    } catch {
+      this.retention = undefined;
+    }
     this.unsubscribe = this.events.subscribe(this);
   }
 
@@ -270,6 +316,11 @@ export class GatewayMetrics implements CallObserver, OnModuleInit, OnApplication
 
   callStarted(): void {
     this.callsStarted.inc();
+  }
+
+  assistantLookup(_call: ObservedCall, outcome: string, durationMs: number): void {
+    this.assistantLookups.inc({ outcome });
+    this.assistantLookupDuration.observe(durationMs / 1000);
   }
 
   sessionReady(_call: ObservedCall, setupMs: number): void {

@@ -67,10 +67,20 @@ export interface CallAgentListener {
   dispose(): void;
 }
 
+/**
+ * Settings still being chosen (the assistant lookup): the OpenAI socket opens at once with `model`,
+ * and the session is configured when `pending` settles (it never rejects, and settles within the
+ * lookup's timeout).
+ */
+export interface PendingCallSettings {
+  model?: string;
+  pending: Promise<CallSettings>;
+}
+
 export interface CallDependencies {
   stream: TwilioMediaStream;
-  /** Chooses the call's settings (assistant profile, tools) once `start` says who called whom. */
-  resolveSettings: (start: MediaStreamStart, call: Call) => CallSettings;
+  /** Chooses the call's settings (assistant profile, tools) once `start` says who called whom: now, or pending. */
+  resolveSettings: (start: MediaStreamStart, call: Call) => CallSettings | PendingCallSettings;
   /** Opens the OpenAI side for this call. */
   openSession: (listener: RealtimeSessionListener, logger: Logger) => RealtimeConversation;
   /** The connection's logger; the call derives a child carrying callSid and streamSid. */
@@ -119,6 +129,10 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
 
   private logger: Logger;
   private settings?: CallSettings;
+  /** The model the OpenAI socket opened with while the settings were still pending. */
+  private pendingModel?: string;
+  /** True once observers got callStarted (when the settings are known). */
+  private startAnnounced = false;
   private session?: RealtimeConversation;
   /** What the caller has heard of the assistant's audio, at any instant. */
   private readonly playback: PlaybackClock;
@@ -169,7 +183,7 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
 
   /** The Realtime model the call runs (chosen with the profile at `start`). */
   get model(): string | undefined {
-    return this.settings?.session.model;
+    return this.settings?.session.model ?? this.pendingModel;
   }
 
   /** The caller-side transcription model asked for; undefined: none. */
@@ -236,8 +250,12 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
     const durationMs = this.endedAt - (this.startedAt ?? this.connectedAt);
     this.logger.info({ reason, durationMs, ...this.traffic }, 'call ended');
     this.deps.onEnded(this);
-    // Observers saw callStarted only for calls that sent `start`; keep the pair symmetric.
-    if (this.startedAt !== undefined) this.deps.events.emit('callEnded', this.observed, reason);
+    // Observers saw callStarted only for calls that sent `start`; keep the pair symmetric (a call
+    // that ends while its settings are looked up is announced with the static ones).
+    if (this.startedAt !== undefined) {
+      this.announceStart();
+      this.deps.events.emit('callEnded', this.observed, reason);
+    }
   }
 
   // ---- Twilio side ---------------------------------------------------------------------
@@ -253,14 +271,58 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
     this.placedBy = start.context?.placedBy;
     this.logger = this.deps.logger.child({ callSid: start.callSid, streamSid: start.streamSid });
     this.logger.info({ from: start.customParameters.From, to: start.customParameters.To }, 'call started');
-    this.settings = this.deps.resolveSettings(start, this);
-    const turnDetection = this.settings.session.audio?.input?.turn_detection;
-    this.serverInterrupts = turnDetection != null && turnDetection.interrupt_response !== false;
+    const resolved = this.deps.resolveSettings(start, this);
     this.deps.ticker?.add(this);
-    this.deps.events.emit('callStarted', this.observed);
+    if ('pending' in resolved) {
+      // The OpenAI socket opens while the settings are looked up; session.update goes out when they come.
+      this.pendingModel = resolved.model;
+      this.session = this.deps.openSession(this, this.logger);
+      this.session.connect();
+      resolved.pending.then(
+        (settings) => this.applySettings(settings),
+        (error: unknown) => {
+          this.logger.error({ err: error }, 'could not choose the call settings; ending the call');
+          this.end('openai-failed', 1011);
+        },
+      );
+      return;
+    }
+    this.useSettings(resolved);
     this.session = this.deps.openSession(this, this.logger);
-    this.session.configure(this.settings.session, this.settings.sessionFallbacks);
+    this.session.configure(resolved.session, resolved.sessionFallbacks);
     this.session.connect();
+  }
+
+  /** The looked-up settings arrived: configure the open session (reopened if they run another model). */
+  private applySettings(settings: CallSettings): void {
+    if (this.state !== 'active' || this.session === undefined) {
+      settings.agent?.dispose();
+      return;
+    }
+    this.useSettings(settings);
+    if (settings.session.model !== this.pendingModel) {
+      // The socket was opened for the static profile's model: this profile runs another one.
+      const stale = this.session;
+      this.session = this.deps.openSession(this, this.logger);
+      stale.close();
+      this.session.configure(settings.session, settings.sessionFallbacks);
+      this.session.connect();
+      return;
+    }
+    this.session.configure(settings.session, settings.sessionFallbacks);
+  }
+
+  private useSettings(settings: CallSettings): void {
+    this.settings = settings;
+    const turnDetection = settings.session.audio?.input?.turn_detection;
+    this.serverInterrupts = turnDetection != null && turnDetection.interrupt_response !== false;
+    this.announceStart();
+  }
+
+  private announceStart(): void {
+    if (this.startAnnounced) return;
+    this.startAnnounced = true;
+    this.deps.events.emit('callStarted', this.observed);
   }
 
   onCallerAudio(base64Payload: string, timestampMs = Number.NaN): void {

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { OptionalSessionFeature, RealtimeRateLimit, RealtimeTranscriptionUsage, RealtimeUsage } from '@app/realtime';
 import type { PlaybackCut } from '../call/playback-clock';
+import type { AssistantLookupOutcome } from '../lookup/assistant-lookup';
 import type { CallEndReason } from '../call/call';
 import type { ObservedCall } from '../call/observed-call';
 
@@ -34,6 +35,11 @@ export interface CallTransferEvent {
  * and never do I/O inline. A throwing observer is logged and never affects the call.
  */
 export interface CallObserver {
+  /**
+   * The assistant lookup (ASSISTANT_LOOKUP_URL) finished, before callStarted: `outcome` says how
+   * (`answered`, `no-content`, `timeout`, `error`, `invalid`), `durationMs` how long the call waited.
+   */
+  assistantLookup?(call: ObservedCall, outcome: AssistantLookupOutcome, durationMs: number): void;
   callStarted?(call: ObservedCall): void;
   /** The OpenAI session accepted the configuration; `setupMs` is from the stream's `start`. */
   sessionReady?(call: ObservedCall, setupMs: number): void;

@@ -1,4 +1,5 @@
 import type { RealtimeNoiseReductionType, RealtimeReasoningEffort, RealtimeSemanticVadEagerness } from '@app/realtime';
+import type { AssistantLookupOptions } from '../lookup/assistant-lookup';
 
 /** How the caller's turns are detected. */
 export interface TurnDetectionSettings {
@@ -59,4 +60,6 @@ export interface AssistantOptions {
   tools?: string[];
   /** Further assistants by name. */
   profiles: Record<string, AssistantProfile>;
+  /** The integrator's backend, asked at each call's start which assistant answers; undefined: off (the static profile). */
+  lookup?: AssistantLookupOptions;
 }

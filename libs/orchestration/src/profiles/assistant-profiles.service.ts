@@ -8,6 +8,18 @@ import { interpolate } from './interpolate';
 
 export const DEFAULT_PROFILE = 'default';
 
+/** What the assistant lookup's answer replaces in the call's profile (every field optional). */
+export interface ProfileOverride {
+  /** A configured profile name (checked by the caller with `has`). */
+  profile?: string;
+  /** Instructions template, interpolated like a profile's. */
+  instructions?: string;
+  /** More variables for the templates and the tools, over the stream's parameters. */
+  variables?: Record<string, string>;
+  tools?: string[];
+  greeting?: string;
+}
+
 /** A profile with every field filled in and the call's variables interpolated. */
 export interface ResolvedProfile {
   name: string;
@@ -54,23 +66,28 @@ export class AssistantProfiles {
     return [...new Set([DEFAULT_PROFILE, ...Object.keys(this.assistant.profiles)])];
   }
 
-  resolve(start: MediaStreamStart): ResolvedProfile {
+  /**
+   * The call's profile: chosen by the sealed outbound context or the dialled number, unless
+   * `override` (the assistant lookup's answer, already checked) names another; its instructions,
+   * greeting, variables and tools replace the profile's where given.
+   */
+  resolve(start: MediaStreamStart, override: ProfileOverride = {}): ResolvedProfile {
     const params = start.customParameters;
     const outbound = start.context;
-    const wanted = outbound?.profile ?? (params.To ? this.byNumber.get(params.To) : undefined) ?? DEFAULT_PROFILE;
+    const wanted = override.profile ?? outbound?.profile ?? (params.To ? this.byNumber.get(params.To) : undefined) ?? DEFAULT_PROFILE;
     const name = this.has(wanted) ? wanted : DEFAULT_PROFILE;
     const profile: AssistantProfile = this.assistant.profiles[name] ?? {};
-    const parameters = { ...params, ...outbound?.variables };
+    const parameters = { ...params, ...outbound?.variables, ...override.variables };
     const variables: Record<string, string> = { ...parameters, from: params.From ?? '', to: params.To ?? '', callSid: start.callSid };
-    let instructions = interpolate(profile.instructions ?? this.assistant.instructions, variables);
+    let instructions = interpolate(override.instructions ?? profile.instructions ?? this.assistant.instructions, variables);
     if (profile.language) instructions += `\n\nAlways speak ${profile.language}, whatever language the caller uses, unless they ask you to switch.`;
     return {
       name,
       direction: outbound ? 'outbound' : 'inbound',
       voice: profile.voice ?? this.assistant.voice,
       instructions,
-      greeting: interpolate(profile.greeting ?? this.assistant.greeting, variables),
-      tools: profile.tools ?? this.assistant.tools,
+      greeting: interpolate(override.greeting ?? profile.greeting ?? this.assistant.greeting, variables),
+      tools: override.tools ?? profile.tools ?? this.assistant.tools,
       turnDetection: { ...this.assistant.turnDetection, ...stripUndefined(profile.turnDetection ?? {}) },
       model: profile.model,
       reasoningEffort: profile.reasoningEffort ?? this.assistant.reasoningEffort,

@@ -1,0 +1,168 @@
+import { Global, Module } from '@nestjs/common';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { CallRecord } from '@app/call-records';
+import { CALL_RECORDING_ERASER, CallRecordRetention, CallRecordStore } from '@app/call-records';
+import type { CallRecordingEraser } from '@app/call-records';
+import { GatewayMetrics } from '@app/operations';
+import { CallEvents, LiveCalls } from '@app/orchestration';
+import { mulawTone } from '@app/simulators';
+import { record as storedRecord } from '../support/call-record-store.contract';
+import { GatewayHarness, startGateway } from '../support/gateway-harness';
+import { dropSchema, requirePostgres, TEST_DATABASE_URL, uniqueSchema } from '../support/postgres';
+import { metricValue } from '../support/prometheus';
+
+const RECORDS_KEY = 'privacy-records-key-0123456789';
+const CALLS_KEY = 'privacy-calls-key-0123456789ab';
+const API_KEYS = `${RECORDS_KEY}:records,${CALLS_KEY}:calls`;
+const DAY_MS = 86_400_000;
+
+/** A recording eraser that fails its first attempt (as Twilio's API may), then succeeds. */
+const erasures: Array<{ callSid: string; recordingSid: string }> = [];
+let eraserFailuresLeft = 0;
+const eraser: CallRecordingEraser = {
+  async erase(callSid, recordingSid) {
+    if (eraserFailuresLeft-- > 0) throw new Error('Twilio answered 503');
+    erasures.push({ callSid, recordingSid });
+  },
+};
+@Global()
+@Module({ providers: [{ provide: CALL_RECORDING_ERASER, useValue: eraser }], exports: [CALL_RECORDING_ERASER] })
+class TestRecordingEraserModule {}
+
+function api(gateway: GatewayHarness, path: string, init: RequestInit & { key?: string } = {}): Promise<Response> {
+  const { key = RECORDS_KEY, ...rest } = init;
+  return fetch(`${gateway.httpUrl}${path}`, { ...rest, headers: key ? { authorization: `Bearer ${key}` } : {} });
+}
+
+async function completedRecord(gateway: GatewayHarness, callSid: string): Promise<CallRecord> {
+  return vi.waitFor(
+    async () => {
+      const response = await api(gateway, `/calls/${callSid}`);
+      expect(response.status).toBe(200);
+      const record = (await response.json()) as CallRecord;
+      expect(record.status).toBe('completed');
+      return record;
+    },
+    { timeout: 8000, interval: 50 },
+  );
+}
+
+/** A call in which the caller and the assistant say personal data and a tool gets some; hung up. */
+async function callWithPersonalData(gateway: GatewayHarness, callSid: string): Promise<void> {
+  const call = gateway.newCall({ callSid, customParameters: { From: '+15551230000', To: '+15559870000' } });
+  await call.connect();
+  const session = await gateway.simulator.nextSession(gateway.simulator.sessions.length);
+  await session.waitForClientEvent('session.update');
+  await vi.waitFor(() => expect(session.isOpen && gateway.app.get(LiveCalls).observed().some((c) => c.callSid === callSid)).toBe(true));
+  session.startSpeech();
+  session.stopSpeech({ respond: false, transcript: 'My card is 4111 1111 1111 1111 and my e-mail is ada@example.com, at 10:30.' });
+  await session.respond({ audio: mulawTone(300, 400), text: 'Thanks, I will call you back on +44 20 7946 0958 for the $25.50.' }).finished;
+  const live = gateway.app.get(LiveCalls).observed().find((c) => c.callSid === callSid)!;
+  gateway.app.get(CallEvents).emit('toolCalled', live, {
+    name: 'book_callback',
+    arguments: '{"phone":"(555) 123-4567","slot":"10:30"}',
+    result: { confirmation: 'sent to ada@example.com' },
+    startedAt: Date.now() - 20,
+    durationMs: 20,
+  });
+  await call.waitForAudio(8 * 300, 5000);
+  // While the call is live, its record cannot be deleted.
+  expect((await api(gateway, `/calls/${callSid}`, { method: 'DELETE' })).status).toBe(409);
+  call.hangUp();
+}
+
+describe('privacy controls', () => {
+  const schema = uniqueSchema('privacy_e2e');
+  let gateway: GatewayHarness | undefined;
+
+  beforeAll(async () => {
+    await requirePostgres();
+  });
+  afterEach(async () => {
+    await gateway?.close();
+    gateway = undefined;
+  });
+  afterAll(async () => {
+    await dropSchema(schema);
+  });
+
+  it('redacts stored turns and tool calls, purges old transcripts keeping the cost, and deletes records with the right scope', async () => {
+    gateway = await startGateway(
+      {
+        API_KEYS,
+        DATABASE_URL: TEST_DATABASE_URL,
+        DATABASE_SCHEMA: schema,
+        TRANSCRIPT_REDACTION: 'all',
+        CALL_RECORD_RETENTION_DAYS: '30',
+        ASSISTANT_GREETING: '',
+      },
+      { autoRespond: false },
+      { imports: [TestRecordingEraserModule] },
+    );
+    const callSid = 'CA' + 'privacy1'.padEnd(32, '0');
+    await callWithPersonalData(gateway, callSid);
+
+    const record = await completedRecord(gateway, callSid);
+    expect(record.redaction).toEqual({ applied: ['card', 'email', 'phone'] });
+    expect(record.transcript.map((turn) => [turn.role, turn.text])).toEqual([
+      ['caller', 'My card is [card] and my e-mail is [email], at 10:30.'],
+      ['assistant', 'Thanks, I will call you back on [phone] for the $25.50.'],
+    ]);
+    expect(record.toolCalls[0]).toMatchObject({ name: 'book_callback', arguments: { phone: '[phone]', slot: '10:30' }, result: { confirmation: 'sent to [email]' } });
+    expect(JSON.stringify(record)).not.toMatch(/4111|ada@example|7946|123-4567/);
+
+    // The retention job: nothing is 30 days old yet; 31 days on, the transcript goes, the cost stays.
+    const retention = gateway.app.get(CallRecordRetention);
+    expect((await retention.run()).purged).toBe(0);
+    // An old record with a recording: the eraser fails once (the record is kept for the next run), then succeeds.
+    const store = gateway.app.get(CallRecordStore);
+    const oldSid = 'CA' + 'recorded'.padEnd(32, '0');
+    await store.save({ ...storedRecord(oldSid, { startedAt: '2020-01-01T00:00:00.000Z' }), recording: { sid: 'RE' + '1'.padEnd(32, '0'), url: 'https://api.twilio.com/x', channels: 1, status: 'completed' } } as CallRecord);
+    eraserFailuresLeft = 1;
+    const first = await retention.run();
+    expect(first).toMatchObject({ purged: 0, deferred: 1 });
+    expect((await store.get(oldSid))!.transcript).toHaveLength(2);
+
+    const later = Date.now() + 31 * DAY_MS;
+    const second = await retention.run(later);
+    expect(second).toMatchObject({ purged: 2, deferred: 0, recordingsErased: 1 });
+    expect(erasures).toEqual([{ callSid: oldSid, recordingSid: 'RE' + '1'.padEnd(32, '0') }]);
+    const purged = await completedRecord(gateway, callSid);
+    expect(purged.transcript).toEqual([]);
+    expect(purged.toolCalls).toEqual([{ name: 'book_callback', arguments: null, startedAt: record.toolCalls[0].startedAt, durationMs: 20 }]);
+    expect(purged.transcriptPurgedAt).toBeDefined();
+    expect(purged.usage).toEqual(record.usage);
+    expect(purged.cost).toEqual(record.cost);
+    expect(purged.startedAt).toBe(record.startedAt);
+    expect(((await store.get(oldSid)) as CallRecord & { recording: { deletedAt?: string } }).recording.deletedAt).toBeDefined();
+    // Idempotent: a second run (on this or another instance) finds nothing left.
+    expect((await retention.run(later)).purged).toBe(0);
+    const metrics = await gateway.app.get(GatewayMetrics).scrape();
+    expect(metricValue(metrics, 'voice_gateway_call_records_purged_total', { scope: 'transcript' })).toBe(2);
+    expect(metricValue(metrics, 'voice_gateway_call_record_retention_failures_total', { kind: 'recording' })).toBe(1);
+
+    // DELETE /calls/:sid: the `records` scope only.
+    expect((await api(gateway, `/calls/${callSid}`, { method: 'DELETE', key: '' })).status).toBe(401);
+    expect((await api(gateway, `/calls/${callSid}`, { method: 'DELETE', key: CALLS_KEY })).status).toBe(403);
+    expect((await api(gateway, `/calls/not%20a%20sid`, { method: 'DELETE' })).status).toBe(400);
+    expect((await api(gateway, `/calls/${callSid}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await api(gateway, `/calls/${callSid}`)).status).toBe(404);
+    expect((await api(gateway, `/calls/${callSid}`, { method: 'DELETE' })).status).toBe(404);
+    expect((await api(gateway, `/calls/${oldSid}`)).status).toBe(200);
+  });
+
+  it('with the record scope, the retention job deletes whole rows', async () => {
+    gateway = await startGateway({ API_KEYS, TRANSCRIPT_REDACTION: 'off', CALL_RECORD_RETENTION_DAYS: '7', CALL_RECORD_RETENTION_SCOPE: 'record', ASSISTANT_GREETING: '' }, { autoRespond: false });
+    const callSid = 'CA' + 'privacy2'.padEnd(32, '0');
+    await callWithPersonalData(gateway, callSid);
+    const record = await completedRecord(gateway, callSid);
+    expect(record.redaction).toBeUndefined();
+    expect(record.transcript[0].text).toContain('4111 1111 1111 1111');
+
+    const retention = gateway.app.get(CallRecordRetention);
+    expect((await retention.run(Date.now() + 6 * DAY_MS)).purged).toBe(0);
+    expect((await retention.run(Date.now() + 8 * DAY_MS)).purged).toBe(1);
+    expect((await api(gateway, `/calls/${callSid}`)).status).toBe(404);
+    expect((await api(gateway, '/calls').then((r) => r.json()) as { total: number }).total).toBe(0);
+  });
+});
