@@ -1,0 +1,21 @@
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
+
+/** Where spans go: OTLP over HTTP (protobuf), or printed to stdout. */
+export type TraceExporterKind = 'otlp' | 'console';
+
+/** Options of TracingModule.forRoot (the application builds them from the standard OTEL_* variables). */
+export interface TracingModuleOptions {
+  /** Off: the OpenTelemetry SDK is never loaded and every span is a no-op. */
+  enabled: boolean;
+  /** `service.name` of every span's resource. */
+  serviceName: string;
+  /** Where spans are exported (each gets its own processor). */
+  exporters: readonly TraceExporterKind[];
+  /** The OTLP/HTTP traces URL, e.g. `http://collector:4318/v1/traces` (headers, timeout and compression come from OTEL_EXPORTER_OTLP_* as the SDK reads them). */
+  otlpTracesUrl?: string;
+  /**
+   * An exporter of your own instead of `exporters` (tests use the SDK's InMemorySpanExporter);
+   * spans reach it as they end.
+   */
+  spanExporter?: SpanExporter;
+}
