@@ -14,7 +14,7 @@ import { EmbeddedRealtimeSimulatorModule, realtimeModule } from './embedded-real
 import { ExampleToolsModule } from './example-tools/example-tools.module';
 import { gatewayLoggerModule } from './logging';
 import { gatewaySigningKeys } from './signing-keys';
-import { CallTracing } from './tracing';
+import { TracingWiringModule } from './tracing';
 
 /**
  * The gateway: every library module, wired once from one validated configuration
@@ -30,10 +30,10 @@ export class AppModule {
     const keys = gatewaySigningKeys(config);
     return {
       module: AppModule,
-      // Traces of every call, only when tracing is on (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_TRACES_EXPORTER).
-      providers: [CallTracing],
       imports: [
+        // Traces of every call and webhook delivery, only when tracing is on (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_TRACES_EXPORTER).
         TracingModule.forRoot(tracing),
+        TracingWiringModule,
         EmbeddedRealtimeSimulatorModule,
         // The sections, for integrators who prefer ConfigService (e.g. `config.get('telephony')`); never process.env.
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validatePredefined: false, skipProcessEnv: true, load: [() => ({ ...config })] }),

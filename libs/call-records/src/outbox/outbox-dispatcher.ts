@@ -1,7 +1,9 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { CALL_RECORDS_OPTIONS } from '../call-records.module-definition';
 import type { CallRecordsModuleOptions } from '../call-records.module-definition';
 import { backoffDelay } from '../delivery/backoff';
+import { OUTBOX_DELIVERY_TRACER } from './outbox-delivery-tracer';
+import type { OutboxAttemptOutcome, OutboxDeliveryTracer } from './outbox-delivery-tracer';
 import { OutboxSigners } from './outbox-signers';
 import { OutboxDelivery, OutboxStore } from './outbox.store';
 
@@ -15,7 +17,7 @@ const BATCH = 10;
 const SHUTDOWN_GRACE_MS = 5000;
 
 /** What an attempt's answer means: done, try again later, or never again. */
-type Outcome = { kind: 'delivered' } | { kind: 'retry'; problem: string } | { kind: 'give-up'; problem: string };
+type Outcome = ({ kind: 'delivered' } | { kind: 'retry'; problem: string } | { kind: 'give-up'; problem: string }) & { status?: number };
 
 /**
  * Delivers the outbox on every instance: claims due messages (so each attempt is made by one
@@ -44,6 +46,7 @@ export class OutboxDispatcher {
     private readonly store: OutboxStore,
     private readonly signers: OutboxSigners,
     @Inject(CALL_RECORDS_OPTIONS) private readonly config: CallRecordsModuleOptions,
+    @Optional() @Inject(OUTBOX_DELIVERY_TRACER) private readonly tracer?: OutboxDeliveryTracer,
   ) {}
 
   /** Starts polling (only when some signer is registered: nothing else could be delivered). */
@@ -109,7 +112,9 @@ export class OutboxDispatcher {
   }
 
   private async attempt(delivery: OutboxDelivery): Promise<void> {
+    const finished = this.traceAttempt(delivery);
     const outcome = await this.send(delivery);
+    finished?.({ result: outcome.kind, status: outcome.status });
     const label = `${delivery.type} ${delivery.id} (attempt ${delivery.attempt}/${this.config.webhookMaxAttempts})`;
     try {
       if (outcome.kind === 'delivered') return await this.store.delivered(delivery.id);
@@ -141,13 +146,32 @@ export class OutboxDispatcher {
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
       await response.body?.cancel().catch(() => undefined);
-      if (response.ok) return { kind: 'delivered' };
-      const problem = `HTTP ${response.status}`;
-      if (response.status >= 300 && response.status < 400) return { kind: 'give-up', problem: `${problem}: redirects are not followed` };
-      if (response.status >= 500 || response.status === 408 || response.status === 429) return { kind: 'retry', problem };
-      return { kind: 'give-up', problem };
+      const status = response.status;
+      if (response.ok) return { kind: 'delivered', status };
+      const problem = `HTTP ${status}`;
+      if (status >= 300 && status < 400) return { kind: 'give-up', problem: `${problem}: redirects are not followed`, status };
+      if (status >= 500 || status === 408 || status === 429) return { kind: 'retry', problem, status };
+      return { kind: 'give-up', problem, status };
     } catch (error) {
       return { kind: 'retry', problem: error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error) };
+    }
+  }
+
+  /** The tracer's hook for this attempt, never throwing. */
+  private traceAttempt(delivery: OutboxDelivery): ((outcome: OutboxAttemptOutcome) => void) | undefined {
+    if (!this.tracer) return undefined;
+    try {
+      const finished = this.tracer.attemptStarted({ id: delivery.id, type: delivery.type, attempt: delivery.attempt, destination: delivery.destination });
+      return (outcome) => {
+        try {
+          finished(outcome);
+        } catch (error) {
+          this.logger.warn(`delivery tracer failed: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      };
+    } catch (error) {
+      this.logger.warn(`delivery tracer failed: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
     }
   }
 
