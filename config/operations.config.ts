@@ -1,5 +1,5 @@
 import type { OperationsModuleOptions } from '@app/operations';
-import type { TraceExporterKind, TracingModuleOptions } from '@app/tracing';
+import type { TraceExporterKind, TraceSampling, TracingModuleOptions } from '@app/tracing';
 import { IsIn, IsInt, IsNumber, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength } from 'class-validator';
 import { commaSeparated, EmptyMeansUnset, ToNumber } from './config-owner';
 import type { ConfigOwner } from './config-owner';
@@ -50,6 +50,16 @@ export class OperationsVariables {
   @EmptyMeansUnset() @IsOptional() @IsIn(['http/protobuf'], { message: 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL must be http/protobuf (the only OTLP protocol built in)' })
   OTEL_EXPORTER_OTLP_TRACES_PROTOCOL?: string;
 
+  /** Which traces are kept: the standard sampler names. */
+  @IsIn(['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'], {
+    message: 'OTEL_TRACES_SAMPLER must be always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off or parentbased_traceidratio',
+  })
+  OTEL_TRACES_SAMPLER: TraceSampling['sampler'];
+
+  /** The share of traces the `traceidratio` samplers keep, 0–1. */
+  @EmptyMeansUnset() @IsOptional() @ToNumber() @IsNumber() @Min(0) @Max(1)
+  OTEL_TRACES_SAMPLER_ARG?: number;
+
   /** `service.name` of the traces. */
   @IsString() @MinLength(1)
   OTEL_SERVICE_NAME: string;
@@ -76,6 +86,7 @@ export function tracingOptions(env: OperationsVariables): TracingModuleOptions {
     enabled: exporters.length > 0,
     serviceName: env.OTEL_SERVICE_NAME,
     exporters,
+    sampling: { sampler: env.OTEL_TRACES_SAMPLER, ratio: env.OTEL_TRACES_SAMPLER_ARG ?? 1 },
     // The SDK's own default when only OTEL_TRACES_EXPORTER=otlp is set.
     otlpTracesUrl: exporters.includes('otlp') ? (endpoint ?? 'http://localhost:4318/v1/traces') : undefined,
   };
@@ -89,6 +100,7 @@ export const operationsConfig: ConfigOwner<OperationsSection> = {
       CALL_REFUSED_MESSAGE: 'Sorry, we cannot take your call right now. Please call again in a moment. Goodbye.',
       DRAIN_GOODBYE_MESSAGE: 'Sorry, we have to end this call now. Please call again. Goodbye.',
       OTEL_SERVICE_NAME: 'voice-gateway',
+      OTEL_TRACES_SAMPLER: 'parentbased_always_on',
     },
   },
   section: (env) => ({

@@ -16,7 +16,13 @@ function problemsOf(env: NodeJS.ProcessEnv): string[] {
 
 describe('tracing configuration (the standard OTEL_* variables)', () => {
   it('is off without a collector or an exporter, as service voice-gateway', () => {
-    expect(tracing({})).toEqual({ enabled: false, serviceName: 'voice-gateway', exporters: [], otlpTracesUrl: undefined });
+    expect(tracing({})).toEqual({
+      enabled: false,
+      serviceName: 'voice-gateway',
+      exporters: [],
+      otlpTracesUrl: undefined,
+      sampling: { sampler: 'parentbased_always_on', ratio: 1 },
+    });
     expect(tracing({ OTEL_EXPORTER_OTLP_ENDPOINT: '', OTEL_TRACES_EXPORTER: '' }).enabled).toBe(false);
   });
 
@@ -32,6 +38,11 @@ describe('tracing configuration (the standard OTEL_* variables)', () => {
     expect(tracing({ OTEL_TRACES_EXPORTER: 'console' })).toMatchObject({ enabled: true, exporters: ['console'], otlpTracesUrl: undefined });
     expect(tracing({ OTEL_TRACES_EXPORTER: 'otlp, console', OTEL_SERVICE_NAME: 'voice-eu' })).toMatchObject({ exporters: ['otlp', 'console'], serviceName: 'voice-eu' });
     expect(tracing({ OTEL_TRACES_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).enabled).toBe(false);
+  });
+
+  it('samples as OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG say', () => {
+    expect(tracing({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.25' }).sampling).toEqual({ sampler: 'parentbased_traceidratio', ratio: 0.25 });
+    expect(problemsOf({ OTEL_TRACES_SAMPLER: 'sometimes', OTEL_TRACES_SAMPLER_ARG: '2' }).map((problem) => problem.split(':')[0]).sort()).toEqual(['OTEL_TRACES_SAMPLER', 'OTEL_TRACES_SAMPLER_ARG']);
   });
 
   it('refuses what it cannot do, by name: other exporters and protocols, a bad URL', () => {

@@ -165,6 +165,39 @@ describe('CallTracer', () => {
   });
 });
 
+describe('sampling', () => {
+  async function tracerWith(sampling: ConstructorParameters<typeof GatewayTracing>[0]['sampling']) {
+    const exporter = new InMemorySpanExporter();
+    const tracing = new GatewayTracing({ enabled: true, serviceName: 'sampled', exporters: [], spanExporter: exporter, sampling });
+    await tracing.start();
+    const events = new CallEvents();
+    events.subscribe(new CallTracer(tracing));
+    return { exporter, tracing, events };
+  }
+
+  it('keeps a whole call or none of it: a webhook not sampled drops the call’s spans, always_off drops all', async () => {
+    const parentBased = await tracerWith(undefined);
+    const unsampled = formatTraceParent('c'.repeat(32), 'd'.repeat(16), false);
+    const call = observedCall({ traceParent: unsampled });
+    parentBased.events.emit('callStarted', call);
+    parentBased.events.emit('toolCalled', call, { name: 't', arguments: '{}', startedAt: Date.now(), durationMs: 1 });
+    parentBased.events.emit('callEnded', call, 'caller-hung-up');
+    expect(parentBased.exporter.getFinishedSpans()).toEqual([]);
+    const sampledCall = observedCall({ traceParent: formatTraceParent('c'.repeat(32), 'd'.repeat(16), true) });
+    parentBased.events.emit('callStarted', sampledCall);
+    parentBased.events.emit('callEnded', sampledCall, 'caller-hung-up');
+    expect(parentBased.exporter.getFinishedSpans().map((span) => span.name).sort()).toEqual(['call', 'openai.connect', 'openai.session_ready']);
+    await parentBased.tracing.onApplicationShutdown();
+
+    const off = await tracerWith({ sampler: 'always_off', ratio: 1 });
+    const another = observedCall();
+    off.events.emit('callStarted', another);
+    off.events.emit('callEnded', another, 'caller-hung-up');
+    expect(off.exporter.getFinishedSpans()).toEqual([]);
+    await off.tracing.onApplicationShutdown();
+  });
+});
+
 describe('GatewayTracing off', () => {
   it('never starts the SDK: every span is the shared no-op', async () => {
     const tracing = new GatewayTracing({ enabled: false, serviceName: 'voice-gateway', exporters: [] });

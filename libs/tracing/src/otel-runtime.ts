@@ -6,12 +6,21 @@ import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, trace } from '@open
 import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { defaultResource, envDetector, detectResources, resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
-import type { SpanProcessor } from '@opentelemetry/sdk-trace';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BatchSpanProcessor,
+  ConsoleSpanExporter,
+  ParentBasedSampler,
+  SimpleSpanProcessor,
+  TraceIdRatioBasedSampler,
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
+import type { Sampler, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { formatTraceParent, parseTraceParent } from './traceparent';
 import type { StartSpanOptions, TraceAttributes, TraceAttributeValue, TraceSpan } from './trace-span';
-import type { TracingModuleOptions } from './tracing-options';
+import type { TraceSampling, TracingModuleOptions } from './tracing-options';
 
 const KINDS = { server: SpanKind.SERVER, client: SpanKind.CLIENT, internal: SpanKind.INTERNAL } as const;
 
@@ -65,7 +74,7 @@ export class TracingRuntime {
         else spanProcessors.push(new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() }));
       }
     }
-    return new TracingRuntime(new TracerProvider({ resource, spanProcessors }));
+    return new TracingRuntime(new TracerProvider({ resource, spanProcessors, sampler: sampler(options.sampling) }));
   }
 
   startSpan(name: string, options: StartSpanOptions, parentSpan: TraceSpan | undefined): OtelSpan {
@@ -97,6 +106,13 @@ export class TracingRuntime {
       isRemote: true,
     });
   }
+}
+
+/** The standard samplers, by their OTEL_TRACES_SAMPLER names. */
+export function sampler(sampling: TraceSampling = { sampler: 'parentbased_always_on', ratio: 1 }): Sampler {
+  const root = (kind: string): Sampler => (kind === 'always_off' ? new AlwaysOffSampler() : kind === 'traceidratio' ? new TraceIdRatioBasedSampler(sampling.ratio) : new AlwaysOnSampler());
+  const { sampler: name } = sampling;
+  return name.startsWith('parentbased_') ? new ParentBasedSampler({ root: root(name.slice('parentbased_'.length)) }) : root(name);
 }
 
 function defined(attributes: TraceAttributes): Attributes {
