@@ -20,6 +20,7 @@ export default defineConfig({
       '@app/console': here('./libs/console/src/index.ts'),
       '@app/operations': here('./libs/operations/src/index.ts'),
       '@app/fleet': here('./libs/fleet/src/index.ts'),
+      '@app/tracing': here('./libs/tracing/src/index.ts'),
     },
   },
   test: {

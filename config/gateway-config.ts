@@ -1,6 +1,5 @@
 import type { CallRecordsModuleOptions } from '@app/call-records';
 import type { FleetModuleOptions } from '@app/fleet';
-import type { OperationsModuleOptions } from '@app/operations';
 import type { AgentOptions, AssistantOptions, OutboundOptions } from '@app/orchestration';
 import type { OpenAIRealtimeModuleOptions } from '@app/realtime';
 import { agentConfig } from './agent.config';
@@ -13,6 +12,7 @@ import { consoleConfig } from './console.config';
 import type { ConsoleSection } from './console.config';
 import { fleetConfig } from './fleet.config';
 import { operationsConfig } from './operations.config';
+import type { OperationsSection } from './operations.config';
 import { outboundConfig } from './outbound.config';
 import { realtimeConfig } from './realtime.config';
 import { serverConfig } from './server.config';
@@ -34,7 +34,7 @@ export interface GatewayConfig {
   agent: AgentOptions;
   outbound: OutboundOptions;
   callRecords: CallRecordsModuleOptions;
-  operations: OperationsModuleOptions;
+  operations: OperationsSection;
   console: ConsoleSection;
   fleet: FleetModuleOptions;
 }

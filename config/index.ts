@@ -8,5 +8,6 @@ export type { ServerOptions } from './server.config';
 export type { AuthSection } from './auth.config';
 export type { TelephonySection } from './telephony.config';
 export type { ConsoleSection } from './console.config';
+export type { OperationsSection } from './operations.config';
 export { ENVIRONMENT_DEFAULTS } from './environment-defaults';
 export { withDotEnv } from './dotenv';

@@ -1,6 +1,7 @@
 import type { OperationsModuleOptions } from '@app/operations';
-import { IsInt, IsNumber, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
-import { EmptyMeansUnset, ToNumber } from './config-owner';
+import type { TraceExporterKind, TraceSampling, TracingModuleOptions } from '@app/tracing';
+import { IsIn, IsInt, IsNumber, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength } from 'class-validator';
+import { commaSeparated, EmptyMeansUnset, ToNumber } from './config-owner';
 import type { ConfigOwner } from './config-owner';
 
 /** Running in production: the graceful drain and admission of new calls (libs/operations). */
@@ -28,15 +29,78 @@ export class OperationsVariables {
   /** Spoken (<Say>) to callers still connected when the drain timeout passes. */
   @IsString() @MinLength(1)
   DRAIN_GOODBYE_MESSAGE: string;
+
+  /** OTLP/HTTP base URL of a collector (`/v1/traces` is appended); set, traces are on. */
+  @EmptyMeansUnset() @IsOptional() @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+
+  /** The OTLP/HTTP traces URL itself (used as given); wins over OTEL_EXPORTER_OTLP_ENDPOINT. */
+  @EmptyMeansUnset() @IsOptional() @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?: string;
+
+  /** Where traces go: `otlp`, `console`, both (comma-separated), or `none`. */
+  @EmptyMeansUnset() @IsOptional()
+  @Matches(/^\s*(otlp|console|none)\s*(,\s*(otlp|console|none)\s*)*$/, { message: 'OTEL_TRACES_EXPORTER must be otlp, console or none (comma-separated); other exporters are not built in' })
+  OTEL_TRACES_EXPORTER?: string;
+
+  /** Only OTLP over HTTP with protobuf is built in. */
+  @EmptyMeansUnset() @IsOptional() @IsIn(['http/protobuf'], { message: 'OTEL_EXPORTER_OTLP_PROTOCOL must be http/protobuf (the only OTLP protocol built in)' })
+  OTEL_EXPORTER_OTLP_PROTOCOL?: string;
+
+  @EmptyMeansUnset() @IsOptional() @IsIn(['http/protobuf'], { message: 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL must be http/protobuf (the only OTLP protocol built in)' })
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL?: string;
+
+  /** Which traces are kept: the standard sampler names. */
+  @IsIn(['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'], {
+    message: 'OTEL_TRACES_SAMPLER must be always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off or parentbased_traceidratio',
+  })
+  OTEL_TRACES_SAMPLER: TraceSampling['sampler'];
+
+  /** The share of traces the `traceidratio` samplers keep, 0–1. */
+  @EmptyMeansUnset() @IsOptional() @ToNumber() @IsNumber() @Min(0) @Max(1)
+  OTEL_TRACES_SAMPLER_ARG?: number;
+
+  /** `service.name` of the traces. */
+  @IsString() @MinLength(1)
+  OTEL_SERVICE_NAME: string;
 }
 
-export const operationsConfig: ConfigOwner<OperationsModuleOptions> = {
+/** Operations' options plus the traces' (TracingModule). */
+export type OperationsSection = OperationsModuleOptions & { tracing: TracingModuleOptions };
+
+/**
+ * Traces are on when a collector is named or an exporter chosen (`none` switches them off whatever
+ * else is set); otherwise OpenTelemetry is never loaded.
+ */
+export function tracingOptions(env: OperationsVariables): TracingModuleOptions {
+  const chosen = commaSeparated(env.OTEL_TRACES_EXPORTER);
+  const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (env.OTEL_EXPORTER_OTLP_ENDPOINT ? `${env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces` : undefined);
+  const exporters: TraceExporterKind[] = chosen.includes('none')
+    ? []
+    : chosen.length > 0
+      ? [...new Set(chosen as TraceExporterKind[])]
+      : endpoint
+        ? ['otlp']
+        : [];
+  return {
+    enabled: exporters.length > 0,
+    serviceName: env.OTEL_SERVICE_NAME,
+    exporters,
+    sampling: { sampler: env.OTEL_TRACES_SAMPLER, ratio: env.OTEL_TRACES_SAMPLER_ARG ?? 1 },
+    // The SDK's own default when only OTEL_TRACES_EXPORTER=otlp is set.
+    otlpTracesUrl: exporters.includes('otlp') ? (endpoint ?? 'http://localhost:4318/v1/traces') : undefined,
+  };
+}
+
+export const operationsConfig: ConfigOwner<OperationsSection> = {
   variables: OperationsVariables,
   defaults: {
     all: {
       DRAIN_TIMEOUT_S: '300',
       CALL_REFUSED_MESSAGE: 'Sorry, we cannot take your call right now. Please call again in a moment. Goodbye.',
       DRAIN_GOODBYE_MESSAGE: 'Sorry, we have to end this call now. Please call again. Goodbye.',
+      OTEL_SERVICE_NAME: 'voice-gateway',
+      OTEL_TRACES_SAMPLER: 'parentbased_always_on',
     },
   },
   section: (env) => ({
@@ -47,5 +111,6 @@ export const operationsConfig: ConfigOwner<OperationsModuleOptions> = {
     fleetMaxConcurrentCalls: env.FLEET_MAX_CONCURRENT_CALLS,
     callRefusedMessage: env.CALL_REFUSED_MESSAGE,
     drainGoodbyeMessage: env.DRAIN_GOODBYE_MESSAGE,
+    tracing: tracingOptions(env),
   }),
 };

@@ -9,10 +9,12 @@ import { FleetModule, FleetThrottlerStorage } from '@app/fleet';
 import { FleetStreamClaims, GatewayAdmission, OperationsModule } from '@app/operations';
 import { CallOrchestrator, OrchestrationModule } from '@app/orchestration';
 import { TwilioModule } from '@app/telephony';
+import { TracingModule } from '@app/tracing';
 import { EmbeddedRealtimeSimulatorModule, realtimeModule } from './embedded-realtime-simulator';
 import { ExampleToolsModule } from './example-tools/example-tools.module';
 import { gatewayLoggerModule } from './logging';
 import { gatewaySigningKeys } from './signing-keys';
+import { TracingWiringModule } from './tracing';
 
 /**
  * The gateway: every library module, wired once from one validated configuration
@@ -21,13 +23,17 @@ import { gatewaySigningKeys } from './signing-keys';
 @Module({})
 export class AppModule {
   static forRoot(config: GatewayConfig): DynamicModule {
-    const operations = OperationsModule.forRoot(config.operations);
+    const { tracing, ...operationsOptions } = config.operations;
+    const operations = OperationsModule.forRoot(operationsOptions);
     const callRecords = CallRecordsModule.forRoot(config.callRecords);
     // One secret, one key per purpose: what one pod signs, every pod sharing the secret accepts.
     const keys = gatewaySigningKeys(config);
     return {
       module: AppModule,
       imports: [
+        // Traces of every call and webhook delivery, only when tracing is on (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_TRACES_EXPORTER).
+        TracingModule.forRoot(tracing),
+        TracingWiringModule,
         EmbeddedRealtimeSimulatorModule,
         // The sections, for integrators who prefer ConfigService (e.g. `config.get('telephony')`); never process.env.
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validatePredefined: false, skipProcessEnv: true, load: [() => ({ ...config })] }),

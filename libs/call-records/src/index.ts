@@ -18,6 +18,8 @@ export { signWebhook, WEBHOOK_DELIVERY_ID_HEADER, WEBHOOK_SIGNATURE_HEADER, WEBH
 export { OutboxStore } from './outbox/outbox.store';
 export type { OutboxDelivery, OutboxMessage, OutboxRow } from './outbox/outbox.store';
 export { OutboxPublisher } from './outbox/outbox-publisher';
+export { OUTBOX_DELIVERY_TRACER } from './outbox/outbox-delivery-tracer';
+export type { OutboxAttemptOutcome, OutboxDeliveryTracer } from './outbox/outbox-delivery-tracer';
 export { OutboxSigners } from './outbox/outbox-signers';
 export type { OutboxSigner, SigningInput } from './outbox/outbox-signers';
 export { OutboxJobs, OUTBOX_JOB_PREFIX, OUTBOX_JOB_SIGNER } from './outbox/outbox-jobs';

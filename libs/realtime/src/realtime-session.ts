@@ -32,6 +32,8 @@ export interface RealtimeCloseInfo {
 export interface RealtimeSessionListener {
   /** The session accepted our configuration (`session.updated`); buffered audio has been flushed. */
   onSessionReady(): void;
+  /** The socket to OpenAI opened (before the session is configured). */
+  onSessionOpened?(): void;
   onServerEvent(event: RealtimeServerEvent): void;
   /**
    * OpenAI refused an optional part of the configuration (`feature`); the session is being
@@ -155,6 +157,7 @@ export class RealtimeSession {
 
   private handleOpen(): void {
     if (this.sessionConfig) this.sendSessionUpdate();
+    this.listener.onSessionOpened?.();
   }
 
   private sendSessionUpdate(): void {

@@ -193,6 +193,9 @@ export class ResilientRealtimeSession implements RealtimeConversation {
     let inner!: RealtimeSession;
     inner = this.hooks.open({
       onSessionReady: () => this.handleReady(inner),
+      onSessionOpened: () => {
+        if (inner === this.inner) this.listener.onSessionOpened?.();
+      },
       onServerEvent: (event) => this.handleEvent(inner, event),
       onSessionDegraded: (feature, config, error) => {
         if (inner !== this.inner) return;

@@ -16,3 +16,5 @@ export type { SimulatedCallOptions, SimulatedCallResult, TranscriptLine } from '
 export { decodeMulaw, encodeMulaw, MULAW_BYTES_PER_MS, mulawSilence, mulawTone } from './audio/mulaw';
 export { encodeWavPcm16, mulawToWav, readWav, resample, wavToMulaw } from './audio/wav';
 export type { MonoAudio } from './audio/wav';
+export { decodeExportTraceServiceRequest, FakeOtlpCollector } from './otlp-collector/fake-otlp-collector';
+export type { CollectedSpan } from './otlp-collector/fake-otlp-collector';

@@ -1,9 +1,11 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { CALL_RECORDS_OPTIONS } from '../call-records.module-definition';
 import type { CallRecordsModuleOptions } from '../call-records.module-definition';
 import { backoffDelay } from '../delivery/backoff';
 import { OUTBOX_JOB_PREFIX, OutboxJobs } from './outbox-jobs';
 import type { OutboxOutcome } from './outbox-jobs';
+import { OUTBOX_DELIVERY_TRACER } from './outbox-delivery-tracer';
+import type { OutboxAttemptOutcome, OutboxDeliveryTracer } from './outbox-delivery-tracer';
 import { OutboxSigners } from './outbox-signers';
 import { OutboxDelivery, OutboxStore } from './outbox.store';
 
@@ -16,6 +18,8 @@ const BATCH = 10;
 /** At shutdown, attempts under way get this long to finish. */
 const SHUTDOWN_GRACE_MS = 5000;
 
+/** What an attempt's answer means (done, try again later, or never again), with the receiver's HTTP status when it answered. */
+type Outcome = OutboxOutcome & { status?: number };
 
 /**
  * Delivers the outbox on every instance: claims due messages (so each attempt is made by one
@@ -45,6 +49,7 @@ export class OutboxDispatcher {
     private readonly signers: OutboxSigners,
     @Inject(CALL_RECORDS_OPTIONS) private readonly config: CallRecordsModuleOptions,
     private readonly jobs: OutboxJobs = new OutboxJobs(),
+    @Optional() @Inject(OUTBOX_DELIVERY_TRACER) private readonly tracer?: OutboxDeliveryTracer,
   ) {}
 
   /** Starts polling (only when some signer or job is registered: nothing else could be delivered). */
@@ -111,7 +116,9 @@ export class OutboxDispatcher {
 
   private async attempt(delivery: OutboxDelivery): Promise<void> {
     const isJob = delivery.destination.startsWith(OUTBOX_JOB_PREFIX);
-    const outcome = isJob ? await this.runJob(delivery) : await this.send(delivery);
+    const finished = this.traceAttempt(delivery);
+    const outcome: Outcome = isJob ? await this.runJob(delivery) : await this.send(delivery);
+    finished?.({ result: outcome.kind, status: outcome.status });
     const label = `${isJob ? 'job' : 'webhook delivery'} ${delivery.type} ${delivery.id} (attempt ${delivery.attempt}/${this.config.webhookMaxAttempts})`;
     try {
       if (outcome.kind === 'delivered') return await this.store.delivered(delivery.id);
@@ -140,7 +147,7 @@ export class OutboxDispatcher {
   }
 
   /** One delivery attempt: a signed POST to the message's destination, and what its answer means. */
-  private async send(delivery: OutboxDelivery): Promise<OutboxOutcome> {
+  private async send(delivery: OutboxDelivery): Promise<Outcome> {
     const signer = this.signers.get(delivery.signer);
     if (!signer) return { kind: 'retry', problem: `no signer "${delivery.signer}" on this instance` };
     try {
@@ -156,13 +163,32 @@ export class OutboxDispatcher {
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
       await response.body?.cancel().catch(() => undefined);
-      if (response.ok) return { kind: 'delivered' };
-      const problem = `HTTP ${response.status}`;
-      if (response.status >= 300 && response.status < 400) return { kind: 'give-up', problem: `${problem}: redirects are not followed` };
-      if (response.status >= 500 || response.status === 408 || response.status === 429) return { kind: 'retry', problem };
-      return { kind: 'give-up', problem };
+      const status = response.status;
+      if (response.ok) return { kind: 'delivered', status };
+      const problem = `HTTP ${status}`;
+      if (status >= 300 && status < 400) return { kind: 'give-up', problem: `${problem}: redirects are not followed`, status };
+      if (status >= 500 || status === 408 || status === 429) return { kind: 'retry', problem, status };
+      return { kind: 'give-up', problem, status };
     } catch (error) {
       return { kind: 'retry', problem: error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error) };
+    }
+  }
+
+  /** The tracer's hook for this attempt, never throwing. */
+  private traceAttempt(delivery: OutboxDelivery): ((outcome: OutboxAttemptOutcome) => void) | undefined {
+    if (!this.tracer) return undefined;
+    try {
+      const finished = this.tracer.attemptStarted({ id: delivery.id, type: delivery.type, attempt: delivery.attempt, destination: delivery.destination });
+      return (outcome) => {
+        try {
+          finished(outcome);
+        } catch (error) {
+          this.logger.warn(`delivery tracer failed: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      };
+    } catch (error) {
+      this.logger.warn(`delivery tracer failed: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
     }
   }
 

@@ -114,6 +114,7 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
   callSid?: string;
   streamSid?: string;
   customParameters: Record<string, string> = {};
+  traceParent?: string;
   endReason?: CallEndReason;
   /** Media counters, read by metrics on scrape. */
   readonly traffic: CallTraffic = { framesFromCaller: 0, bytesFromCaller: 0, framesToCaller: 0, bytesToCaller: 0, silenceFilledMs: 0, bytesDroppedFromCaller: 0 };
@@ -267,6 +268,7 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
     this.callSid = start.callSid;
     this.streamSid = start.streamSid;
     this.customParameters = start.customParameters;
+    this.traceParent = start.traceParent;
     this.origin = start.origin;
     this.placedBy = start.context?.placedBy;
     this.logger = this.deps.logger.child({ callSid: start.callSid, streamSid: start.streamSid });
@@ -396,6 +398,11 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
   }
 
   // ---- OpenAI side ---------------------------------------------------------------------
+
+  onSessionOpened(): void {
+    if (this.state !== 'active') return;
+    this.deps.events.emit('openAiConnected', this.observed, this.now() - (this.startedAt ?? this.connectedAt));
+  }
 
   onSessionReady(): void {
     if (this.state !== 'active') return;

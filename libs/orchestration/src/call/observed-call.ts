@@ -25,6 +25,8 @@ export interface ObservedCall {
   readonly state: CallState;
   /** The stream's `<Parameter>`s. */
   readonly customParameters: Readonly<Record<string, string>>;
+  /** The W3C trace context the stream carried from the voice webhook (tracing); never in `customParameters`. */
+  readonly traceParent?: string;
   /** Epoch milliseconds. */
   readonly connectedAt: number;
   readonly startedAt?: number;
@@ -90,6 +92,10 @@ export class ReadOnlyCall implements ObservedCall {
 
   get customParameters(): Readonly<Record<string, string>> {
     return this.#call.customParameters;
+  }
+
+  get traceParent() {
+    return this.#call.traceParent;
   }
 
   get connectedAt() {

@@ -41,6 +41,8 @@ export interface CallObserver {
    */
   assistantLookup?(call: ObservedCall, outcome: AssistantLookupOutcome, durationMs: number): void;
   callStarted?(call: ObservedCall): void;
+  /** A socket to OpenAI opened (the first, or a reconnect's); `connectMs` is from the stream's `start`. */
+  openAiConnected?(call: ObservedCall, connectMs: number): void;
   /** The OpenAI session accepted the configuration; `setupMs` is from the stream's `start`. */
   sessionReady?(call: ObservedCall, setupMs: number): void;
   callerSpeechStarted?(call: ObservedCall): void;

@@ -67,4 +67,6 @@ export interface MediaStreamStart extends ReceivedStart {
   origin: 'twilio' | 'softphone';
   /** What an outbound call was placed with (`POST /calls`), carried with the call; undefined for inbound calls. */
   context?: { profile?: string; variables: Readonly<Record<string, string>>; placedBy?: string };
+  /** The W3C trace context of the call's webhook (its `traceparent` parameter), when it carried a well-formed one. */
+  traceParent?: string;
 }

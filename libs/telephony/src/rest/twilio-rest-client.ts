@@ -1,4 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { GatewayTracing } from '@app/tracing';
 import twilio from 'twilio';
 import { TWILIO_OPTIONS } from '../twilio.module-definition';
 import type { TwilioModuleOptions } from '../twilio.module-definition';
@@ -10,14 +11,46 @@ const TWILIO_API_ORIGIN = 'https://api.twilio.com';
 
 /** twilio-node always calls api.twilio.com; this client sends the same requests to the configured base URL. */
 class BaseUrlRequestClient extends twilio.RequestClient {
-  constructor(private readonly baseUrl: string) {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly tracing: GatewayTracing | undefined,
+  ) {
     super({ timeout: 10_000 });
   }
 
-  override request<TData>(opts: Parameters<twilio.RequestClient['request']>[0] & { data?: TData }) {
+  /** Every REST request goes through here: one `twilio.rest` span each (method, resource, status). */
+  override async request<TData>(opts: Parameters<twilio.RequestClient['request']>[0] & { data?: TData }) {
     if (opts.uri.startsWith(TWILIO_API_ORIGIN)) opts.uri = this.baseUrl + opts.uri.slice(TWILIO_API_ORIGIN.length);
-    return super.request<TData>(opts as never);
+    if (!this.tracing?.enabled) return super.request<TData>(opts as never);
+    const path = new URL(opts.uri).pathname;
+    const callSid = /\/Calls\/(CA[0-9a-zA-Z]+)/.exec(path)?.[1];
+    const method = (opts.method ?? 'GET').toUpperCase();
+    const span = this.tracing.startSpan('twilio.rest', {
+      callSid,
+      kind: 'client',
+      attributes: { 'http.request.method': method, 'twilio.resource': restResource(path), 'call.sid': callSid },
+    });
+    try {
+      const response = await super.request<TData>(opts as never);
+      span.setAttribute('http.response.status_code', response.statusCode);
+      if (response.statusCode >= 400) span.setError(`HTTP ${response.statusCode}`);
+      return response;
+    } catch (error) {
+      span.setError(error instanceof Error ? error.name : 'request failed');
+      throw error;
+    } finally {
+      span.end();
+    }
   }
+}
+
+/** A REST path with its ids replaced, e.g. `/2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}.json`. */
+export function restResource(path: string): string {
+  return path
+    .replace(/\/Accounts\/AC[0-9a-zA-Z]+/, '/Accounts/{AccountSid}')
+    .replace(/\/Calls\/CA[0-9a-zA-Z]+/, '/Calls/{CallSid}')
+    .replace(/\/Recordings\/RE[0-9a-zA-Z]+/, '/Recordings/{RecordingSid}')
+    .replace(/\/([A-Z]{2}[0-9a-f]{32})(?=[/.]|$)/g, '/{Sid}');
 }
 
 export class TwilioNotConfiguredError extends Error {
@@ -58,7 +91,10 @@ export interface CreateCallRequest {
 export class TwilioRestClient {
   private client?: twilio.Twilio;
 
-  constructor(@Inject(TWILIO_OPTIONS) private readonly options: TwilioModuleOptions) {}
+  constructor(
+    @Inject(TWILIO_OPTIONS) private readonly options: TwilioModuleOptions,
+    @Optional() private readonly tracing?: GatewayTracing,
+  ) {}
 
   get isConfigured(): boolean {
     return Boolean(this.options.accountSid && this.options.authToken);
@@ -115,7 +151,7 @@ export class TwilioRestClient {
   private api(): twilio.Twilio {
     if (!this.isConfigured) throw new TwilioNotConfiguredError();
     this.client ??= twilio(this.options.accountSid, this.options.authToken, {
-      httpClient: new BaseUrlRequestClient(this.options.apiBaseUrl),
+      httpClient: new BaseUrlRequestClient(this.options.apiBaseUrl, this.tracing),
     });
     return this.client;
   }

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { parseTraceParent, TRACEPARENT_PARAMETER } from '@app/tracing';
 import { TWILIO_OPTIONS } from '../twilio.module-definition';
 import type { TwilioModuleOptions } from '../twilio.module-definition';
 import type { MediaStreamStart, ReceivedStart } from '../media-stream/twilio-frames';
@@ -62,6 +63,9 @@ export class StreamStartVerifier {
     if (sealed !== undefined && !context) return this.refuse('bad-context', received, origin);
 
     const start: MediaStreamStart = { ...received, customParameters: withoutCredentials(parameters), origin, context };
+    // Not a credential, bound to nothing: only a well-formed one continues the webhook's trace.
+    const traceParent = parameters[TRACEPARENT_PARAMETER];
+    if (parseTraceParent(traceParent)) start.traceParent = traceParent;
     const accept = (claimed: boolean): StartVerdict => {
       if (!claimed) return this.refuse('already-used', received, origin);
       let released = false;
@@ -98,7 +102,7 @@ export class StreamStartVerifier {
 function withoutCredentials(parameters: Readonly<Record<string, string>>): Record<string, string> {
   const visible: Record<string, string> = {};
   for (const [name, value] of Object.entries(parameters)) {
-    if (name === STREAM_TOKEN_PARAMETER || name.startsWith(`${CALL_CONTEXT_PARAMETER}.`)) continue;
+    if (name === STREAM_TOKEN_PARAMETER || name === TRACEPARENT_PARAMETER || name.startsWith(`${CALL_CONTEXT_PARAMETER}.`)) continue;
     visible[name] = value;
   }
   return visible;

@@ -1,4 +1,5 @@
 import { BadRequestException, Controller, ForbiddenException, Get, Header, HttpCode, Inject, Logger, Optional, Post, Req, UseGuards } from '@nestjs/common';
+import { GatewayTracing, TRACEPARENT_PARAMETER } from '@app/tracing';
 import type { Request } from 'express';
 import twilio from 'twilio';
 import { TwilioSignatureGuard } from '../signature/twilio-signature.guard';
@@ -32,6 +33,7 @@ export class IncomingCallController {
     @Inject(TWILIO_OPTIONS) private readonly options: TwilioModuleOptions,
     private readonly credentials: StreamCredentials,
     @Optional() private readonly admission?: CallAdmission,
+    @Optional() private readonly tracing?: GatewayTracing,
   ) {}
 
   @Get(TWILIO_ROUTES.incomingCall)
@@ -48,7 +50,29 @@ export class IncomingCallController {
     return this.connectTwiml(request, { ...(request.query as Record<string, unknown>), ...(request.body ?? {}) });
   }
 
+  /** The webhook's span (`twilio.webhook`); the call's trace continues from it through the stream's `traceparent`. */
   private async connectTwiml(request: Request, params: Record<string, unknown>): Promise<string> {
+    const callSid = typeof params.CallSid === 'string' && CALL_SID.test(params.CallSid) ? params.CallSid : undefined;
+    const span = this.tracing?.startSpan('twilio.webhook', {
+      kind: 'server',
+      parent: typeof request.headers[TRACEPARENT_PARAMETER] === 'string' ? request.headers[TRACEPARENT_PARAMETER] : undefined,
+      attributes: { 'http.request.method': request.method, 'http.route': TWILIO_ROUTES.incomingCall, 'call.sid': callSid },
+    });
+    try {
+      const twiml = await this.answer(request, params, span?.traceParent);
+      span?.setAttribute('http.response.status_code', 200);
+      return twiml;
+    } catch (error) {
+      const status = typeof (error as { getStatus?: () => number }).getStatus === 'function' ? (error as { getStatus: () => number }).getStatus() : 500;
+      span?.setAttribute('http.response.status_code', status);
+      span?.setError(`HTTP ${status}`);
+      throw error;
+    } finally {
+      span?.end();
+    }
+  }
+
+  private async answer(request: Request, params: Record<string, unknown>, traceParent: string | undefined): Promise<string> {
     const callSid = params.CallSid;
     if (typeof callSid !== 'string' || !CALL_SID.test(callSid)) throw new BadRequestException('CallSid is missing or malformed');
     const accountSid = typeof params.AccountSid === 'string' && ACCOUNT_SID.test(params.AccountSid) ? params.AccountSid : '';
@@ -73,6 +97,8 @@ export class IncomingCallController {
     }
     if (typeof sealedContext === 'string') for (const parameter of callContextParameters(sealedContext)) stream.parameter(parameter);
     stream.parameter({ name: STREAM_TOKEN_PARAMETER, value: this.credentials.mintTwilioToken(callSid, accountSid, sealedContext as string | undefined) });
+    // Plain and bound to nothing (the stream's checks ignore it): the call's spans join this trace.
+    if (traceParent) stream.parameter({ name: TRACEPARENT_PARAMETER, value: traceParent });
     return response.toString();
   }
 }

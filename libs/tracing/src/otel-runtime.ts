@@ -1,0 +1,125 @@
+/**
+ * The only module that loads OpenTelemetry: imported dynamically by GatewayTracing when tracing is
+ * on, so a gateway without it never loads the SDK.
+ */
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, trace } from '@opentelemetry/api';
+import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { defaultResource, envDetector, detectResources, resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BatchSpanProcessor,
+  ConsoleSpanExporter,
+  ParentBasedSampler,
+  SimpleSpanProcessor,
+  TraceIdRatioBasedSampler,
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
+import type { Sampler, SpanProcessor } from '@opentelemetry/sdk-trace';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import { formatTraceParent, parseTraceParent } from './traceparent';
+import type { StartSpanOptions, TraceAttributes, TraceAttributeValue, TraceSpan } from './trace-span';
+import type { TraceSampling, TracingModuleOptions } from './tracing-options';
+
+const KINDS = { server: SpanKind.SERVER, client: SpanKind.CLIENT, internal: SpanKind.INTERNAL } as const;
+
+/** One OpenTelemetry span behind the gateway's TraceSpan. */
+export class OtelSpan implements TraceSpan {
+  private ended = false;
+
+  constructor(readonly span: Span) {}
+
+  setAttribute(key: string, value: TraceAttributeValue): void {
+    this.span.setAttribute(key, value);
+  }
+
+  setError(message?: string): void {
+    this.span.setStatus({ code: SpanStatusCode.ERROR, message });
+  }
+
+  addEvent(name: string, attributes?: TraceAttributes): void {
+    this.span.addEvent(name, attributes && defined(attributes));
+  }
+
+  end(endTime?: number): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.span.end(endTime);
+  }
+
+  get traceParent(): string {
+    const { traceId, spanId, traceFlags } = this.span.spanContext();
+    return formatTraceParent(traceId, spanId, (traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED);
+  }
+}
+
+export class TracingRuntime {
+  private readonly tracer: Tracer;
+
+  private constructor(private readonly provider: TracerProvider) {
+    this.tracer = provider.getTracer('voice-gateway');
+  }
+
+  static create(options: TracingModuleOptions): TracingRuntime {
+    // OTEL_RESOURCE_ATTRIBUTES (read by the SDK's detector) under the configured service name.
+    const resource = defaultResource()
+      .merge(detectResources({ detectors: [envDetector] }))
+      .merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.serviceName }));
+    const spanProcessors: SpanProcessor[] = [];
+    if (options.spanExporter) spanProcessors.push(new SimpleSpanProcessor({ exporter: options.spanExporter }));
+    else {
+      for (const kind of options.exporters) {
+        if (kind === 'otlp') spanProcessors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: options.otlpTracesUrl }) }));
+        else spanProcessors.push(new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() }));
+      }
+    }
+    return new TracingRuntime(new TracerProvider({ resource, spanProcessors, sampler: sampler(options.sampling) }));
+  }
+
+  startSpan(name: string, options: StartSpanOptions, parentSpan: TraceSpan | undefined): OtelSpan {
+    const parent = this.parentContext(options.parent, parentSpan);
+    const span = this.tracer.startSpan(
+      name,
+      { kind: KINDS[options.kind ?? 'internal'], attributes: options.attributes && defined(options.attributes), startTime: options.startTime },
+      parent,
+    );
+    return new OtelSpan(span);
+  }
+
+  forceFlush(): Promise<void> {
+    return this.provider.forceFlush();
+  }
+
+  shutdown(): Promise<void> {
+    return this.provider.shutdown();
+  }
+
+  private parentContext(traceParent: string | undefined, parentSpan: TraceSpan | undefined): Context {
+    if (parentSpan instanceof OtelSpan) return trace.setSpan(ROOT_CONTEXT, parentSpan.span);
+    const remote = parseTraceParent(traceParent);
+    if (!remote) return ROOT_CONTEXT;
+    return trace.setSpanContext(ROOT_CONTEXT, {
+      traceId: remote.traceId,
+      spanId: remote.spanId,
+      traceFlags: remote.sampled ? TraceFlags.SAMPLED : TraceFlags.NONE,
+      isRemote: true,
+    });
+  }
+}
+
+/** The standard samplers, by their OTEL_TRACES_SAMPLER names. */
+export function sampler(sampling: TraceSampling = { sampler: 'parentbased_always_on', ratio: 1 }): Sampler {
+  const root = (kind: string): Sampler => (kind === 'always_off' ? new AlwaysOffSampler() : kind === 'traceidratio' ? new TraceIdRatioBasedSampler(sampling.ratio) : new AlwaysOnSampler());
+  const { sampler: name } = sampling;
+  return name.startsWith('parentbased_') ? new ParentBasedSampler({ root: root(name.slice('parentbased_'.length)) }) : root(name);
+}
+
+function defined(attributes: TraceAttributes): Attributes {
+  const out: Attributes = {};
+  for (const key in attributes) {
+    const value = attributes[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}

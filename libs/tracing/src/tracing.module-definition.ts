@@ -1,0 +1,1 @@
+export const TRACING_OPTIONS = Symbol('TRACING_OPTIONS');
