@@ -95,6 +95,8 @@ export class CallRecorder implements OnModuleInit, OnApplicationShutdown {
       responseDone: (call, _responseId, _status, usage) => builderOf(call)?.responseDone(usage),
       toolCalled: (call, toolCall) => builderOf(call)?.toolCalled(toolCall),
       openAiError: (call, code, message) => builderOf(call)?.openAiError(code, message),
+      voicemailDetection: (call, result) => builderOf(call)?.voicemail(result),
+      recordingStarted: (call, recording) => builderOf(call)?.recordingStarted(recording),
       callEnded: (call, reason) => {
         const builder = builderOf(call);
         if (builder) this.finish(call, builder, reason);

@@ -13,3 +13,5 @@ export type { OutboxDelivery, OutboxMessage, OutboxRow } from './outbox/outbox.s
 export { OutboxPublisher } from './outbox/outbox-publisher';
 export { OutboxSigners } from './outbox/outbox-signers';
 export type { OutboxSigner, SigningInput } from './outbox/outbox-signers';
+export { CALL_RECORDING_ERASER } from './call-recording-eraser';
+export type { CallRecordingEraser } from './call-recording-eraser';

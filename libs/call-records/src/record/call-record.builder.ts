@@ -44,6 +44,9 @@ export class CallRecordBuilder {
   private endReason?: string;
   private lastError?: { code: string; message?: string };
   private readonly droppedFeatures: string[] = [];
+  private answeredBy?: string;
+  private voicemailLeft?: boolean;
+  private recording?: CallRecord['recording'];
   private revision = 0;
   /** True when something changed since the last snapshot. */
   dirty = true;
@@ -144,6 +147,19 @@ export class CallRecordBuilder {
     this.lastError = { code, ...(message ? { message } : {}) };
   }
 
+  /** What the answering-machine detection decided, and whether a voicemail message was left. */
+  voicemail(result: { answeredBy?: string; voicemailLeft: boolean }): void {
+    if (result.answeredBy) this.answeredBy = result.answeredBy;
+    this.voicemailLeft = result.voicemailLeft;
+    this.dirty = true;
+  }
+
+  /** The call's recording was started at Twilio. */
+  recordingStarted(recording: NonNullable<CallRecord['recording']>): void {
+    this.recording = { ...recording };
+    this.dirty = true;
+  }
+
   ended(reason: string, at: number): void {
     this.endReason = reason;
     this.endedAt = at;
@@ -179,6 +195,9 @@ export class CallRecordBuilder {
       toolCalls: this.toolCalls.map((call) => ({ ...call })),
       usage,
       cost: estimateCost(usage, this.pricing),
+      ...(this.answeredBy ? { answeredBy: this.answeredBy } : {}),
+      ...(this.voicemailLeft !== undefined ? { voicemailLeft: this.voicemailLeft } : {}),
+      ...(this.recording ? { recording: { ...this.recording } } : {}),
       revision: ++this.revision,
     };
   }

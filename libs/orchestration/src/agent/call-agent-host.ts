@@ -22,4 +22,6 @@ export interface CallAgentHost {
   /** Tells the call's observers (records, consoles) that a tool ran. */
   reportToolCall(toolCall: ToolCallEvent): void;
   end(reason: CallEndReason, twilioCloseCode?: number): void;
+  /** Stops the assistant at once, unheard (an answering machine answered). */
+  hush?(): void;
 }

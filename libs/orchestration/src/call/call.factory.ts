@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { buildSessionConfig, buildSessionFallbacks, RealtimeSessionFactory } from '@app/realtime';
 import type { AssistantSessionSettings } from '@app/realtime';
-import type { MediaStreamStart, TwilioMediaStream } from '@app/telephony';
+import { TwilioRestClient } from '@app/telephony';
+import type { ArrivedRequest, MediaStreamStart, TwilioMediaStream } from '@app/telephony';
 import type { Logger } from 'pino';
 import { CallAgentFactory } from '../agent/call-agent.factory';
 import { CallEvents } from '../events/call-events';
@@ -26,13 +27,15 @@ export class CallFactory {
     private readonly agents: CallAgentFactory,
     private readonly fallback: CallFallback,
     private readonly ticker: CallTicker,
+    private readonly twilio: TwilioRestClient,
     @Inject(ORCHESTRATION_OPTIONS) private readonly options: OrchestrationModuleOptions,
   ) {}
 
-  create(stream: TwilioMediaStream, logger: Logger, onEnded: (call: Call) => void): Call {
+  /** `request`: the stream's upgrade request (the gateway's public URL for a recording's callback is learnt from it, as Twilio reached it). */
+  create(stream: TwilioMediaStream, logger: Logger, onEnded: (call: Call) => void, request?: ArrivedRequest): Call {
     const call: Call = new Call({
       stream,
-      resolveSettings: (start, started) => this.resolveSettings(start, started),
+      resolveSettings: (start, started) => this.resolveSettings(start, started, request),
       logger,
       events: this.events,
       onEnded,
@@ -52,9 +55,19 @@ export class CallFactory {
     return call;
   }
 
-  private resolveSettings(start: MediaStreamStart, call: Call): CallSettings {
+  private resolveSettings(start: MediaStreamStart, call: Call, request: ArrivedRequest | undefined): CallSettings {
     const profile = this.profiles.resolve(start);
-    const { agent, tools } = this.agents.create(call, { profile: profile.name, tools: profile.tools, parameters: profile.parameters, origin: start.origin });
+    const { agent, tools, voicemail } = this.agents.create(call, {
+      profile: profile.name,
+      tools: profile.tools,
+      parameters: profile.parameters,
+      origin: start.origin,
+      direction: profile.direction,
+      voicemail: profile.voicemail,
+      voicemailGreetingHoldMs: this.profiles.voicemailGreetingHoldMs,
+    });
+    // After the stream's token check (a `start` reaches the call only once verified), and after any disclosure (said before the stream).
+    if (profile.recording.enabled && start.origin === 'twilio' && request) void this.startRecording(call, start.callSid, request);
     const session: AssistantSessionSettings = {
       model: profile.model ?? this.sessions.model,
       voice: profile.voice,
@@ -74,6 +87,20 @@ export class CallFactory {
       sessionFallbacks: buildSessionFallbacks(session),
       greeting: profile.greeting,
       agent,
+      voicemail,
     };
+  }
+
+  /** A dual-channel recording of the call through Twilio's REST API; a failure is logged and counted, and the call goes on. */
+  private async startRecording(call: Call, callSid: string, request: ArrivedRequest): Promise<void> {
+    try {
+      const recording = await this.twilio.startRecording(callSid, request);
+      call.log.info({ recordingSid: recording.sid }, 'call recording started');
+      this.events.emit('recordingStarted', call.observed, recording);
+    } catch (error) {
+      const message = (error as Error).message;
+      call.log.warn({ err: { message } }, 'the call recording could not be started; the call goes on unrecorded');
+      this.events.emit('recordingFailed', call.observed, message);
+    }
   }
 }
