@@ -127,7 +127,9 @@ describe('voicemail detection and drop, call recording', () => {
 
     const stored = await record(callSid);
     expect(stored).toMatchObject({ direction: 'outbound', answeredBy: 'machine_end_beep', voicemailLeft: true, endReason: 'voicemail-left' });
-    expect(stored.transcript.map((t) => t.text)).toEqual(['Voicemail message for Ada.']);
+    // What the model began to say to the machine was never heard: not in the record, and deleted from the conversation.
+    expect(stored.transcript.filter((t) => t.role === 'assistant').map((t) => t.text)).toEqual(['Voicemail message for Ada.']);
+    expect(session.eventsOfType('conversation.item.delete')).toHaveLength(1);
     expect(await scrape(gateway!.httpUrl)).toMatch(/voice_gateway_voicemail_drops_total\{outcome="left"\} 1/);
   });
 

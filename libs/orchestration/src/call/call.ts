@@ -158,6 +158,8 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
   private callerStoppedAt?: number;
   /** The response whose first audio has already been reported. */
   private audioStartedResponseId?: string;
+  /** Responses cancelled unheard because an answering machine was talking: their items are forgotten. */
+  private readonly silencedResponses = new Set<string>();
   /** Responses the gateway asked for and OpenAI has not created yet (the others come from turn detection). */
   private requestedResponses = 0;
 
@@ -400,6 +402,7 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
         if (responseId && voicemail?.silences(requested)) {
           // An answering machine is talking: nothing of this response may reach it.
           this.discardResponse(responseId);
+          this.silencedResponses.add(responseId);
           this.session?.send({ type: 'response.cancel', response_id: responseId });
         } else {
           voicemail?.onAssistantResponse();
@@ -438,6 +441,11 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
         this.deps.events.emit('rateLimitsUpdated', this.observed, event.rate_limits ?? []);
         return;
       case 'response.output_audio_transcript.done':
+        if (this.silencedResponses.delete(event.response_id)) {
+          // Never heard: out of the conversation (the model did not say it to anyone) and out of the record.
+          this.session?.send({ type: 'conversation.item.delete', item_id: event.item_id });
+          return;
+        }
         this.logger.debug({ transcript: event.transcript }, 'assistant said');
         this.deps.events.emit('assistantTranscript', this.observed, event.item_id, event.transcript);
         return;
