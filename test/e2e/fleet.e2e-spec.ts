@@ -315,7 +315,7 @@ describe('two instances behind one URL, on one PostgreSQL and one Redis', () => 
     // The recording's callback, after the call, on A: the record (written by B) carries it.
     const recording = twilioApi.recordings.find((r) => r.callSid === callSid)!;
     expect(await twilioApi.sendRecordingStatus(recording.sid, { durationSeconds: 3, authToken: AUTH_TOKEN, deliverTo: a.httpUrl })).toBe(204);
-    await waitUntil(async () => (await (await api(a, `/calls/${callSid}`)).json())?.recording?.status === 'completed', 10_000, 'the recording on the record');
+    await waitUntil(async () => ((await (await api(a, `/calls/${callSid}`)).json()) as { recording?: { status?: string } }).recording?.status === 'completed', 10_000, 'the recording on the record');
     expect(await (await api(a, `/calls/${callSid}`)).json()).toMatchObject({
       answeredBy: 'machine_end_other',
       voicemailLeft: false,

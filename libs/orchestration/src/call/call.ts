@@ -403,6 +403,8 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
           // An answering machine is talking: nothing of this response may reach it.
           this.discardResponse(responseId);
           this.silencedResponses.add(responseId);
+          // A cancelled response may never send a transcript: remember only the last few.
+          if (this.silencedResponses.size > MAX_REMEMBERED_DISCARDS) this.silencedResponses.delete(this.silencedResponses.values().next().value!);
           this.session?.send({ type: 'response.cancel', response_id: responseId });
         } else {
           voicemail?.onAssistantResponse();
