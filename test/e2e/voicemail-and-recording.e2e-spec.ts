@@ -148,6 +148,23 @@ describe('voicemail detection and drop, call recording', () => {
     expect(await record(callSid)).toMatchObject({ answeredBy: 'human', voicemailLeft: false, endReason: 'caller-hung-up' });
   });
 
+  it("a verdict that comes before the call's stream has started reaches the call once it does", async () => {
+    await start({ ASSISTANT_PROFILES: profiles({ detection: 'twilio' }), VOICEMAIL_GREETING_HOLD_MS: '10000' });
+    const response = await fetch(`${gateway!.httpUrl}/calls`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_API_KEY}` },
+      body: JSON.stringify({ to: '+14155550123', profile: 'reminders', variables: { name: 'Ada' } }),
+    });
+    const { callSid } = (await response.json()) as { callSid: string };
+    const create = await twilioApi!.waitForRequest((r) => r.path.endsWith('/Calls.json'));
+    expect(await twilioApi!.sendAnsweredBy(callSid, 'human', SIGNED)).toBe(204);
+    await sleep(300);
+    const { session } = await startLiveCall(gateway!, { callSid, accountSid: ACCOUNT_SID, webhookUrl: create.form.Url as string });
+    // Well before the 10 s hold: the verdict was held for the call and delivered when its stream started.
+    const greeting = await session.waitForClientEvent('response.create', () => true, 3000);
+    expect(greeting.response.instructions).toContain('Greet the person you called.');
+  });
+
   it('without a verdict in time the greeting goes out anyway (a person says "hello" first)', async () => {
     await start({ ASSISTANT_PROFILES: profiles({ detection: 'twilio' }), VOICEMAIL_GREETING_HOLD_MS: '400' });
     const { session } = await placeAndAnswer('reminders');
@@ -175,7 +192,7 @@ describe('voicemail detection and drop, call recording', () => {
     await twilioApi!.sendAnsweredBy(callSid, 'machine_end_beep', SIGNED);
     const redirect = await twilioApi!.waitForRequest((r) => r.path.endsWith(`/Calls/${callSid}.json`) && typeof r.form.Twiml === 'string');
     expect(redirect.form.Twiml).toBe(
-      '<?xml version="1.0" encoding="UTF-8"?><Response><Say>Hi "Ada", this is Acme Dental about your appointment on Friday. Please call us back.</Say><Hangup/></Response>',
+      '<?xml version="1.0" encoding="UTF-8"?><Response><Say>Hi Ada, this is Acme Dental about your appointment on Friday. Please call us back.</Say><Hangup/></Response>',
     );
     await call.waitForClose();
     expect(session.eventsOfType('response.create')).toEqual([]);

@@ -102,7 +102,8 @@ export class AssistantProfiles {
       parameters,
       voicemail: (() => {
         const voicemail = this.voicemailOf(name);
-        return voicemail.message ? { ...voicemail, message: interpolate(voicemail.message, variables) } : voicemail;
+        // Spoken by the assistant, the message goes into its instructions (values quoted, as data); said by Twilio, as plain text.
+        return voicemail.message ? { ...voicemail, message: interpolate(voicemail.message, variables, { quoted: voicemail.speak !== 'say' }) } : voicemail;
       })(),
       recording: this.recordingOf(name),
     };
