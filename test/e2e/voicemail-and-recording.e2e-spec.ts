@@ -142,6 +142,7 @@ describe('voicemail detection and drop, call recording', () => {
     const greeting = await session.waitForClientEvent('response.create');
     expect(greeting.response.instructions).toContain('Greet the person you called.');
     await call.waitForAudio(800);
+    await vi.waitFor(() => expect(session.activeResponseId).toBeUndefined(), { timeout: 5000 });
     await expectCallFlowing({ call, session });
     expect(completions(callSid)).toEqual([]);
     call.hangUp();

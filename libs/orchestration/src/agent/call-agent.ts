@@ -108,8 +108,8 @@ export class CallAgent implements CallAgentListener {
    * Ends the call after one last response with these instructions has been heard (a voicemail
    * message): false when an end or transfer is already under way.
    */
-  finishWith(endReason: CallEndReason, lastWords: string): boolean {
-    if (this.disposed || !this.options.control.hangUp(endReason, lastWords)) return false;
+  finishWith(endReason: CallEndReason, lastWords: string, maxWaitMs?: number): boolean {
+    if (this.disposed || !this.options.control.hangUp(endReason, lastWords, maxWaitMs)) return false;
     this.responseWanted = true;
     this.advance();
     return true;

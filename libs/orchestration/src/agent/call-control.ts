@@ -75,9 +75,9 @@ export class CallControl implements CallControlApi {
    * The gateway's own polite hang-up (call limits), whatever the tool settings: `lastWords` are
    * spoken and heard, then the call ends. False when an end or transfer is already under way.
    */
-  hangUp(endReason: CallEndReason, lastWords: string): boolean {
+  hangUp(endReason: CallEndReason, lastWords: string, maxWaitMs = this.options.maxWaitMs): boolean {
     if (this.pending) return false;
-    this.accept({ kind: 'end', reason: endReason, endReason, lastWords });
+    this.accept({ kind: 'end', reason: endReason, endReason, lastWords }, maxWaitMs);
     return true;
   }
 
@@ -118,10 +118,10 @@ export class CallControl implements CallControlApi {
     if (this.waitTimer) clearTimeout(this.waitTimer);
   }
 
-  private accept(action: PendingAction): void {
+  private accept(action: PendingAction, maxWaitMs = this.options.maxWaitMs): void {
     this.pending = action;
     this.host.log.info({ action: action.kind, reason: action.reason }, 'assistant asked to end or transfer the call');
-    this.waitTimer = setTimeout(() => void this.act(), this.options.maxWaitMs);
+    this.waitTimer = setTimeout(() => void this.act(), maxWaitMs);
   }
 
   private async act(): Promise<void> {

@@ -52,7 +52,7 @@ describe('VoicemailDrop', () => {
     expect(drop.silences(true)).toBe(true);
     drop.onAnsweredBy('machine_end_beep');
     expect(greet).not.toHaveBeenCalled();
-    expect(agent.finishWith).toHaveBeenCalledWith('voicemail-left', expect.stringContaining('Please call back.'));
+    expect(agent.finishWith).toHaveBeenCalledWith('voicemail-left', expect.stringContaining('Please call back.'), 90_000);
     expect(drop.silences(true)).toBe(false);
     expect(drop.silences(false)).toBe(true);
     // A later verdict, or the model, cannot start a second drop.
@@ -74,7 +74,7 @@ describe('VoicemailDrop', () => {
     const redirectCall = vi.fn().mockRejectedValue(new Error('Call is not in-progress'));
     const { drop, agent, host } = setup({ settings: { detection: 'twilio', action: 'leave-message', speak: 'say', message: 'Hi.' } }, { isConfigured: true, redirectCall });
     drop.onAnsweredBy('machine_end_beep');
-    await vi.waitFor(() => expect(agent.finishWith).toHaveBeenCalledWith('voicemail-left', expect.stringContaining('Hi.')));
+    await vi.waitFor(() => expect(agent.finishWith).toHaveBeenCalledWith('voicemail-left', expect.stringContaining('Hi.'), 90_000));
     expect(redirectCall).toHaveBeenCalledWith('CA123', expect.stringContaining('<Say>Hi.</Say><Hangup/>'));
     expect(host.end).not.toHaveBeenCalled();
   });

@@ -9,10 +9,13 @@ import type { CallAgentHost } from './call-agent-host';
 /** Twilio's verdicts once an answering machine's greeting is over (MachineDetection=DetectMessageEnd). */
 const MACHINE_ENDS = new Set(['machine_end_beep', 'machine_end_silence', 'machine_end_other']);
 
+/** Longest wait for the assistant's voicemail message to be heard before hanging up anyway (a message of 1,000 characters is about a minute). */
+export const VOICEMAIL_MAX_WAIT_MS = 90_000;
+
 /** What the drop needs of the call's agent and control. */
 export interface VoicemailAgent {
-  /** One last response with these instructions, heard, then the call ends. */
-  finishWith(endReason: CallEndReason, lastWords: string): boolean;
+  /** One last response with these instructions, heard (or `maxWaitMs` passed), then the call ends. */
+  finishWith(endReason: CallEndReason, lastWords: string, maxWaitMs?: number): boolean;
 }
 
 export interface VoicemailControl {
@@ -152,7 +155,7 @@ export class VoicemailDrop implements CallVoicemail {
 
   /** The assistant speaks the message; the call ends once it has been heard. */
   private speak(): ToolControlOutcome {
-    if (!this.agent.finishWith('voicemail-left', voicemailInstructions(this.options.settings.message))) {
+    if (!this.agent.finishWith('voicemail-left', voicemailInstructions(this.options.settings.message), VOICEMAIL_MAX_WAIT_MS)) {
       this.outcome = 'failed';
       return { accepted: false, error: 'The call is already ending.' };
     }
