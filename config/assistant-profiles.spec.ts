@@ -35,6 +35,30 @@ describe('parseAssistantProfiles', () => {
     expect(message).toContain('other.numbers: +15550001111 already belongs to profile support');
   });
 
+  it('reads voicemail and recording settings, and names what is wrong with them', () => {
+    const good = JSON.stringify({
+      campaign: { voicemail: { detection: 'both', action: 'leave-message', message: 'Hi {{name}}.', speak: 'say' }, recording: { enabled: true, disclosure: 'Recorded.' } },
+    });
+    expect(parseAssistantProfiles(good).campaign).toMatchObject({
+      voicemail: { detection: 'both', action: 'leave-message', message: 'Hi {{name}}.', speak: 'say' },
+      recording: { enabled: true, disclosure: 'Recorded.' },
+    });
+    const bad = JSON.stringify({
+      campaign: { voicemail: { detection: 'sometimes', action: 'shout', message: 'x'.repeat(1001), speak: 'robot', beep: true }, recording: { enabled: 'yes' } },
+    });
+    const message = (() => {
+      try {
+        parseAssistantProfiles(bad);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return '';
+    })();
+    for (const problem of ['voicemail.detection: detection must be one of', 'voicemail.action', 'voicemail.message: message must be shorter', 'voicemail.speak', 'voicemail.beep', 'recording.enabled: enabled must be a boolean']) {
+      expect(message).toContain(`campaign.${problem}`);
+    }
+  });
+
   it('refuses text that is not a JSON object of profiles', () => {
     expect(() => parseAssistantProfiles('{nope')).toThrow(/ASSISTANT_PROFILES: cannot read it as JSON/);
     expect(() => parseAssistantProfiles('[]')).toThrow(/must be a JSON object/);

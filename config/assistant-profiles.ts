@@ -1,8 +1,8 @@
 import 'reflect-metadata';
-import type { AssistantProfile, NoiseReductionSetting, TurnDetectionSettings } from '@app/orchestration';
+import type { AssistantProfile, NoiseReductionSetting, RecordingSettings, TurnDetectionSettings, VoicemailSettings } from '@app/orchestration';
 import type { RealtimeReasoningEffort, RealtimeSemanticVadEagerness } from '@app/realtime';
 import { plainToInstance, Type } from 'class-transformer';
-import { IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateNested, validateSync } from 'class-validator';
+import { IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested, validateSync } from 'class-validator';
 import type { ValidationError } from 'class-validator';
 import { Ajv } from 'ajv';
 import { readFileSync } from 'node:fs';
@@ -26,6 +26,36 @@ export function transcriptionLanguagesProblem(model: string | undefined, languag
     return `${model} takes one language hint; several (${languages.join(', ')}) need gpt-transcribe or gpt-live-transcribe`;
   }
   return undefined;
+}
+
+export const VOICEMAIL_DETECTIONS: VoicemailSettings['detection'][] = ['off', 'twilio', 'model', 'both'];
+export const VOICEMAIL_ACTIONS: VoicemailSettings['action'][] = ['leave-message', 'hang-up'];
+export const VOICEMAIL_SPEAKERS: VoicemailSettings['speak'][] = ['assistant', 'say'];
+/** Longest voicemail message or recording disclosure (characters): spoken text, well under Twilio's TwiML limits. */
+export const MAX_SPOKEN_TEXT = 1000;
+
+/** A profile's `voicemail`: every field optional (the default assistant's otherwise). */
+export class VoicemailOverride implements Partial<VoicemailSettings> {
+  @IsOptional() @IsIn(VOICEMAIL_DETECTIONS)
+  detection?: VoicemailSettings['detection'];
+
+  @IsOptional() @IsIn(VOICEMAIL_ACTIONS)
+  action?: VoicemailSettings['action'];
+
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(MAX_SPOKEN_TEXT)
+  message?: string;
+
+  @IsOptional() @IsIn(VOICEMAIL_SPEAKERS)
+  speak?: VoicemailSettings['speak'];
+}
+
+/** A profile's `recording`: every field optional (the default assistant's otherwise). */
+export class RecordingOverride implements Partial<RecordingSettings> {
+  @IsOptional() @IsBoolean()
+  enabled?: boolean;
+
+  @IsOptional() @IsString() @MaxLength(MAX_SPOKEN_TEXT)
+  disclosure?: string;
 }
 
 export class TurnDetectionOverride implements Partial<TurnDetectionSettings> {
@@ -124,6 +154,13 @@ export class AssistantProfileDefinition implements AssistantProfile {
   /** The post-call analysis of this assistant's calls (POST_CALL_ANALYSIS=on): instructions, a JSON schema of fields, a model. */
   @IsOptional() @ValidateNested() @Type(() => ProfileAnalysisDefinition)
   analysis?: ProfileAnalysisDefinition;
+  /** Voicemail detection and drop of outbound calls; unset fields: VOICEMAIL_*. */
+  @IsOptional() @ValidateNested() @Type(() => VoicemailOverride)
+  voicemail?: VoicemailOverride;
+
+  /** Call recording; unset fields: CALL_RECORDING, CALL_RECORDING_DISCLOSURE. */
+  @IsOptional() @ValidateNested() @Type(() => RecordingOverride)
+  recording?: RecordingOverride;
 }
 
 export type AssistantProfileDefinitions = Record<string, AssistantProfileDefinition>;

@@ -1,7 +1,11 @@
 import type { AssistantOptions } from '@app/orchestration';
 import type { RealtimeNoiseReductionType, RealtimeReasoningEffort, RealtimeSemanticVadEagerness } from '@app/realtime';
-import { IsIn, IsInt, IsNumber, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, ValidateIf } from 'class-validator';
+import { IsIn, IsInt, IsNumber, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
 import {
+  MAX_SPOKEN_TEXT,
+  VOICEMAIL_ACTIONS,
+  VOICEMAIL_DETECTIONS,
+  VOICEMAIL_SPEAKERS,
   EAGERNESS_LEVELS,
   NOISE_REDUCTION_SETTINGS,
   parseAssistantProfiles,
@@ -71,6 +75,34 @@ export class AssistantVariables {
   @IsOptional() @IsString()
   ASSISTANT_TOOLS?: string;
 
+  /** Voicemail detection of outbound calls: `off`, `twilio` (Twilio's async AMD), `model` (the voicemail_detected tool) or `both`. */
+  @IsIn(VOICEMAIL_DETECTIONS)
+  VOICEMAIL_DETECTION: 'off' | 'twilio' | 'model' | 'both';
+
+  /** On a machine: `leave-message` (after the beep) or `hang-up`. */
+  @IsIn(VOICEMAIL_ACTIONS)
+  VOICEMAIL_ACTION: 'leave-message' | 'hang-up';
+
+  /** The voicemail message; empty: the assistant leaves a short one of its own. */
+  @IsString() @MaxLength(MAX_SPOKEN_TEXT)
+  VOICEMAIL_MESSAGE: string;
+
+  /** Who speaks the message: `assistant` (its voice, through the session) or `say` (Twilio's <Say>). */
+  @IsIn(VOICEMAIL_SPEAKERS)
+  VOICEMAIL_SPEAK: 'assistant' | 'say';
+
+  /** With Twilio's detection, how long an outbound call's greeting waits for AnsweredBy. */
+  @ToNumber() @IsInt() @Min(0) @Max(30000)
+  VOICEMAIL_GREETING_HOLD_MS: number;
+
+  /** Record calls (dual-channel, through Twilio's REST API, from the stream start). */
+  @IsIn(['true', 'false'])
+  CALL_RECORDING: 'true' | 'false';
+
+  /** Said to the caller before the stream connects when a call is recorded; empty: nothing. */
+  @IsString() @MaxLength(MAX_SPOKEN_TEXT)
+  CALL_RECORDING_DISCLOSURE: string;
+
   /** Extra assistant profiles: JSON text, or `@/path/to/profiles.json`. */
   @IsOptional() @IsString()
   ASSISTANT_PROFILES?: string;
@@ -124,6 +156,13 @@ export const assistantConfig: ConfigOwner<AssistantOptions> = {
       INPUT_TRANSCRIPTION_MODEL: 'gpt-transcribe',
       INPUT_TRANSCRIPTION_LANGUAGES: '',
       ASSISTANT_LOOKUP_TIMEOUT_MS: '800',
+      VOICEMAIL_DETECTION: 'off',
+      VOICEMAIL_ACTION: 'leave-message',
+      VOICEMAIL_MESSAGE: '',
+      VOICEMAIL_SPEAK: 'assistant',
+      VOICEMAIL_GREETING_HOLD_MS: '3500',
+      CALL_RECORDING: 'false',
+      CALL_RECORDING_DISCLOSURE: '',
     },
   },
   check: (env, isValid) => {
@@ -152,6 +191,14 @@ export const assistantConfig: ConfigOwner<AssistantOptions> = {
     reasoningEffort: env.REASONING_EFFORT || undefined,
     inputTranscriptionModel: env.INPUT_TRANSCRIPTION_MODEL || undefined,
     transcriptionLanguages: commaSeparated(env.INPUT_TRANSCRIPTION_LANGUAGES),
+    voicemail: {
+      detection: env.VOICEMAIL_DETECTION,
+      action: env.VOICEMAIL_ACTION,
+      message: env.VOICEMAIL_MESSAGE.trim() || undefined,
+      speak: env.VOICEMAIL_SPEAK,
+    },
+    voicemailGreetingHoldMs: env.VOICEMAIL_GREETING_HOLD_MS,
+    recording: { enabled: env.CALL_RECORDING === 'true', disclosure: env.CALL_RECORDING_DISCLOSURE.trim() || undefined },
     tools: env.ASSISTANT_TOOLS?.trim() ? commaSeparated(env.ASSISTANT_TOOLS) : undefined,
     // Read once (it may name a file).
     profiles: parse('ASSISTANT_PROFILES', () =>

@@ -168,8 +168,10 @@ describe('Kubernetes manifests', () => {
         expect([servicePort.name, servicePort.port]).toContain(path.backend.service.port.name ?? path.backend.service.port.number);
       }
       // Exactly Twilio's entry points are public, at the paths the app serves: the voice webhook,
-      // the media stream and the call status callback.
-      expect(paths.map((p: any) => p.path).sort()).toEqual([TWILIO_ROUTES.incomingCall, TWILIO_ROUTES.mediaStream, TWILIO_ROUTES.callStatus].sort());
+      // the media stream and the status callbacks (call, answering machine, recording).
+      expect(paths.map((p: any) => p.path).sort()).toEqual(
+        [TWILIO_ROUTES.incomingCall, TWILIO_ROUTES.mediaStream, TWILIO_ROUTES.callStatus, TWILIO_ROUTES.amdStatus, TWILIO_ROUTES.recordingStatus].sort(),
+      );
     });
 
     it('probes hit the app’s real /healthz and /readyz routes, and Prometheus its /metrics route', () => {

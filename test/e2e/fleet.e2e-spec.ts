@@ -19,7 +19,10 @@ const SIGNING_SECRET = 'fleet-gateway-signing-secret-0123456789';
 const API_KEY = 'fleet-api-key-0123456789abcdef';
 const WEBHOOK_SECRET = 'fleet-webhook-secret-0123456789';
 const REFUSAL = 'All our lines are busy. Please call again.';
-const PROFILES = JSON.stringify({ reminders: { instructions: 'Remind {{name}} of the appointment on {{day}}.', voice: 'verse' } });
+const PROFILES = JSON.stringify({
+  reminders: { instructions: 'Remind {{name}} of the appointment on {{day}}.', voice: 'verse' },
+  campaign: { voicemail: { detection: 'twilio', action: 'hang-up' }, recording: { enabled: true } },
+});
 
 interface Delivery {
   status: number;
@@ -291,6 +294,34 @@ describe('two instances behind one URL, on one PostgreSQL and one Redis', () => 
     // The record (written by B, read from A) says outbound, with the profile it was placed with.
     await waitUntil(async () => (await api(a, `/calls/${callSid}`)).status === 200, 10_000, "B's record of the call");
     expect(await (await api(a, `/calls/${callSid}`)).json()).toMatchObject({ callSid, direction: 'outbound', assistantProfile: 'reminders' });
+  });
+
+  it("takes Twilio's AnsweredBy and recording callbacks, landing on the other instance, to the call and its record", async () => {
+    const placed = await api(a, '/calls', { method: 'POST', body: JSON.stringify({ to: '+14155550124', profile: 'campaign' }) });
+    expect(placed.status).toBe(201);
+    const { callSid } = (await placed.json()) as { callSid: string };
+    const create = await twilioApi.waitForRequest((r) => r.path.endsWith('/Calls.json') && r.form.To === '+14155550124');
+    expect(create.form).toMatchObject({ AsyncAmd: 'true', AsyncAmdStatusCallback: `${publicUrl}/twilio/amd-status` });
+
+    // The stream lands on B, which starts the recording; Twilio's verdict reaches A, which hands it to B through the fleet bus.
+    const call = stream(b, callSid, b, create.form.Url as string);
+    await call.connect();
+    const started = await twilioApi.waitForRequest((r) => r.path.endsWith(`/Calls/${callSid}/Recordings.json`));
+    expect(started.form.RecordingStatusCallback).toBe(`${publicUrl}/twilio/recording-status`);
+    expect(await twilioApi.sendAnsweredBy(callSid, 'machine_end_other', { authToken: AUTH_TOKEN, deliverTo: a.httpUrl })).toBe(204);
+    await twilioApi.waitForRequest((r) => r.path.endsWith(`/Calls/${callSid}.json`) && r.form.Status === 'completed');
+    await call.waitForClose();
+
+    // The recording's callback, after the call, on A: the record (written by B) carries it.
+    const recording = twilioApi.recordings.find((r) => r.callSid === callSid)!;
+    expect(await twilioApi.sendRecordingStatus(recording.sid, { durationSeconds: 3, authToken: AUTH_TOKEN, deliverTo: a.httpUrl })).toBe(204);
+    await waitUntil(async () => ((await (await api(a, `/calls/${callSid}`)).json()) as { recording?: { status?: string } }).recording?.status === 'completed', 10_000, 'the recording on the record');
+    expect(await (await api(a, `/calls/${callSid}`)).json()).toMatchObject({
+      answeredBy: 'machine_end_other',
+      voicemailLeft: false,
+      endReason: 'answering-machine',
+      recording: { sid: recording.sid, durationSeconds: 3, channels: 2, status: 'completed' },
+    });
   });
 
   it('refuses a stream token replayed to the other instance, while the call lives and after it ended', async () => {

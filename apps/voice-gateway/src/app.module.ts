@@ -7,12 +7,13 @@ import type { GatewayConfig } from '@app/config';
 import { ConsoleModule } from '@app/console';
 import { FleetModule, FleetThrottlerStorage } from '@app/fleet';
 import { FleetStreamClaims, GatewayAdmission, OperationsModule } from '@app/operations';
-import { CallOrchestrator, OrchestrationModule } from '@app/orchestration';
+import { AnsweringMachineRouter, CallOrchestrator, OrchestrationModule, RecordingDisclosure } from '@app/orchestration';
 import { TwilioModule } from '@app/telephony';
 import { TracingModule } from '@app/tracing';
 import { EmbeddedRealtimeSimulatorModule, realtimeModule } from './embedded-realtime-simulator';
 import { ExampleToolsModule } from './example-tools/example-tools.module';
 import { gatewayLoggerModule } from './logging';
+import { TwilioRecordingEraserModule } from './recording-eraser';
 import { gatewaySigningKeys } from './signing-keys';
 import { TracingWiringModule } from './tracing';
 
@@ -58,12 +59,16 @@ export class AppModule {
           handler: CallOrchestrator,
           admission: GatewayAdmission,
           callStatus: TwilioStatusRecorder,
+          // Twilio's AnsweredBy goes to the instance holding the call's stream; the recording disclosure is said before the stream.
+          answeringMachine: AnsweringMachineRouter,
+          disclosure: RecordingDisclosure,
           // Stream tokens used once, and one live stream per CallSid, across the fleet (in this process without Redis).
           claims: config.fleet.redisUrl ? FleetStreamClaims : undefined,
           imports: [operations, callRecords],
         }),
         ExampleToolsModule,
         callRecords,
+        TwilioRecordingEraserModule,
         ConsoleModule.forRoot({ ...config.console, tokenKey: keys['console-token'] }),
       ],
     };

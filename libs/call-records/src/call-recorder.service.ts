@@ -116,6 +116,8 @@ export class CallRecorder implements OnModuleInit, OnApplicationShutdown {
         if (builderOf(call)) this.lifecycle.publish('call.transferred', { callSid: call.callSid, ...transfer });
       },
       openAiError: (call, code, message) => builderOf(call)?.openAiError(code, message),
+      voicemailDetection: (call, result) => builderOf(call)?.voicemail(result),
+      recordingStarted: (call, recording) => builderOf(call)?.recordingStarted(recording),
       callEnded: (call, reason) => {
         const builder = builderOf(call);
         if (builder) this.finish(call, builder, reason);

@@ -19,7 +19,7 @@ export class CallOrchestrator extends MediaStreamHandler implements OnApplicatio
 
   acceptMediaStream(stream: TwilioMediaStream, request: IncomingMessage): void {
     const connectionLogger = this.logger.logger.child({ context: 'Call', remoteAddress: request.socket.remoteAddress });
-    const call: Call = this.calls.create(stream, connectionLogger, (ended) => this.registry.remove(ended));
+    const call: Call = this.calls.create(stream, connectionLogger, (ended) => this.registry.remove(ended), request);
     this.registry.add(call);
   }
 

@@ -51,6 +51,12 @@ export class CallRegistry extends LiveCalls {
     return [...this.calls];
   }
 
+  /** The started call with this CallSid, if this process serves it. */
+  bySid(callSid: string): Call | undefined {
+    for (const call of this.calls) if (call.callSid === callSid && call.state === 'active') return call;
+    return undefined;
+  }
+
   observed(): ObservedCall[] {
     const started: ObservedCall[] = [];
     for (const call of this.calls) if (call.startedAt !== undefined) started.push(call.observed);

@@ -1,6 +1,6 @@
 export { OrchestrationModule } from './orchestration.module';
 export type { OrchestrationModuleOptions } from './orchestration.module-definition';
-export type { AssistantOptions, AssistantProfile, NoiseReductionSetting, TurnDetectionSettings } from './profiles/assistant-options';
+export type { AssistantOptions, AssistantProfile, NoiseReductionSetting, RecordingSettings, TurnDetectionSettings, VoicemailSettings } from './profiles/assistant-options';
 export type { AgentOptions, TransferDestination } from './agent/agent-options';
 export type { OutboundOptions } from './outbound/outbound-options';
 export { countryOfNumber, DestinationPolicy, HIGH_RISK_PREFIXES } from './outbound/destination-policy';
@@ -13,6 +13,8 @@ export type { CallEndReason, CallState, CallTraffic } from './call/call';
 export type { ObservedCall } from './call/observed-call';
 export type { PlaybackCut } from './call/playback-clock';
 export { CallEvents } from './events/call-events';
-export type { CallEventName, CallObserver, CallTransferEvent, ToolCallEvent } from './events/call-events';
+export type { CallEventName, CallObserver, CallTransferEvent, RecordingStartedEvent, ToolCallEvent, VoicemailEvent, VoicemailOutcome } from './events/call-events';
 export { AssistantLookup, LOOKUP_LIMITS, lookupParameters, parseLookupAnswer } from './lookup/assistant-lookup';
 export type { AssistantLookupAnswer, AssistantLookupOptions, AssistantLookupOutcome, AssistantLookupRequest, AssistantLookupResult } from './lookup/assistant-lookup';
+export { AnsweringMachineRouter, ANSWERED_BY_MESSAGE } from './voicemail/answering-machine-router';
+export { RecordingDisclosure } from './voicemail/recording-disclosure';

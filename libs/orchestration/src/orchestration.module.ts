@@ -12,13 +12,16 @@ import { OutboundCallSlots } from './outbound/outbound-call-slots';
 import { OutboundCallsController } from './outbound/outbound-calls.controller';
 import { AssistantLookup } from './lookup/assistant-lookup';
 import { AssistantProfiles } from './profiles/assistant-profiles.service';
+import { AnsweringMachineRouter } from './voicemail/answering-machine-router';
+import { RecordingDisclosure } from './voicemail/recording-disclosure';
 
 /**
  * The calls: each Twilio media stream becomes a Call bridged to an OpenAI Realtime session, with
  * its assistant profile and agent. Needs AuthModule, TwilioModule, OpenAIRealtimeModule, FleetModule
  * (idempotency keys and the per-key slots of `POST /calls`) and (for its rate limits)
  * ThrottlerModule registered.
- * Global: CallOrchestrator, CallRegistry, LiveCalls and CallEvents are available to every module.
+ * Global: CallOrchestrator, CallRegistry, LiveCalls, CallEvents, AnsweringMachineRouter (TwilioModule's
+ * `answeringMachine`) and RecordingDisclosure (its `disclosure`) are available to every module.
  */
 @Module({
   imports: [ToolsModule],
@@ -35,7 +38,9 @@ import { AssistantProfiles } from './profiles/assistant-profiles.service';
     CallAgentFactory,
     OutboundCallSlots,
     CallFallback,
+    AnsweringMachineRouter,
+    RecordingDisclosure,
   ],
-  exports: [CallOrchestrator, CallRegistry, LiveCalls, CallEvents],
+  exports: [CallOrchestrator, CallRegistry, LiveCalls, CallEvents, AnsweringMachineRouter, RecordingDisclosure],
 })
 export class OrchestrationModule extends ConfigurableOrchestrationModule {}

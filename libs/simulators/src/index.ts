@@ -8,6 +8,7 @@ export { toneVoice } from './openai-realtime/tone-voice';
 export { FakeTwilioCall } from './twilio-media-stream/fake-twilio-call';
 export type { ClearRecord, FakeTwilioCallOptions, ReceivedMark } from './twilio-media-stream/fake-twilio-call';
 export { FakeTwilioRestApi } from './twilio-rest/fake-twilio-rest-api';
+export type { FakeCallbackOptions, FakeRecording } from './twilio-rest/fake-twilio-rest-api';
 export { parseConnectTwiml, postTwilioWebhook } from './twilio-webhook/twilio-webhook';
 export type { TwilioWebhookAnswer, TwilioWebhookRequest } from './twilio-webhook/twilio-webhook';
 export type { RecordedTwilioRequest } from './twilio-rest/fake-twilio-rest-api';

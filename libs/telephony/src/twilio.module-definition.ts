@@ -1,9 +1,10 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
 import type { DynamicModule, ForwardReference, Provider, Type } from '@nestjs/common';
-import { CallStatusListener } from './call-status/call-status-listener';
+import { AnsweringMachineListener, CallStatusListener } from './call-status/call-status-listener';
 import { MediaStreamHandler } from './media-stream/media-stream-handler';
 import { InProcessStreamClaims, StreamClaims } from './stream-auth/stream-claims';
 import { CallAdmission } from './twiml/call-admission';
+import { CallDisclosure } from './twiml/call-disclosure';
 
 export interface TwilioModuleOptions {
   /** Credentials of Twilio's REST API; without both, REST calls (hang-up, transfer, outbound) are refused. */
@@ -51,6 +52,10 @@ export interface TwilioModuleWiring {
   callStatus?: Type<CallStatusListener>;
   /** Remembers used stream tokens and live calls (bound as StreamClaims); default: in this process only. */
   claims?: Type<StreamClaims>;
+  /** Takes Twilio's answering-machine verdicts to the live calls (bound as AnsweringMachineListener); without it they are only stored. */
+  answeringMachine?: Type<AnsweringMachineListener>;
+  /** What callers hear before the stream, e.g. a recording disclosure (bound as CallDisclosure); without it nothing. */
+  disclosure?: Type<CallDisclosure>;
 }
 
 const NO_WIRING: TwilioModuleWiring = {
@@ -59,17 +64,21 @@ const NO_WIRING: TwilioModuleWiring = {
   admission: undefined,
   callStatus: undefined,
   claims: undefined,
+  answeringMachine: undefined,
+  disclosure: undefined,
 };
 
 export const { ConfigurableModuleClass: ConfigurableTwilioModule, MODULE_OPTIONS_TOKEN: TWILIO_OPTIONS } =
   new ConfigurableModuleBuilder<TwilioModuleOptions>({ moduleName: 'Twilio' })
     .setClassMethodName('forRoot')
-    .setExtras(NO_WIRING, (definition, { imports, handler, admission, callStatus, claims }) => {
+    .setExtras(NO_WIRING, (definition, { imports, handler, admission, callStatus, claims, answeringMachine, disclosure }) => {
       if (!handler) throw new Error('TwilioModule.forRoot needs a handler: the provider that takes each new media stream');
       const wiring: Provider[] = [{ provide: MediaStreamHandler, useExisting: handler }];
       wiring.push(claims ? { provide: StreamClaims, useExisting: claims } : { provide: StreamClaims, useClass: InProcessStreamClaims });
       if (admission) wiring.push({ provide: CallAdmission, useExisting: admission });
       if (callStatus) wiring.push({ provide: CallStatusListener, useExisting: callStatus });
+      if (answeringMachine) wiring.push({ provide: AnsweringMachineListener, useExisting: answeringMachine });
+      if (disclosure) wiring.push({ provide: CallDisclosure, useExisting: disclosure });
       // Global: registered once by the application; the REST client and the signature guard are used across modules.
       return {
         ...definition,

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { TwilioCallEventsController } from './call-status/twilio-call-events.controller';
 import { TwilioCallStatusController } from './call-status/twilio-call-status.controller';
 import { MediaStreamGateway } from './media-stream/media-stream.gateway';
 import { TwilioRestClient } from './rest/twilio-rest-client';
@@ -19,7 +20,7 @@ import { IncomingCallController } from './twiml/incoming-call.controller';
  * tokens, sealed call contexts) and StreamStartVerifier are available to every module.
  */
 @Module({
-  controllers: [IncomingCallController, TwilioCallStatusController],
+  controllers: [IncomingCallController, TwilioCallStatusController, TwilioCallEventsController],
   providers: [MediaStreamGateway, TwilioRestClient, TwilioSignatureVerifier, TwilioSignatureGuard, StreamCredentials, StreamStartVerifier],
   exports: [TwilioRestClient, TwilioSignatureVerifier, TwilioSignatureGuard, StreamCredentials, StreamStartVerifier],
 })

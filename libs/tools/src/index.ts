@@ -7,3 +7,4 @@ export { ToolRunner } from './tool-runner';
 export type { ToolRunnerOptions, ToolRunResult } from './tool-runner';
 export { EndCallTool, END_CALL_TOOL } from './call-control/end-call.tool';
 export { TransferCallTool, TRANSFER_CALL_TOOL } from './call-control/transfer-call.tool';
+export { VoicemailDetectedTool, VOICEMAIL_DETECTED_TOOL } from './call-control/voicemail-detected.tool';

@@ -26,6 +26,8 @@ export interface CallControlApi {
   endCall(reason?: string): ToolControlOutcome;
   /** Redirects the call to a human (`<Dial>`) once the assistant's current speech has been heard. */
   transferCall(destination?: string, reason?: string): ToolControlOutcome;
+  /** An answering machine answered (after its beep): leaves the voicemail message or hangs up, as the profile says. */
+  voicemailDetected?(): ToolControlOutcome;
 }
 
 export type ToolControlOutcome = { accepted: true; detail: string } | { accepted: false; error: string };

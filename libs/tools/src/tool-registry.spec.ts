@@ -21,7 +21,7 @@ describe('ToolRegistry', () => {
     const moduleRef = await Test.createTestingModule({ imports: [ToolsModule, IntegratorModule] }).compile();
     await moduleRef.init();
     const registry = moduleRef.get(ToolRegistry);
-    expect(registry.names().sort()).toEqual(['book_slot', 'end_call', 'transfer_call']);
+    expect(registry.names().sort()).toEqual(['book_slot', 'end_call', 'transfer_call', 'voicemail_detected']);
     expect(registry.get('book_slot')!.definition).toEqual({
       type: 'function',
       name: 'book_slot',

@@ -45,6 +45,9 @@ export class CallRecordBuilder {
   private endReason?: string;
   private lastError?: { code: string; message?: string };
   private readonly droppedFeatures: string[] = [];
+  private answeredBy?: string;
+  private voicemailLeft?: boolean;
+  private recording?: CallRecord['recording'];
   private revision = 0;
   /** True when something changed since the last snapshot. */
   dirty = true;
@@ -173,6 +176,19 @@ export class CallRecordBuilder {
     this.lastError = { code, ...(message ? { message } : {}) };
   }
 
+  /** What the answering-machine detection decided, and whether a voicemail message was left. */
+  voicemail(result: { answeredBy?: string; voicemailLeft: boolean }): void {
+    if (result.answeredBy) this.answeredBy = result.answeredBy;
+    this.voicemailLeft = result.voicemailLeft;
+    this.dirty = true;
+  }
+
+  /** The call's recording was started at Twilio. */
+  recordingStarted(recording: NonNullable<CallRecord['recording']>): void {
+    this.recording = { ...recording };
+    this.dirty = true;
+  }
+
   ended(reason: string, at: number): void {
     this.endReason = reason;
     this.endedAt = at;
@@ -209,6 +225,9 @@ export class CallRecordBuilder {
       usage,
       cost: estimateCost(usage, this.pricing),
       ...(this.redactor?.enabled ? { redaction: { applied: this.redactor.applied } } : {}),
+      ...(this.answeredBy ? { answeredBy: this.answeredBy } : {}),
+      ...(this.voicemailLeft !== undefined ? { voicemailLeft: this.voicemailLeft } : {}),
+      ...(this.recording ? { recording: { ...this.recording } } : {}),
       revision: ++this.revision,
     };
   }

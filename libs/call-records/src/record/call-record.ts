@@ -34,10 +34,16 @@ export interface CallRecord {
   redaction?: { applied: string[] };
   /** When the retention job blanked the transcript and tool-call arguments/results (ISO-8601). */
   transcriptPurgedAt?: string;
-  /** What Twilio's status callbacks said, when they came. */
+  /** What Twilio's status callbacks said, when they came (answering machine and recording: see `answeredBy`, `recording`). */
   twilio?: TwilioCallStatus;
   /** The post-call analysis (POST_CALL_ANALYSIS), once it ran; `error` says why it could not. */
   analysis?: CallAnalysis;
+  /** Twilio's answering-machine detection verdict (AnsweredBy), for outbound calls placed with it. */
+  answeredBy?: string;
+  /** True when a voicemail message was left (the call reached a machine and the message was spoken or said). */
+  voicemailLeft?: boolean;
+  /** The call's dual-channel Twilio recording: from its start, then as Twilio's recording status callback reported it. */
+  recording?: { sid: string; url: string; durationSeconds?: number; channels: number; status: string; deletedAt?: string };
   /** Increases with every snapshot of the call; a store never overwrites a newer revision. */
   revision: number;
 }
@@ -111,7 +117,11 @@ export interface CostEstimate {
 /** Folds Twilio's status callbacks into the record: Twilio's answer/end times and duration win. */
 export function reconcileWithTwilio(record: CallRecord, twilio: TwilioCallStatus | undefined): CallRecord {
   if (!twilio || Object.keys(twilio).length === 0) return record;
-  const merged: CallRecord = { ...record, twilio };
+  const { answeredBy, recording, ...status } = twilio;
+  const merged: CallRecord = { ...record, ...(Object.keys(status).length > 0 ? { twilio: status } : {}) };
+  // Twilio's own word wins: the recording callback over what the call knew when it started the recording.
+  if (answeredBy) merged.answeredBy = answeredBy;
+  if (recording?.sid) merged.recording = { ...recording, ...(record.recording?.deletedAt ? { deletedAt: record.recording.deletedAt } : {}) };
   if (twilio.answeredAt) merged.answeredAt = twilio.answeredAt;
   if (twilio.endedAt) merged.endedAt = twilio.endedAt;
   if (twilio.durationSec !== undefined) merged.durationMs = twilio.durationSec * 1000;

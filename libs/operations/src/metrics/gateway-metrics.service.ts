@@ -3,7 +3,7 @@ import { ModuleRef } from '@nestjs/core';
 import { CallRecordRetention } from '@app/call-records';
 import { SharedState } from '@app/fleet';
 import { CallEvents, LiveCalls } from '@app/orchestration';
-import type { CallEndReason, CallObserver, CallTraffic, ObservedCall, PlaybackCut } from '@app/orchestration';
+import type { CallEndReason, CallObserver, CallTraffic, ObservedCall, PlaybackCut, VoicemailEvent } from '@app/orchestration';
 import { OpenAIModelLifecycle } from '@app/realtime';
 import type { OptionalSessionFeature, RealtimeRateLimit, RealtimeUsage } from '@app/realtime';
 import { StreamStartVerifier } from '@app/telephony';
@@ -141,6 +141,18 @@ export class GatewayMetrics implements CallObserver, OnModuleInit, OnApplication
     name: `${PREFIX}openai_rate_limit_reset_seconds`,
     help: "Seconds until the OpenAI account's rate limit (requests, tokens) resets, from rate_limits.updated",
     labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
+  private readonly voicemailDrops = new Counter({
+    name: `${PREFIX}voicemail_drops_total`,
+    help: 'Outbound calls that reached an answering machine, by outcome (left: message left; hung-up: hung up without one; fax; failed)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly recordingStarts = new Counter({
+    name: `${PREFIX}recording_starts_total`,
+    help: 'Call recordings asked of Twilio at the stream start, by outcome (started, failed: the call went on unrecorded)',
+    labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
   private readonly tokens = new Counter({
@@ -375,6 +387,18 @@ export class GatewayMetrics implements CallObserver, OnModuleInit, OnApplication
       if (Number.isFinite(limit.limit)) this.rateLimitLimit.set(labels, limit.limit!);
       if (Number.isFinite(limit.reset_seconds)) this.rateLimitReset.set(labels, limit.reset_seconds!);
     }
+  }
+
+  voicemailDetection(_call: ObservedCall, result: VoicemailEvent): void {
+    if (result.outcome) this.voicemailDrops.inc({ outcome: result.outcome });
+  }
+
+  recordingStarted(): void {
+    this.recordingStarts.inc({ outcome: 'started' });
+  }
+
+  recordingFailed(): void {
+    this.recordingStarts.inc({ outcome: 'failed' });
   }
 
   callEnded(call: ObservedCall, reason: CallEndReason): void {

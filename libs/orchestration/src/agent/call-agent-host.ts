@@ -24,4 +24,6 @@ export interface CallAgentHost {
   /** Tells the call's observers that the call was transferred (or that a transfer failed). */
   reportTransfer(transfer: CallTransferEvent): void;
   end(reason: CallEndReason, twilioCloseCode?: number): void;
+  /** Stops the assistant at once, unheard (an answering machine answered). */
+  hush?(): void;
 }

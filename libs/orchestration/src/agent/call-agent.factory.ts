@@ -1,13 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { RealtimeFunctionTool } from '@app/realtime';
 import { TwilioRestClient } from '@app/telephony';
-import { END_CALL_TOOL, RegisteredTool, ToolRegistry, ToolRunner, TRANSFER_CALL_TOOL } from '@app/tools';
+import { END_CALL_TOOL, RegisteredTool, ToolRegistry, ToolRunner, TRANSFER_CALL_TOOL, VOICEMAIL_DETECTED_TOOL } from '@app/tools';
 import { ORCHESTRATION_OPTIONS } from '../orchestration.module-definition';
 import type { OrchestrationModuleOptions } from '../orchestration.module-definition';
 import type { AgentOptions } from './agent-options';
 import { CallAgent } from './call-agent';
 import type { CallAgentHost } from './call-agent-host';
 import { CallControl } from './call-control';
+import { VoicemailDrop } from './voicemail-drop';
+import type { VoicemailSettings } from '../profiles/assistant-options';
 
 /** Longest wait for the assistant's last words before hanging up or transferring anyway. */
 const CONTROL_MAX_WAIT_MS = 20_000;
@@ -19,6 +21,11 @@ export interface CallAgentRequest {
   parameters: Readonly<Record<string, string>>;
   /** A softphone call has no Twilio call: nothing is done through Twilio's REST API (no transfer; a hang-up just closes the stream). */
   origin: 'twilio' | 'softphone';
+  direction?: 'inbound' | 'outbound';
+  /** Voicemail detection and drop (outbound Twilio calls only); undefined or `off`: none. */
+  voicemail?: VoicemailSettings;
+  /** With Twilio's detection, how long the greeting waits for AnsweredBy. */
+  voicemailGreetingHoldMs?: number;
 }
 
 /** Makes each call's CallAgent, with the tools its profile allows and the configuration turns on. */
@@ -37,10 +44,14 @@ export class CallAgentFactory {
     this.config = options.agent;
   }
 
-  create(host: CallAgentHost, request: CallAgentRequest): { agent: CallAgent; tools: RealtimeFunctionTool[] } {
+  create(host: CallAgentHost, request: CallAgentRequest): { agent: CallAgent; tools: RealtimeFunctionTool[]; voicemail?: VoicemailDrop } {
     const tools = new Map<string, RegisteredTool>();
     const twilioCall = request.origin === 'twilio';
+    const detection = twilioCall && request.direction === 'outbound' ? (request.voicemail?.detection ?? 'off') : 'off';
+    const modelDetection = detection === 'model' || detection === 'both';
     for (const name of request.tools ?? this.registry.names()) {
+      // Offered by the voicemail setting alone (below), never by a tool list.
+      if (name === VOICEMAIL_DETECTED_TOOL) continue;
       const tool = this.registry.get(name);
       if (!tool) {
         this.warnUnknown(name, request.profile);
@@ -49,6 +60,8 @@ export class CallAgentFactory {
       if (!this.isAvailable(name, twilioCall)) continue;
       tools.set(name, name === TRANSFER_CALL_TOOL ? this.transferToolByName(tool) : tool);
     }
+    const voicemailTool = modelDetection ? this.registry.get(VOICEMAIL_DETECTED_TOOL) : undefined;
+    if (voicemailTool) tools.set(VOICEMAIL_DETECTED_TOOL, voicemailTool);
     const runner = new ToolRunner({ tools, defaultTimeoutMs: this.config.toolTimeoutMs, logger: host.log });
     const control = new CallControl(host, twilioCall ? this.twilio : undefined, {
       endCallEnabled: this.config.endCallEnabled,
@@ -64,7 +77,15 @@ export class CallAgentFactory {
       parameters: request.parameters,
       limits: { maxDurationMs: this.config.maxCallDurationMs, idleTimeoutMs: this.config.callerIdleTimeoutMs },
     });
-    return { agent, tools: runner.definitions };
+    if (detection === 'off' || !request.voicemail) return { agent, tools: runner.definitions };
+    const voicemail = new VoicemailDrop(host, agent, control, this.twilio.isConfigured ? this.twilio : undefined, {
+      settings: request.voicemail,
+      twilioDetection: detection === 'twilio' || detection === 'both',
+      modelDetection,
+      greetingHoldMs: request.voicemailGreetingHoldMs ?? 0,
+    });
+    control.voicemailHandler = () => voicemail.detectedByModel();
+    return { agent, tools: runner.definitions, voicemail };
   }
 
   private isAvailable(name: string, twilioCall: boolean): boolean {

@@ -1,5 +1,5 @@
 import type { ToolCallContext, ToolRunner } from '@app/tools';
-import type { CallAgentListener } from '../call/call';
+import type { CallAgentListener, CallEndReason } from '../call/call';
 import type { CallAgentHost } from './call-agent-host';
 import type { CallControl } from './call-control';
 import { CallLimits, CallLimitsOptions } from './call-limits';
@@ -83,6 +83,7 @@ export class CallAgent implements CallAgentListener {
       this.host.sendToModel({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: call.callId, output: result.output } });
       const startedControl = !controlWasPending && this.options.control.isPending;
       // The model already spoke its last words in the response that called end/transfer: say nothing more.
+      if (this.options.control.acting) return;
       if (!startedControl || !this.host.responseHadAudio(call.responseId)) this.responseWanted = true;
       this.advance();
     });
@@ -101,6 +102,17 @@ export class CallAgent implements CallAgentListener {
   onMarkPlayed(): void {
     this.limits?.activity();
     if (this.options.control.isPending) this.options.control.check(this.responseRequested || this.responseWanted || this.toolsRunning > 0);
+  }
+
+  /**
+   * Ends the call after one last response with these instructions has been heard (a voicemail
+   * message): false when an end or transfer is already under way.
+   */
+  finishWith(endReason: CallEndReason, lastWords: string, maxWaitMs?: number): boolean {
+    if (this.disposed || !this.options.control.hangUp(endReason, lastWords, maxWaitMs)) return false;
+    this.responseWanted = true;
+    this.advance();
+    return true;
   }
 
   dispose(): void {

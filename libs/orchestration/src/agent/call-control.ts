@@ -20,8 +20,8 @@ interface PendingAction {
   endReason?: CallEndReason;
   destination?: TransferDestination;
   reason?: string;
-  /** Instructions for the last words, used when the model has not said them yet. */
-  lastWords: string;
+  /** Instructions for the last words, used when the model has not said them yet; undefined: none (hang up at once). */
+  lastWords?: string;
 }
 
 /**
@@ -35,6 +35,8 @@ export class CallControl implements CallControlApi {
   private acted = false;
   private transferAttempted = false;
   private waitTimer?: NodeJS.Timeout;
+  /** Handles the model's voicemail_detected (set when the call's profile detects voicemail with the model). */
+  voicemailHandler?: () => ToolControlOutcome;
 
   constructor(
     private readonly host: CallAgentHost,
@@ -52,13 +54,30 @@ export class CallControl implements CallControlApi {
     return this.pending?.lastWords;
   }
 
+  /** True once the action is being carried out: nothing more is to be said. */
+  get acting(): boolean {
+    return this.acted;
+  }
+
+  /** Hangs up at once, without last words (an answering machine, a fax). False when an end or transfer is already under way. */
+  endNow(endReason: CallEndReason): boolean {
+    if (this.pending) return false;
+    this.accept({ kind: 'end', reason: endReason, endReason });
+    void this.act();
+    return true;
+  }
+
+  voicemailDetected(): ToolControlOutcome {
+    return this.voicemailHandler?.() ?? { accepted: false, error: 'Voicemail detection is not available on this call.' };
+  }
+
   /**
    * The gateway's own polite hang-up (call limits), whatever the tool settings: `lastWords` are
    * spoken and heard, then the call ends. False when an end or transfer is already under way.
    */
-  hangUp(endReason: CallEndReason, lastWords: string): boolean {
+  hangUp(endReason: CallEndReason, lastWords: string, maxWaitMs = this.options.maxWaitMs): boolean {
     if (this.pending) return false;
-    this.accept({ kind: 'end', reason: endReason, endReason, lastWords });
+    this.accept({ kind: 'end', reason: endReason, endReason, lastWords }, maxWaitMs);
     return true;
   }
 
@@ -99,10 +118,10 @@ export class CallControl implements CallControlApi {
     if (this.waitTimer) clearTimeout(this.waitTimer);
   }
 
-  private accept(action: PendingAction): void {
+  private accept(action: PendingAction, maxWaitMs = this.options.maxWaitMs): void {
     this.pending = action;
     this.host.log.info({ action: action.kind, reason: action.reason }, 'assistant asked to end or transfer the call');
-    this.waitTimer = setTimeout(() => void this.act(), this.options.maxWaitMs);
+    this.waitTimer = setTimeout(() => void this.act(), maxWaitMs);
   }
 
   private async act(): Promise<void> {

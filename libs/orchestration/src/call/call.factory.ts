@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { buildSessionConfig, buildSessionFallbacks, RealtimeSessionFactory } from '@app/realtime';
 import type { AssistantSessionSettings } from '@app/realtime';
-import type { MediaStreamStart, TwilioMediaStream } from '@app/telephony';
+import { TwilioRestClient } from '@app/telephony';
+import type { ArrivedRequest, MediaStreamStart, TwilioMediaStream } from '@app/telephony';
 import { ToolRegistry } from '@app/tools';
 import type { Logger } from 'pino';
 import { CallAgentFactory } from '../agent/call-agent.factory';
@@ -32,13 +33,15 @@ export class CallFactory {
     private readonly ticker: CallTicker,
     private readonly lookup: AssistantLookup,
     private readonly tools: ToolRegistry,
+    private readonly twilio: TwilioRestClient,
     @Inject(ORCHESTRATION_OPTIONS) private readonly options: OrchestrationModuleOptions,
   ) {}
 
-  create(stream: TwilioMediaStream, logger: Logger, onEnded: (call: Call) => void): Call {
+  /** `request`: the stream's upgrade request (the gateway's public URL for a recording's callback is learnt from it, as Twilio reached it). */
+  create(stream: TwilioMediaStream, logger: Logger, onEnded: (call: Call) => void, request?: ArrivedRequest): Call {
     const call: Call = new Call({
       stream,
-      resolveSettings: (start, started) => this.resolveSettings(start, started),
+      resolveSettings: (start, started) => this.resolveSettings(start, started, request),
       logger,
       events: this.events,
       onEnded,
@@ -62,14 +65,14 @@ export class CallFactory {
    * The static profile (dialled number, or the outbound request); with the assistant lookup on,
    * the backend's answer within its timeout, the static profile otherwise.
    */
-  private resolveSettings(start: MediaStreamStart, call: Call): CallSettings | PendingCallSettings {
+  private resolveSettings(start: MediaStreamStart, call: Call, request: ArrivedRequest | undefined): CallSettings | PendingCallSettings {
     const profile = this.profiles.resolve(start);
-    if (!this.lookup.enabled) return this.settingsOf(profile, start, call);
-    return { model: profile.model ?? this.sessions.model, pending: this.lookUp(start, call, profile) };
+    if (!this.lookup.enabled) return this.settingsOf(profile, start, call, request);
+    return { model: profile.model ?? this.sessions.model, pending: this.lookUp(start, call, profile, request) };
   }
 
   /** Never rejects: any failure (reported as the lookup's outcome) leaves the static profile. */
-  private async lookUp(start: MediaStreamStart, call: Call, staticProfile: ResolvedProfile): Promise<CallSettings> {
+  private async lookUp(start: MediaStreamStart, call: Call, staticProfile: ResolvedProfile, request: ArrivedRequest | undefined): Promise<CallSettings> {
     let profile = staticProfile;
     try {
       const result = await this.lookup.lookUpAssistant({
@@ -93,7 +96,8 @@ export class CallFactory {
       call.log.error({ err: error }, 'assistant lookup failed; the call runs with its static profile');
       profile = staticProfile;
     }
-    return this.settingsOf(profile, start, call);
+    // Recording (and its disclosure, said before the stream) was decided on the static profile at the webhook.
+    return this.settingsOf({ ...profile, recording: staticProfile.recording }, start, call, request);
   }
 
   /** The answer as a profile override; undefined (with a warning) when it names an unknown profile. Unknown tools are dropped. */
@@ -113,8 +117,18 @@ export class CallFactory {
     return { ...answer, tools };
   }
 
-  private settingsOf(profile: ResolvedProfile, start: MediaStreamStart, call: Call): CallSettings {
-    const { agent, tools } = this.agents.create(call, { profile: profile.name, tools: profile.tools, parameters: profile.parameters, origin: start.origin });
+  private settingsOf(profile: ResolvedProfile, start: MediaStreamStart, call: Call, request: ArrivedRequest | undefined): CallSettings {
+    const { agent, tools, voicemail } = this.agents.create(call, {
+      profile: profile.name,
+      tools: profile.tools,
+      parameters: profile.parameters,
+      origin: start.origin,
+      direction: profile.direction,
+      voicemail: profile.voicemail,
+      voicemailGreetingHoldMs: this.profiles.voicemailGreetingHoldMs,
+    });
+    // After the stream's token check (a `start` reaches the call only once verified), and after any disclosure (said before the stream).
+    if (profile.recording.enabled && start.origin === 'twilio' && request) void this.startRecording(call, start.callSid, request);
     const session: AssistantSessionSettings = {
       model: profile.model ?? this.sessions.model,
       voice: profile.voice,
@@ -134,6 +148,20 @@ export class CallFactory {
       sessionFallbacks: buildSessionFallbacks(session),
       greeting: profile.greeting,
       agent,
+      voicemail,
     };
+  }
+
+  /** A dual-channel recording of the call through Twilio's REST API; a failure is logged and counted, and the call goes on. */
+  private async startRecording(call: Call, callSid: string, request: ArrivedRequest): Promise<void> {
+    try {
+      const recording = await this.twilio.startRecording(callSid, request);
+      call.log.info({ recordingSid: recording.sid }, 'call recording started');
+      this.events.emit('recordingStarted', call.observed, recording);
+    } catch (error) {
+      const message = (error as Error).message;
+      call.log.warn({ err: { message } }, 'the call recording could not be started; the call goes on unrecorded');
+      this.events.emit('recordingFailed', call.observed, message);
+    }
   }
 }

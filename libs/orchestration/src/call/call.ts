@@ -11,7 +11,7 @@ import type {
   RealtimeSessionFallbacks,
   RealtimeSessionListener,
 } from '@app/realtime';
-import type { CallEvents, CallTransferEvent, ToolCallEvent } from '../events/call-events';
+import type { CallEvents, CallTransferEvent, ToolCallEvent, VoicemailEvent } from '../events/call-events';
 import { CallerAudioGaps, MULAW_SILENCE_100_MS, MULAW_SILENCE_20_MS } from './caller-audio-gaps';
 import type { Tickable } from './call-ticker';
 import { CallerAudioPacer } from './caller-audio-pacer';
@@ -29,7 +29,9 @@ export type CallEndReason =
   | 'max-duration'
   | 'caller-idle'
   | 'transferred'
-  | 'stream-stalled';
+  | 'stream-stalled'
+  | 'voicemail-left'
+  | 'answering-machine';
 
 /** Media counters: plain numbers, nothing per frame but an add. */
 export interface CallTraffic {
@@ -55,6 +57,22 @@ export interface CallSettings {
   greeting: string;
   /** Runs tool calls, keypad input and call control; absent: the assistant only talks. */
   agent?: CallAgentListener;
+  /** Voicemail detection and drop (outbound calls that ask for it); absent: none. */
+  voicemail?: CallVoicemail;
+}
+
+/** What the Call asks of its voicemail detection (implemented by VoicemailDrop in ../agent). */
+export interface CallVoicemail {
+  /** Takes the greeting to send once a person answered (or a short wait passed); false: send it now. */
+  holdGreeting(greet: () => void): boolean;
+  /** Whether a response just created must be cancelled unheard (`requested`: the gateway asked for it). */
+  silences(requested: boolean): boolean;
+  /** A response of the assistant started: a held greeting is not needed any more. */
+  onAssistantResponse(): void;
+  onAnsweredBy(answeredBy: string): void;
+  /** What detection found, for the call's observers; undefined when it did not run. */
+  result(endReason: CallEndReason): VoicemailEvent | undefined;
+  dispose(): void;
 }
 
 /** What the Call tells its agent about (tool calls, keypad presses, turns); implemented by CallAgent in ../agent. */
@@ -130,6 +148,8 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
 
   private logger: Logger;
   private settings?: CallSettings;
+  /** An answering-machine verdict that arrived while the settings were still pending. */
+  private answeredByBeforeSettings?: string;
   /** The model the OpenAI socket opened with while the settings were still pending. */
   private pendingModel?: string;
   /** True once observers got callStarted (when the settings are known). */
@@ -155,6 +175,10 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
   private callerStoppedAt?: number;
   /** The response whose first audio has already been reported. */
   private audioStartedResponseId?: string;
+  /** Responses cancelled unheard because an answering machine was talking: their items are forgotten. */
+  private readonly silencedResponses = new Set<string>();
+  /** Responses the gateway asked for and OpenAI has not created yet (the others come from turn detection). */
+  private requestedResponses = 0;
 
   constructor(private readonly deps: CallDependencies) {
     this.logger = deps.logger;
@@ -226,6 +250,7 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
    * session's own, which per-response instructions would otherwise replace for that response.
    */
   requestResponse(turn?: string): void {
+    if (this.state === 'active') this.requestedResponses++;
     if (!turn) return this.sendToModel({ type: 'response.create' });
     this.sendToModel({ type: 'response.create', response: { instructions: turnInstructions(this.settings?.session.instructions, turn) } });
   }
@@ -246,6 +271,8 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
     this.endedAt = this.now();
     this.deps.ticker?.remove(this);
     this.settings?.agent?.dispose();
+    const voicemail = this.settings?.voicemail;
+    voicemail?.dispose();
     this.session?.close();
     this.deps.stream.close(twilioCloseCode, reason);
     const durationMs = this.endedAt - (this.startedAt ?? this.connectedAt);
@@ -253,10 +280,26 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
     this.deps.onEnded(this);
     // Observers saw callStarted only for calls that sent `start`; keep the pair symmetric (a call
     // that ends while its settings are looked up is announced with the static ones).
-    if (this.startedAt !== undefined) {
-      this.announceStart();
-      this.deps.events.emit('callEnded', this.observed, reason);
-    }
+    if (this.startedAt === undefined) return;
+    this.announceStart();
+    const detection = voicemail?.result(reason);
+    if (detection) this.deps.events.emit('voicemailDetection', this.observed, detection);
+    this.deps.events.emit('callEnded', this.observed, reason);
+  }
+
+  /** Twilio's answering-machine verdict for this call (routed here from whichever instance got the callback). */
+  onAnsweredBy(answeredBy: string): void {
+    if (this.state !== 'active') return;
+    if (this.settings) this.settings.voicemail?.onAnsweredBy(answeredBy);
+    else this.answeredByBeforeSettings = answeredBy;
+  }
+
+  /**
+   * Stops the assistant at once, unheard (an answering machine answered): what is queued at Twilio
+   * is cleared, the items cut at what was heard, and the response cancelled, as for a barge-in.
+   */
+  hush(): void {
+    if (this.state === 'active') this.handleCallerSpeechStarted(false);
   }
 
   // ---- Twilio side ---------------------------------------------------------------------
@@ -299,6 +342,7 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
   private applySettings(settings: CallSettings): void {
     if (this.state !== 'active' || this.session === undefined) {
       settings.agent?.dispose();
+      settings.voicemail?.dispose();
       return;
     }
     this.useSettings(settings);
@@ -319,6 +363,10 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
     const turnDetection = settings.session.audio?.input?.turn_detection;
     this.serverInterrupts = turnDetection != null && turnDetection.interrupt_response !== false;
     this.announceStart();
+    // Twilio's verdict came while the assistant lookup was still under way.
+    const answeredBy = this.answeredByBeforeSettings;
+    this.answeredByBeforeSettings = undefined;
+    if (answeredBy !== undefined) settings.voicemail?.onAnsweredBy(answeredBy);
   }
 
   private announceStart(): void {
@@ -410,7 +458,7 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
     this.logger.info({ setupMs }, 'OpenAI session ready');
     this.deps.events.emit('sessionReady', this.observed, setupMs);
     const greeting = this.settings?.greeting;
-    if (greeting) this.requestResponse(greeting);
+    if (greeting && !this.settings?.voicemail?.holdGreeting(() => this.requestResponse(greeting))) this.requestResponse(greeting);
   }
 
   onServerEvent(event: RealtimeServerEvent): void {
@@ -425,9 +473,24 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
         this.callerStoppedAt = this.now();
         this.deps.events.emit('callerSpeechStopped', this.observed);
         return;
-      case 'response.created':
+      case 'response.created': {
         this.activeResponseId = event.response.id;
+        const requested = this.requestedResponses > 0;
+        if (requested) this.requestedResponses--;
+        const voicemail = this.settings?.voicemail;
+        const responseId = event.response.id;
+        if (responseId && voicemail?.silences(requested)) {
+          // An answering machine is talking: nothing of this response may reach it.
+          this.discardResponse(responseId);
+          this.silencedResponses.add(responseId);
+          // A cancelled response may never send a transcript: remember only the last few.
+          if (this.silencedResponses.size > MAX_REMEMBERED_DISCARDS) this.silencedResponses.delete(this.silencedResponses.values().next().value!);
+          this.session?.send({ type: 'response.cancel', response_id: responseId });
+        } else {
+          voicemail?.onAssistantResponse();
+        }
         return;
+      }
       case 'response.output_audio.done':
         if (!this.discardedResponses.has(event.response_id)) this.finishAudio(event.item_id);
         return;
@@ -460,6 +523,11 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
         this.deps.events.emit('rateLimitsUpdated', this.observed, event.rate_limits ?? []);
         return;
       case 'response.output_audio_transcript.done':
+        if (this.silencedResponses.delete(event.response_id)) {
+          // Never heard: out of the conversation (the model did not say it to anyone) and out of the record.
+          this.session?.send({ type: 'conversation.item.delete', item_id: event.item_id });
+          return;
+        }
         this.logger.debug({ transcript: event.transcript }, 'assistant said');
         this.deps.events.emit('assistantTranscript', this.observed, event.item_id, event.transcript);
         return;
@@ -532,7 +600,7 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
    * heard (delete one of which nothing was), and drop whatever still arrives of the interrupted
    * response. The response is cancelled only if the server does not do it (see cancelIfLeftRunning).
    */
-  private handleCallerSpeechStarted(): void {
+  private handleCallerSpeechStarted(reportBargeIn = true): void {
     const responseId = this.activeResponseId;
     if (responseId) this.discardResponse(responseId);
     const session = this.session;
@@ -548,7 +616,7 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
       }
     }
     if (responseId) this.cancelIfLeftRunning(session, responseId);
-    if (clear || cuts.length > 0) {
+    if (reportBargeIn && (clear || cuts.length > 0)) {
       this.logger.debug({ cleared: clear }, 'caller barged in');
       this.deps.events.emit('bargeIn', this.observed, cuts);
     }
@@ -581,6 +649,8 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
 
   private handleOpenAiError(error: { code?: string | null; type?: string; message?: string }): void {
     const code = error?.code ?? error?.type ?? 'unknown';
+    // A response.create refused because one is running never creates its response.
+    if (code === 'conversation_already_has_active_response' && this.requestedResponses > 0) this.requestedResponses--;
     if (BENIGN_OPENAI_ERROR_CODES.has(code)) {
       this.logger.debug({ code }, 'OpenAI reported a benign race');
     } else {

@@ -18,6 +18,28 @@ export interface ToolCallEvent {
   durationMs: number;
 }
 
+/** How a voicemail drop ended: message left, hung up without one, a fax hung up on, or the drop failed. */
+export type VoicemailOutcome = 'left' | 'hung-up' | 'fax' | 'failed';
+
+/** What answering-machine detection found on an outbound call (told once, as the call ends). */
+export interface VoicemailEvent {
+  /** Twilio's AnsweredBy (its last verdict), when Twilio's detection ran and answered. */
+  answeredBy?: string;
+  /** Who recognised a machine: Twilio's detection, or the model (its voicemail_detected tool). */
+  detectedBy?: 'twilio' | 'model';
+  /** Set when a machine (or fax) was recognised and the call dropped. */
+  outcome?: VoicemailOutcome;
+  voicemailLeft: boolean;
+}
+
+/** A call recording Twilio started. */
+export interface RecordingStartedEvent {
+  sid: string;
+  url: string;
+  channels: number;
+  status: string;
+}
+
 /**
  * A transfer of the call to a person: `destination` is the configured destination's NAME (never
  * its number). A blind transfer is `connected` once Twilio took the call over to dial it.
@@ -72,6 +94,12 @@ export interface CallObserver {
   toolCalled?(call: ObservedCall, toolCall: ToolCallEvent): void;
   /** The assistant transferred the call (or tried to: `outcome`). */
   callTransferred?(call: ObservedCall, transfer: CallTransferEvent): void;
+  /** Outbound calls with voicemail detection: what it found and did, told just before callEnded. */
+  voicemailDetection?(call: ObservedCall, result: VoicemailEvent): void;
+  /** The call's Twilio recording started (at the stream's start). */
+  recordingStarted?(call: ObservedCall, recording: RecordingStartedEvent): void;
+  /** The call's recording could not be started; the call goes on unrecorded. */
+  recordingFailed?(call: ObservedCall, error: string): void;
   callEnded?(call: ObservedCall, reason: CallEndReason): void;
 }
 

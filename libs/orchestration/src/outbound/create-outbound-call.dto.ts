@@ -19,7 +19,7 @@ export class CreateOutboundCallDto {
   @IsOptional() @IsObject()
   variables?: Record<string, string>;
 
-  /** Twilio answering-machine detection, passed through. */
+  /** Twilio answering-machine detection, passed through (a profile with voicemail detection by Twilio asks for asynchronous DetectMessageEnd itself). */
   @IsOptional() @IsIn(['Enable', 'DetectMessageEnd'])
   machineDetection?: 'Enable' | 'DetectMessageEnd';
 }

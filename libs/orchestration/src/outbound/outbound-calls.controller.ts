@@ -99,7 +99,10 @@ export class OutboundCallsController {
       throw error;
     }
     if (!this.twilio.isConfigured) throw new ServiceUnavailableException('Twilio is not configured (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN)');
-    return { keyId, to: body.to, from, profile, machineDetection: body.machineDetection, sealedContext };
+    // Voicemail detection by Twilio: asynchronous AMD that waits for the end of a machine's greeting (the beep).
+    const detection = this.profiles.voicemailOf(profile).detection;
+    const asyncAmd = detection === 'twilio' || detection === 'both';
+    return { keyId, to: body.to, from, profile, machineDetection: body.machineDetection, asyncAmd, sealedContext };
   }
 
   /** The key's concurrency slot, then the call itself. */
@@ -111,7 +114,10 @@ export class OutboundCallsController {
     let placed: { sid: string; status: string };
     try {
       // Twilio's status callback (folded into the call records) reconciles the call's timing.
-      placed = await this.twilio.placeCall({ to: order.to, from: order.from, machineDetection: order.machineDetection, sealedContext: order.sealedContext }, request);
+      placed = await this.twilio.placeCall(
+        { to: order.to, from: order.from, machineDetection: order.machineDetection, asyncAmd: order.asyncAmd, sealedContext: order.sealedContext },
+        request,
+      );
     } catch (error) {
       await slot.cancel();
       this.logger.warn({ err: { message: (error as Error).message } }, 'Twilio refused the outbound call');
@@ -137,6 +143,8 @@ interface OutboundOrder {
   from: string;
   profile: string;
   machineDetection?: CreateOutboundCallDto['machineDetection'];
+  /** The profile detects voicemail with Twilio's asynchronous AMD. */
+  asyncAmd: boolean;
   sealedContext: string;
 }
 

@@ -18,6 +18,27 @@ export interface TurnDetectionSettings {
 /** Input noise reduction: `near_field` for a handset held to the ear, `far_field` for a speakerphone, or `off`. */
 export type NoiseReductionSetting = RealtimeNoiseReductionType | 'off';
 
+/**
+ * Voicemail detection and drop, for outbound calls. `detection`: `twilio` asks Twilio's asynchronous
+ * answering-machine detection (AnsweredBy), `model` offers the assistant the `voicemail_detected`
+ * tool, `both` does both; `off` neither. On a machine, after the beep: `leave-message` leaves
+ * `message` (spoken by the assistant, or by Twilio's `<Say>` when `speak` is `say`) then hangs up;
+ * `hang-up` hangs up at once.
+ */
+export interface VoicemailSettings {
+  detection: 'off' | 'twilio' | 'model' | 'both';
+  action: 'leave-message' | 'hang-up';
+  /** The message to leave (`{{variables}}` are filled in); unset: the assistant leaves a short one of its own. */
+  message?: string;
+  speak: 'assistant' | 'say';
+}
+
+/** Dual-channel Twilio recording of the call, started with its stream; `disclosure` is said (`<Say>`) to the caller before the stream connects. */
+export interface RecordingSettings {
+  enabled: boolean;
+  disclosure?: string;
+}
+
 /** One named assistant. Every field is optional: what is missing comes from the default assistant. */
 export interface AssistantProfile {
   /** Twilio numbers (E.164) whose inbound calls get this assistant (matched on the dialled `To`). */
@@ -39,6 +60,10 @@ export interface AssistantProfile {
   noiseReduction?: NoiseReductionSetting;
   /** Languages callers speak (ISO-639-1), hints for transcription; unset: the default assistant's. */
   transcriptionLanguages?: string[];
+  /** Voicemail detection and drop (outbound calls); each field unset: the default assistant's. */
+  voicemail?: Partial<VoicemailSettings>;
+  /** Call recording; each field unset: the default assistant's. */
+  recording?: Partial<RecordingSettings>;
 }
 
 /** The assistants this gateway runs: the default one and the named profiles. */
@@ -58,6 +83,12 @@ export interface AssistantOptions {
   transcriptionLanguages?: string[];
   /** Tools of the default assistant; undefined: every registered tool. */
   tools?: string[];
+  /** Voicemail detection and drop of the default assistant (outbound calls). */
+  voicemail: VoicemailSettings;
+  /** With Twilio's detection, an outbound call's greeting waits this long for AnsweredBy (a person says "hello" first anyway). */
+  voicemailGreetingHoldMs: number;
+  /** Call recording of the default assistant. */
+  recording: RecordingSettings;
   /** Further assistants by name. */
   profiles: Record<string, AssistantProfile>;
   /** The integrator's backend, asked at each call's start which assistant answers; undefined: off (the static profile). */

@@ -3,7 +3,7 @@ import type { MediaStreamStart } from '@app/telephony';
 import { ORCHESTRATION_OPTIONS } from '../orchestration.module-definition';
 import type { OrchestrationModuleOptions } from '../orchestration.module-definition';
 import type { RealtimeNoiseReductionType, RealtimeReasoningEffort } from '@app/realtime';
-import type { AssistantOptions, AssistantProfile, TurnDetectionSettings } from './assistant-options';
+import type { AssistantOptions, AssistantProfile, RecordingSettings, TurnDetectionSettings, VoicemailSettings } from './assistant-options';
 import { interpolate } from './interpolate';
 
 export const DEFAULT_PROFILE = 'default';
@@ -39,6 +39,9 @@ export interface ResolvedProfile {
   transcriptionLanguages?: string[];
   /** Stream `<Parameter>`s and outbound context variables, for tools. */
   parameters: Record<string, string>;
+  /** Voicemail detection and drop; its message with the call's variables filled in. */
+  voicemail: VoicemailSettings;
+  recording: RecordingSettings;
 }
 
 /**
@@ -66,6 +69,27 @@ export class AssistantProfiles {
     return [...new Set([DEFAULT_PROFILE, ...Object.keys(this.assistant.profiles)])];
   }
 
+  /** The profile a call gets: an outbound call's own, else the one of the dialled number, else the default. */
+  nameFor(call: { to?: string; profile?: string }): string {
+    const wanted = call.profile ?? (call.to ? this.byNumber.get(call.to) : undefined) ?? DEFAULT_PROFILE;
+    return this.has(wanted) ? wanted : DEFAULT_PROFILE;
+  }
+
+  /** The voicemail settings of a profile (the message not interpolated). */
+  voicemailOf(name: string): VoicemailSettings {
+    return { ...this.assistant.voicemail, ...stripUndefined(this.assistant.profiles[name]?.voicemail ?? {}) };
+  }
+
+  /** The recording settings of a profile. */
+  recordingOf(name: string): RecordingSettings {
+    return { ...this.assistant.recording, ...stripUndefined(this.assistant.profiles[name]?.recording ?? {}) };
+  }
+
+  /** With Twilio's detection, how long an outbound call's greeting waits for AnsweredBy. */
+  get voicemailGreetingHoldMs(): number {
+    return this.assistant.voicemailGreetingHoldMs;
+  }
+
   /**
    * The call's profile: chosen by the sealed outbound context or the dialled number, unless
    * `override` (the assistant lookup's answer, already checked) names another; its instructions,
@@ -74,7 +98,7 @@ export class AssistantProfiles {
   resolve(start: MediaStreamStart, override: ProfileOverride = {}): ResolvedProfile {
     const params = start.customParameters;
     const outbound = start.context;
-    const wanted = override.profile ?? outbound?.profile ?? (params.To ? this.byNumber.get(params.To) : undefined) ?? DEFAULT_PROFILE;
+    const wanted = override.profile ?? this.nameFor({ to: params.To, profile: outbound?.profile });
     const name = this.has(wanted) ? wanted : DEFAULT_PROFILE;
     const profile: AssistantProfile = this.assistant.profiles[name] ?? {};
     const parameters = { ...params, ...outbound?.variables, ...override.variables };
@@ -94,6 +118,12 @@ export class AssistantProfiles {
       noiseReduction: profile.noiseReduction === undefined ? this.assistant.noiseReduction : profile.noiseReduction === 'off' ? undefined : profile.noiseReduction,
       transcriptionLanguages: profile.transcriptionLanguages ?? this.assistant.transcriptionLanguages,
       parameters,
+      voicemail: (() => {
+        const voicemail = this.voicemailOf(name);
+        // Spoken by the assistant, the message goes into its instructions (values quoted, as data); said by Twilio, as plain text.
+        return voicemail.message ? { ...voicemail, message: interpolate(voicemail.message, variables, { quoted: voicemail.speak !== 'say' }) } : voicemail;
+      })(),
+      recording: this.recordingOf(name),
     };
   }
 }

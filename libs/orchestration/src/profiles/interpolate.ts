@@ -8,16 +8,22 @@ export const MAX_INTERPOLATED_LENGTH = 500;
  * MAX_INTERPOLATED_LENGTH, and quoted as a JSON string (its own quotes escaped), never as text that
  * could read as further instructions.
  */
-export function interpolate(template: string, variables: Readonly<Record<string, string>>): string {
+export function interpolate(template: string, variables: Readonly<Record<string, string>>, options: { quoted?: boolean } = {}): string {
+  const fill = options.quoted === false ? cleanValue : quoteForInstructions;
   return template.replace(/\{\{\s*([A-Za-z0-9_.-]+)\s*\}\}/g, (_match, name: string) =>
-    Object.prototype.hasOwnProperty.call(variables, name) ? quoteForInstructions(variables[name]) : '',
+    Object.prototype.hasOwnProperty.call(variables, name) ? fill(variables[name]) : '',
   );
+}
+
+/** A value as plain text (for what Twilio says, never for instructions): no control characters, bounded. */
+export function cleanValue(value: string): string {
+  let clean = value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
+  if (clean.length > MAX_INTERPOLATED_LENGTH) clean = clean.slice(0, MAX_INTERPOLATED_LENGTH - 1) + '…';
+  return clean;
 }
 
 /** A value as data inside instructions: no control characters, bounded, quoted. */
 export function quoteForInstructions(value: string): string {
   // C0 and C1 controls, DEL, and the Unicode line and paragraph separators all become spaces.
-  let clean = value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
-  if (clean.length > MAX_INTERPOLATED_LENGTH) clean = clean.slice(0, MAX_INTERPOLATED_LENGTH - 1) + '…';
-  return JSON.stringify(clean);
+  return JSON.stringify(cleanValue(value));
 }

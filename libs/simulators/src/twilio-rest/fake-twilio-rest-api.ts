@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
+import twilio from 'twilio';
 
 export interface RecordedTwilioRequest {
   method: string;
@@ -13,15 +14,38 @@ export interface RecordedTwilioRequest {
   at: number;
 }
 
+/** A recording started through the fake (Calls/{sid}/Recordings.json). */
+export interface FakeRecording {
+  sid: string;
+  accountSid: string;
+  callSid: string;
+  channels: number;
+  statusCallback?: string;
+  deleted: boolean;
+}
+
+/** How a callback is delivered like Twilio: signed with the auth token over the URL the gateway gave, optionally sent elsewhere (another instance). */
+export interface FakeCallbackOptions {
+  authToken?: string;
+  /** Base URL to POST to instead of the callback URL's own (the signature still covers the URL the gateway gave). */
+  deliverTo?: string;
+}
+
 /**
- * A loopback stand-in for api.twilio.com's Calls resource: records every request and answers with
- * Call JSON (201 on create, 200 on update), or with a Twilio error when told to fail.
+ * A loopback stand-in for api.twilio.com's Calls and Recordings resources: records every request
+ * and answers with Call JSON (201 on create, 200 on update), Recording JSON (201 on create, 204 on
+ * delete), or with a Twilio error when told to fail. It also sends the callbacks Twilio would
+ * (asynchronous AMD's AnsweredBy, the recording status), form-encoded and signed.
  */
 export class FakeTwilioRestApi {
   readonly requests: RecordedTwilioRequest[] = [];
   private failure?: { status: number; code: number; message: string };
   private delayMs = 0;
   private callCounter = 0;
+  private recordingCounter = 0;
+  /** The form each call was placed with, by CallSid. */
+  private readonly placedCalls = new Map<string, Record<string, string | string[]>>();
+  readonly recordings: FakeRecording[] = [];
 
   private constructor(private readonly server: Server) {}
 
@@ -60,6 +84,43 @@ export class FakeTwilioRestApi {
     }
   }
 
+  /**
+   * Twilio's asynchronous AMD verdict for a call placed through this fake with AsyncAmd: POSTed to
+   * its AsyncAmdStatusCallback. Resolves with the gateway's HTTP status.
+   */
+  async sendAnsweredBy(callSid: string, answeredBy: string, options: FakeCallbackOptions = {}): Promise<number> {
+    const form = this.placedCalls.get(callSid);
+    const url = form?.AsyncAmdStatusCallback;
+    if (typeof url !== 'string' || form?.AsyncAmd !== 'true') throw new Error(`call ${callSid} was not placed with AsyncAmd and a callback`);
+    return postSigned(url, { AccountSid: String(this.accountOf(callSid)), CallSid: callSid, AnsweredBy: answeredBy, MachineDetectionDuration: '2400' }, options);
+  }
+
+  /** Twilio's recording status callback for a recording started through this fake. Resolves with the gateway's HTTP status. */
+  async sendRecordingStatus(
+    recordingSid: string,
+    status: { status?: string; durationSeconds?: number } & FakeCallbackOptions = {},
+  ): Promise<number> {
+    const recording = this.recordings.find((r) => r.sid === recordingSid);
+    if (!recording?.statusCallback) throw new Error(`recording ${recordingSid} was not started with a RecordingStatusCallback`);
+    const form: Record<string, string> = {
+      AccountSid: recording.accountSid,
+      CallSid: recording.callSid,
+      RecordingSid: recording.sid,
+      RecordingUrl: `https://api.twilio.com/2010-04-01/Accounts/${recording.accountSid}/Recordings/${recording.sid}`,
+      RecordingStatus: status.status ?? 'completed',
+      RecordingDuration: String(status.durationSeconds ?? 7),
+      RecordingChannels: String(recording.channels),
+      RecordingSource: 'StartCallRecordingAPI',
+      RecordingStartTime: new Date().toUTCString(),
+      ErrorCode: '0',
+    };
+    return postSigned(recording.statusCallback, form, status);
+  }
+
+  private accountOf(callSid: string): string {
+    return String(this.placedCalls.get(callSid)?.AccountSid ?? '');
+  }
+
   async close(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -94,10 +155,32 @@ export class FakeTwilioRestApi {
         const { status, code, message } = this.failure;
         return reply(status, { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status });
       }
+      const recordingCreate = /^\/2010-04-01\/Accounts\/([^/]+)\/Calls\/([^/]+)\/Recordings\.json$/.exec(url.pathname);
+      const recordingDelete = /^\/2010-04-01\/Accounts\/([^/]+)\/Recordings\/([^/]+)\.json$/.exec(url.pathname);
+      if (req.method === 'POST' && recordingCreate) {
+        const recording: FakeRecording = {
+          sid: 'RE' + String(++this.recordingCounter).padStart(32, '0'),
+          accountSid: recordingCreate[1],
+          callSid: recordingCreate[2],
+          channels: form.RecordingChannels === 'dual' ? 2 : 1,
+          statusCallback: typeof form.RecordingStatusCallback === 'string' ? form.RecordingStatusCallback : undefined,
+          deleted: false,
+        };
+        this.recordings.push(recording);
+        return reply(201, recordingResource(recording));
+      }
+      if (req.method === 'DELETE' && recordingDelete) {
+        const recording = this.recordings.find((r) => r.sid === recordingDelete[2] && !r.deleted);
+        if (!recording) return reply(404, { code: 20404, message: `The requested resource ${url.pathname} was not found`, status: 404 });
+        recording.deleted = true;
+        res.writeHead(204).end();
+        return;
+      }
       const create = /^\/2010-04-01\/Accounts\/([^/]+)\/Calls\.json$/.exec(url.pathname);
       const update = /^\/2010-04-01\/Accounts\/([^/]+)\/Calls\/([^/]+)\.json$/.exec(url.pathname);
       if (req.method === 'POST' && create) {
         const sid = 'CA' + String(++this.callCounter).padStart(32, '0');
+        this.placedCalls.set(sid, { ...form, AccountSid: create[1] });
         return reply(201, callResource(create[1], sid, form, 'queued'));
       }
       if (req.method === 'POST' && update) {
@@ -107,6 +190,30 @@ export class FakeTwilioRestApi {
       reply(404, { code: 20404, message: 'The requested resource was not found', status: 404 });
     });
   }
+}
+
+async function postSigned(url: string, form: Record<string, string>, options: FakeCallbackOptions): Promise<number> {
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+  if (options.authToken) headers['x-twilio-signature'] = twilio.getExpectedTwilioSignature(options.authToken, url, form);
+  const target = options.deliverTo ? options.deliverTo + new URL(url).pathname + new URL(url).search : url;
+  const response = await fetch(target, { method: 'POST', headers, body: new URLSearchParams(form) });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+function recordingResource(recording: FakeRecording) {
+  return {
+    sid: recording.sid,
+    account_sid: recording.accountSid,
+    call_sid: recording.callSid,
+    conference_sid: null,
+    channels: recording.channels,
+    status: 'in-progress',
+    source: 'StartCallRecordingAPI',
+    track: 'both',
+    start_time: new Date().toUTCString(),
+    uri: `/2010-04-01/Accounts/${recording.accountSid}/Recordings/${recording.sid}.json`,
+  };
 }
 
 function callResource(accountSid: string, sid: string, form: Record<string, string | string[]>, status: string) {

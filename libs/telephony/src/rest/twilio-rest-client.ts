@@ -67,6 +67,11 @@ export interface PlaceCallRequest {
   machineDetection?: CreateCallRequest['machineDetection'];
   /** The call's context sealed by StreamCredentials.sealContext: it travels in the webhook URL, signed by Twilio. */
   sealedContext?: string;
+  /**
+   * Twilio's asynchronous answering-machine detection (MachineDetection=DetectMessageEnd, AsyncAmd):
+   * the call connects at once and AnsweredBy arrives at the gateway's AMD callback.
+   */
+  asyncAmd?: boolean;
 }
 
 /**
@@ -83,10 +88,21 @@ export interface CreateCallRequest {
   statusCallback?: string;
   statusCallbackEvent?: string[];
   machineDetection?: 'Enable' | 'DetectMessageEnd';
+  /** With machineDetection: where Twilio POSTs AnsweredBy (asynchronous detection). */
+  asyncAmdStatusCallback?: string;
   timeout?: number;
 }
 
-/** The Twilio REST calls the gateway makes (call control, outbound calls), through the `twilio` package. */
+/** A recording Twilio started. */
+export interface StartedRecording {
+  sid: string;
+  /** The recording's resource URL at Twilio (the media is at this URL without `.json`). */
+  url: string;
+  channels: number;
+  status: string;
+}
+
+/** The Twilio REST calls the gateway makes (call control, outbound calls, recordings), through the `twilio` package. */
 @Injectable()
 export class TwilioRestClient {
   private client?: twilio.Twilio;
@@ -122,13 +138,46 @@ export class TwilioRestClient {
    */
   placeCall(request: PlaceCallRequest, origin: RequestOrigin): Promise<{ sid: string; status: string }> {
     const base = publicBaseUrl(this.options, origin);
-    const { sealedContext, ...call } = request;
+    const { sealedContext, asyncAmd, ...call } = request;
     const query = sealedContext ? `?${CALL_CONTEXT_QUERY}=${encodeURIComponent(sealedContext)}` : '';
     return this.createCall({
       ...call,
+      ...(asyncAmd && { machineDetection: 'DetectMessageEnd', asyncAmdStatusCallback: base + TWILIO_ROUTES.amdStatus }),
       url: base + TWILIO_ROUTES.incomingCall + query,
       statusCallback: base + TWILIO_ROUTES.callStatus,
     });
+  }
+
+  /**
+   * Starts a dual-channel recording of a live call (the caller on one channel, the assistant on the
+   * other); Twilio reports it to the gateway's recording status callback when it is complete (or
+   * absent). `origin`: the request the gateway's public URL is learnt from, as for placeCall.
+   */
+  async startRecording(callSid: string, origin: RequestOrigin): Promise<StartedRecording> {
+    const recording = await this.api()
+      .calls(callSid)
+      .recordings.create({
+        recordingChannels: 'dual',
+        recordingStatusCallback: publicBaseUrl(this.options, origin) + TWILIO_ROUTES.recordingStatus,
+        recordingStatusCallbackMethod: 'POST',
+        recordingStatusCallbackEvent: ['completed', 'absent'],
+      });
+    return {
+      sid: recording.sid,
+      url: recording.uri ? `${TWILIO_API_ORIGIN}${recording.uri.replace(/\.json$/, '')}` : '',
+      channels: Number(recording.channels) || 2,
+      status: recording.status ?? 'in-progress',
+    };
+  }
+
+  /** Deletes a recording at Twilio; one that is already gone (404) counts as deleted. */
+  async deleteRecording(recordingSid: string): Promise<void> {
+    try {
+      await this.api().recordings(recordingSid).remove();
+    } catch (error) {
+      if ((error as { status?: number }).status === 404) return;
+      throw error;
+    }
   }
 
   async createCall(request: CreateCallRequest): Promise<{ sid: string; status: string }> {
@@ -143,6 +192,8 @@ export class TwilioRestClient {
         statusCallbackEvent: request.statusCallbackEvent ?? ['initiated', 'ringing', 'answered', 'completed'],
       }),
       ...(request.machineDetection && { machineDetection: request.machineDetection }),
+      ...(request.machineDetection &&
+        request.asyncAmdStatusCallback && { asyncAmd: 'true', asyncAmdStatusCallback: request.asyncAmdStatusCallback, asyncAmdStatusCallbackMethod: 'POST' }),
       ...(request.timeout && { timeout: request.timeout }),
     });
     return { sid: call.sid, status: call.status };

@@ -9,6 +9,7 @@ import { TWILIO_OPTIONS } from '../twilio.module-definition';
 import type { TwilioModuleOptions } from '../twilio.module-definition';
 import { TWILIO_ROUTES } from '../twilio-routes';
 import { CallAdmission } from './call-admission';
+import { CallDisclosure } from './call-disclosure';
 import { buildStreamUrl } from './stream-url';
 import { hangUpTwiml } from './twiml';
 
@@ -34,6 +35,7 @@ export class IncomingCallController {
     private readonly credentials: StreamCredentials,
     @Optional() private readonly admission?: CallAdmission,
     @Optional() private readonly tracing?: GatewayTracing,
+    @Optional() private readonly disclosure?: CallDisclosure,
   ) {}
 
   @Get(TWILIO_ROUTES.incomingCall)
@@ -78,7 +80,8 @@ export class IncomingCallController {
     const accountSid = typeof params.AccountSid === 'string' && ACCOUNT_SID.test(params.AccountSid) ? params.AccountSid : '';
     if (this.options.accountSid && accountSid !== this.options.accountSid) throw new ForbiddenException('AccountSid is not this gateway\'s Twilio account');
     const sealedContext = request.query[CALL_CONTEXT_QUERY];
-    if (sealedContext !== undefined && (typeof sealedContext !== 'string' || !this.credentials.openContext(sealedContext))) {
+    const context = typeof sealedContext === 'string' ? this.credentials.openContext(sealedContext) : undefined;
+    if (sealedContext !== undefined && !context) {
       // A signed request with a context we cannot open: placed under another signing secret, or too long ago.
       this.logger.error(`call ${callSid}: its call context cannot be opened (another GATEWAY_SIGNING_SECRET, or expired); hanging up`);
       return hangUpTwiml();
@@ -87,6 +90,9 @@ export class IncomingCallController {
     if (decision && !decision.admitted) return hangUpTwiml(decision.message);
     const response = new twilio.twiml.VoiceResponse();
     if (this.options.welcomeMessage) response.say(this.options.welcomeMessage);
+    // Before the stream, so it is heard before the assistant (and before a recording, which starts with the stream).
+    const disclosure = this.disclosure?.disclosureFor({ callSid, to: typeof params.To === 'string' ? params.To : undefined, context });
+    if (disclosure) response.say(disclosure);
     const url = buildStreamUrl(this.options, TWILIO_ROUTES.mediaStream, request);
     const stream = response.connect().stream({ url });
     for (const name of FORWARDED_PARAMETERS) {
