@@ -1,4 +1,3 @@
-import { Global, Module } from '@nestjs/common';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { CallRecord } from '@app/call-records';
 import { CALL_RECORDING_ERASER, CallRecordRetention, CallRecordStore } from '@app/call-records';
@@ -25,9 +24,6 @@ const eraser: CallRecordingEraser = {
     erasures.push({ callSid, recordingSid });
   },
 };
-@Global()
-@Module({ providers: [{ provide: CALL_RECORDING_ERASER, useValue: eraser }], exports: [CALL_RECORDING_ERASER] })
-class TestRecordingEraserModule {}
 
 function api(gateway: GatewayHarness, path: string, init: RequestInit & { key?: string } = {}): Promise<Response> {
   const { key = RECORDS_KEY, ...rest } = init;
@@ -97,7 +93,8 @@ describe('privacy controls', () => {
         ASSISTANT_GREETING: '',
       },
       { autoRespond: false },
-      { imports: [TestRecordingEraserModule] },
+      // In place of the gateway's own eraser (Twilio's REST API): one that fails when told to.
+      { override: (builder) => builder.overrideProvider(CALL_RECORDING_ERASER).useValue(eraser) },
     );
     const callSid = 'CA' + 'privacy1'.padEnd(32, '0');
     await callWithPersonalData(gateway, callSid);
