@@ -7,7 +7,7 @@ import type { GatewayConfig } from '@app/config';
 import { ConsoleModule } from '@app/console';
 import { FleetModule, FleetThrottlerStorage } from '@app/fleet';
 import { FleetStreamClaims, GatewayAdmission, OperationsModule } from '@app/operations';
-import { CallOrchestrator, OrchestrationModule } from '@app/orchestration';
+import { CallOrchestrator, OrchestrationModule, WarmTransfers } from '@app/orchestration';
 import { TwilioModule } from '@app/telephony';
 import { EmbeddedRealtimeSimulatorModule, realtimeModule } from './embedded-realtime-simulator';
 import { ExampleToolsModule } from './example-tools/example-tools.module';
@@ -48,10 +48,12 @@ export class AppModule {
         operations,
         TwilioModule.forRoot({
           ...config.telephony,
-          keys: { streamToken: keys['stream-token'], softphoneToken: keys['softphone-token'], callContext: keys['call-context'] },
+          keys: { streamToken: keys['stream-token'], softphoneToken: keys['softphone-token'], callContext: keys['call-context'], transferTicket: keys['transfer-ticket'] },
           handler: CallOrchestrator,
           admission: GatewayAdmission,
           callStatus: TwilioStatusRecorder,
+          // The human legs' callbacks of warm transfers, resolved on the pod holding the call (fleet bus).
+          warmTransfers: WarmTransfers,
           // Stream tokens used once, and one live stream per CallSid, across the fleet (in this process without Redis).
           claims: config.fleet.redisUrl ? FleetStreamClaims : undefined,
           imports: [operations, callRecords],

@@ -1,5 +1,5 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { MediaStreamHandler, TwilioMediaStream } from '@app/telephony';
+import { MediaStreamHandler, TwilioMediaStream, TwilioRestClient } from '@app/telephony';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import type { IncomingMessage } from 'node:http';
 import { Call } from './call/call';
@@ -12,6 +12,7 @@ export class CallOrchestrator extends MediaStreamHandler implements OnApplicatio
   constructor(
     private readonly calls: CallFactory,
     private readonly registry: CallRegistry,
+    private readonly twilio: TwilioRestClient,
     @InjectPinoLogger('Call') private readonly logger: PinoLogger,
   ) {
     super();
@@ -19,7 +20,9 @@ export class CallOrchestrator extends MediaStreamHandler implements OnApplicatio
 
   acceptMediaStream(stream: TwilioMediaStream, request: IncomingMessage): void {
     const connectionLogger = this.logger.logger.child({ context: 'Call', remoteAddress: request.socket.remoteAddress });
-    const call: Call = this.calls.create(stream, connectionLogger, (ended) => this.registry.remove(ended));
+    // Where Twilio reached this pod: the base of a warm transfer's callback URLs (PUBLIC_URL when set).
+    const callbackBaseUrl = this.twilio.publicBaseUrl(request);
+    const call: Call = this.calls.create(stream, connectionLogger, (ended) => this.registry.remove(ended), callbackBaseUrl);
     this.registry.add(call);
   }
 

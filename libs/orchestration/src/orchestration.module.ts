@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ToolsModule } from '@app/tools';
 import { CallAgentFactory } from './agent/call-agent.factory';
+import { WarmTransfers } from './agent/warm-transfers.service';
 import { CallFactory } from './call/call.factory';
 import { CallTicker } from './call/call-ticker';
 import { CallOrchestrator } from './call-orchestrator.service';
@@ -17,7 +18,8 @@ import { AssistantProfiles } from './profiles/assistant-profiles.service';
  * its assistant profile and agent. Needs AuthModule, TwilioModule, OpenAIRealtimeModule, FleetModule
  * (idempotency keys and the per-key slots of `POST /calls`) and (for its rate limits)
  * ThrottlerModule registered.
- * Global: CallOrchestrator, CallRegistry, LiveCalls and CallEvents are available to every module.
+ * Global: CallOrchestrator, CallRegistry, LiveCalls, CallEvents and WarmTransfers (the warm-transfer
+ * callbacks TwilioModule routes here) are available to every module.
  */
 @Module({
   imports: [ToolsModule],
@@ -33,7 +35,8 @@ import { AssistantProfiles } from './profiles/assistant-profiles.service';
     CallAgentFactory,
     OutboundCallSlots,
     CallFallback,
+    WarmTransfers,
   ],
-  exports: [CallOrchestrator, CallRegistry, LiveCalls, CallEvents],
+  exports: [CallOrchestrator, CallRegistry, LiveCalls, CallEvents, WarmTransfers],
 })
 export class OrchestrationModule extends ConfigurableOrchestrationModule {}

@@ -4,6 +4,7 @@ import { CallStatusListener } from './call-status/call-status-listener';
 import { MediaStreamHandler } from './media-stream/media-stream-handler';
 import { InProcessStreamClaims, StreamClaims } from './stream-auth/stream-claims';
 import { CallAdmission } from './twiml/call-admission';
+import { WarmTransferCallbacks } from './warm-transfer/warm-transfer-callbacks';
 
 export interface TwilioModuleOptions {
   /** Credentials of Twilio's REST API; without both, REST calls (hang-up, transfer, outbound) are refused. */
@@ -19,7 +20,7 @@ export interface TwilioModuleOptions {
    * Keys of what the gateway signs for its calls, derived by the application from its signing
    * secret: stream tokens (Twilio's and the softphone's) and the sealed call context.
    */
-  keys: { streamToken: Buffer; softphoneToken: Buffer; callContext: Buffer };
+  keys: { streamToken: Buffer; softphoneToken: Buffer; callContext: Buffer; transferTicket: Buffer };
   /** Base URL of Twilio's REST API, without a trailing slash (a fake one in tests). */
   apiBaseUrl: string;
   /** Default `from` number of outbound calls (E.164). */
@@ -51,6 +52,8 @@ export interface TwilioModuleWiring {
   callStatus?: Type<CallStatusListener>;
   /** Remembers used stream tokens and live calls (bound as StreamClaims); default: in this process only. */
   claims?: Type<StreamClaims>;
+  /** Resolves warm transfers' agent answers on the pod holding the call (bound as WarmTransferCallbacks); without it they are refused. */
+  warmTransfers?: Type<WarmTransferCallbacks>;
 }
 
 const NO_WIRING: TwilioModuleWiring = {
@@ -59,17 +62,19 @@ const NO_WIRING: TwilioModuleWiring = {
   admission: undefined,
   callStatus: undefined,
   claims: undefined,
+  warmTransfers: undefined,
 };
 
 export const { ConfigurableModuleClass: ConfigurableTwilioModule, MODULE_OPTIONS_TOKEN: TWILIO_OPTIONS } =
   new ConfigurableModuleBuilder<TwilioModuleOptions>({ moduleName: 'Twilio' })
     .setClassMethodName('forRoot')
-    .setExtras(NO_WIRING, (definition, { imports, handler, admission, callStatus, claims }) => {
+    .setExtras(NO_WIRING, (definition, { imports, handler, admission, callStatus, claims, warmTransfers }) => {
       if (!handler) throw new Error('TwilioModule.forRoot needs a handler: the provider that takes each new media stream');
       const wiring: Provider[] = [{ provide: MediaStreamHandler, useExisting: handler }];
       wiring.push(claims ? { provide: StreamClaims, useExisting: claims } : { provide: StreamClaims, useClass: InProcessStreamClaims });
       if (admission) wiring.push({ provide: CallAdmission, useExisting: admission });
       if (callStatus) wiring.push({ provide: CallStatusListener, useExisting: callStatus });
+      if (warmTransfers) wiring.push({ provide: WarmTransferCallbacks, useExisting: warmTransfers });
       // Global: registered once by the application; the REST client and the signature guard are used across modules.
       return {
         ...definition,

@@ -8,6 +8,7 @@ import type { AgentOptions } from './agent-options';
 import { CallAgent } from './call-agent';
 import type { CallAgentHost } from './call-agent-host';
 import { CallControl } from './call-control';
+import { WarmTransfers } from './warm-transfers.service';
 
 /** Longest wait for the assistant's last words before hanging up or transferring anyway. */
 const CONTROL_MAX_WAIT_MS = 20_000;
@@ -32,6 +33,7 @@ export class CallAgentFactory {
   constructor(
     private readonly registry: ToolRegistry,
     private readonly twilio: TwilioRestClient,
+    private readonly warmTransfers: WarmTransfers,
     @Inject(ORCHESTRATION_OPTIONS) options: OrchestrationModuleOptions,
   ) {
     this.config = options.agent;
@@ -55,6 +57,9 @@ export class CallAgentFactory {
       transferCallEnabled: this.config.transferCallEnabled && this.twilio.isConfigured && twilioCall,
       transferDestinations: this.config.transferDestinations,
       maxWaitMs: CONTROL_MAX_WAIT_MS,
+      transferMode: this.config.transferMode,
+      warmTransfer: this.config.warmTransfer,
+      warmTransfers: this.warmTransfers,
     });
     const agent = new CallAgent(host, {
       runner,

@@ -41,6 +41,22 @@ class FakeHost implements CallAgentHost {
     this.endedWith = reason;
     this.state = 'ended';
   }
+  direction = 'inbound' as const;
+  callbackBaseUrl = 'https://gateway.example.com';
+  onHold = false;
+  startHold() {
+    this.onHold = true;
+  }
+  stopHold() {
+    this.onHold = false;
+  }
+  recentTurns() {
+    return [];
+  }
+  async requestSideText() {
+    return undefined;
+  }
+  reportTransfer() {}
 }
 
 const ajv = new Ajv();
@@ -72,6 +88,8 @@ function setUp(options: { failRedirect?: boolean; limits?: CallLimitsOptions; so
       { name: 'billing', number: '+15557650000' },
     ],
     maxWaitMs: 10_000,
+    transferMode: 'blind',
+    warmTransfer: { holdMessage: 'Please hold.', ringTimeoutS: 25, answerTimeoutS: 8, summaryTimeoutMs: 2000 },
   });
   const runner = new ToolRunner({
     tools: new Map([

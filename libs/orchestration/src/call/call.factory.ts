@@ -29,9 +29,10 @@ export class CallFactory {
     @Inject(ORCHESTRATION_OPTIONS) private readonly options: OrchestrationModuleOptions,
   ) {}
 
-  create(stream: TwilioMediaStream, logger: Logger, onEnded: (call: Call) => void): Call {
+  create(stream: TwilioMediaStream, logger: Logger, onEnded: (call: Call) => void, callbackBaseUrl?: string): Call {
     const call: Call = new Call({
       stream,
+      callbackBaseUrl,
       resolveSettings: (start, started) => this.resolveSettings(start, started),
       logger,
       events: this.events,

@@ -18,6 +18,18 @@ export interface ToolCallEvent {
 }
 
 /**
+ * A transfer of the caller to a human, once its outcome is known. `destination` is the
+ * destination's NAME, never its number.
+ */
+export interface CallTransferEvent {
+  mode: 'blind' | 'warm';
+  destination: string;
+  outcome: 'connected' | 'declined' | 'no-answer' | 'failed';
+  /** Warm transfers: the summary the human agent heard before the caller was connected. */
+  summary?: string;
+}
+
+/**
  * Hooks into the life of every call, for metrics, call records, live consoles and the like.
  * Every method is optional and gets the call as an ObservedCall (read-only, the same object for
  * every event of one call, so it can key a Map). Observers run synchronously on the call's path: keep them cheap,
@@ -52,6 +64,8 @@ export interface CallObserver {
   dtmf?(call: ObservedCall, digit: string): void;
   /** The assistant called a tool and the call finished (successfully or not). */
   toolCalled?(call: ObservedCall, toolCall: ToolCallEvent): void;
+  /** The call was handed to a human (or a warm transfer's human could not take it: see `outcome`). */
+  callTransferred?(call: ObservedCall, transfer: CallTransferEvent): void;
   callEnded?(call: ObservedCall, reason: CallEndReason): void;
 }
 

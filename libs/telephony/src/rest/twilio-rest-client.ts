@@ -45,8 +45,9 @@ export type RequestOrigin = ArrivedRequest;
 export interface CreateCallRequest {
   to: string;
   from: string;
-  /** Where Twilio fetches TwiML when the call is answered. */
-  url: string;
+  /** Where Twilio fetches TwiML when the call is answered (or `twiml`: the TwiML itself). */
+  url?: string;
+  twiml?: string;
   statusCallback?: string;
   statusCallbackEvent?: string[];
   machineDetection?: 'Enable' | 'DetectMessageEnd';
@@ -80,6 +81,14 @@ export class TwilioRestClient {
   }
 
   /**
+   * The public base URL Twilio reaches this gateway at (PUBLIC_URL, or as the request `origin` arrived),
+   * for callback URLs.
+   */
+  publicBaseUrl(origin: RequestOrigin): string {
+    return publicBaseUrl(this.options, origin);
+  }
+
+  /**
    * Places an outbound call: when it is answered Twilio fetches the gateway's voice webhook (so the
    * call connects to the media stream like an inbound one) and reports its status to the gateway's
    * status callback.
@@ -99,8 +108,7 @@ export class TwilioRestClient {
     const call = await this.api().calls.create({
       to: request.to,
       from: request.from,
-      url: request.url,
-      method: 'POST',
+      ...(request.twiml !== undefined ? { twiml: request.twiml } : { url: request.url, method: 'POST' }),
       ...(request.statusCallback && {
         statusCallback: request.statusCallback,
         statusCallbackMethod: 'POST',
