@@ -94,6 +94,7 @@ export class CallRecorder implements OnModuleInit, OnApplicationShutdown {
       bargeIn: (call, cuts) => builderOf(call)?.bargeIn(cuts),
       responseDone: (call, _responseId, _status, usage) => builderOf(call)?.responseDone(usage),
       toolCalled: (call, toolCall) => builderOf(call)?.toolCalled(toolCall),
+      callTransferred: (call, transfer) => builderOf(call)?.transferred(transfer),
       openAiError: (call, code, message) => builderOf(call)?.openAiError(code, message),
       callEnded: (call, reason) => {
         const builder = builderOf(call);

@@ -1,6 +1,6 @@
 import { BENIGN_OPENAI_ERROR_CODES, cutAtWord } from '@app/realtime';
 import type { RealtimeTranscriptionUsage, RealtimeUsage } from '@app/realtime';
-import type { PlaybackCut, ToolCallEvent } from '@app/orchestration';
+import type { CallTransferEvent, PlaybackCut, ToolCallEvent } from '@app/orchestration';
 import type { CallRecord, ToolCallRecord, TranscriptTurn } from './call-record';
 import { emptyUsage, estimateCost } from './cost';
 import type { CallPricing } from './cost';
@@ -45,6 +45,7 @@ export class CallRecordBuilder {
   private lastError?: { code: string; message?: string };
   private readonly droppedFeatures: string[] = [];
   private revision = 0;
+  private transfer?: CallRecord['transfer'];
   /** True when something changed since the last snapshot. */
   dirty = true;
 
@@ -127,6 +128,11 @@ export class CallRecordBuilder {
     this.dirty = true;
   }
 
+  transferred(event: CallTransferEvent): void {
+    this.transfer = { mode: event.mode, destination: event.destination, outcome: event.outcome, ...(event.summary ? { summary: event.summary } : {}) };
+    this.dirty = true;
+  }
+
   toolCalled(event: ToolCallEvent): void {
     this.toolCalls.push({
       name: event.name,
@@ -177,6 +183,7 @@ export class CallRecordBuilder {
       ...(ended && this.lastError && this.endReason?.startsWith('openai') ? { endError: { ...this.lastError } } : {}),
       transcript,
       toolCalls: this.toolCalls.map((call) => ({ ...call })),
+      ...(this.transfer ? { transfer: { ...this.transfer } } : {}),
       usage,
       cost: estimateCost(usage, this.pricing),
       revision: ++this.revision,

@@ -30,6 +30,8 @@ export interface CallRecord {
   toolCalls: ToolCallRecord[];
   usage: TokenUsage;
   cost: CostEstimate;
+  /** The last transfer to a human: its mode, the destination's NAME (never a number), the outcome and (warm) the summary the human heard. */
+  transfer?: { mode: 'blind' | 'warm'; destination: string; outcome: 'connected' | 'declined' | 'no-answer' | 'failed'; summary?: string };
   /** What Twilio's status callbacks said, when they came. */
   twilio?: TwilioCallStatus;
   /** Increases with every snapshot of the call; a store never overwrites a newer revision. */
