@@ -300,7 +300,7 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
       this.sideTextRequests.set(requestId, entry);
       this.sendToModel({
         type: 'response.create',
-        response: { conversation: 'none', output_modalities: ['text'], instructions, metadata: { [SIDE_TEXT_METADATA_KEY]: requestId } },
+        response: { conversation: 'none', output_modalities: ['text'], tool_choice: 'none', instructions, metadata: { [SIDE_TEXT_METADATA_KEY]: requestId } },
       });
     });
   }
@@ -470,6 +470,8 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
         return;
       }
       case 'response.function_call_arguments.done':
+        // An out-of-band response's calls are not the conversation's (its tool_choice is none anyway).
+        if (this.sideTextResponses.has(event.response_id)) return;
         this.settings?.agent?.onFunctionCall({ callId: event.call_id, name: event.name, arguments: event.arguments, responseId: event.response_id });
         return;
       case 'conversation.item.input_audio_transcription.completed':
