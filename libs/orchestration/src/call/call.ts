@@ -165,7 +165,8 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
   private hold?: HoldAudio;
   /** Out-of-band text responses asked for (by request id), and those OpenAI has started (by response id). */
   private readonly sideTextRequests = new Map<string, SideText>();
-  private readonly sideTextResponses = new Map<string, SideText>();
+  /** (A late one, whose request timed out, maps to undefined: it is still kept out of the conversation's bookkeeping.) */
+  private readonly sideTextResponses = new Map<string, SideText | undefined>();
   private sideTextCounter = 0;
   private readonly recent: RecentTurn[] = [];
 
@@ -537,17 +538,18 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
   }
 
   private sideTextStarted(requestId: string, responseId: string | undefined): void {
-    const entry = this.sideTextRequests.get(requestId);
-    if (entry && responseId) this.sideTextResponses.set(responseId, entry);
+    if (responseId) this.sideTextResponses.set(responseId, this.sideTextRequests.get(requestId));
   }
 
   /** An out-of-band response finished: its text (unless it failed) goes to whoever asked; its usage is billed like any response's. */
   private sideTextDone(responseId: string, status: string, usage: RealtimeUsage | undefined, output: string): void {
-    const entry = this.sideTextResponses.get(responseId)!;
+    const entry = this.sideTextResponses.get(responseId);
     this.sideTextResponses.delete(responseId);
-    const text = (entry.text || output).trim();
-    for (const [requestId, request] of this.sideTextRequests) {
-      if (request === entry) this.finishSideText(requestId, status === 'completed' && text ? text : undefined);
+    if (entry) {
+      const text = (entry.text || output).trim();
+      for (const [requestId, request] of this.sideTextRequests) {
+        if (request === entry) this.finishSideText(requestId, status === 'completed' && text ? text : undefined);
+      }
     }
     this.deps.events.emit('responseDone', this.observed, responseId, status, usage);
   }
