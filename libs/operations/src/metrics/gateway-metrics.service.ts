@@ -1,7 +1,7 @@
 import { Injectable, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
 import { SharedState } from '@app/fleet';
 import { CallEvents, LiveCalls } from '@app/orchestration';
-import type { CallEndReason, CallObserver, CallTraffic, ObservedCall, PlaybackCut } from '@app/orchestration';
+import type { CallEndReason, CallObserver, CallTraffic, CallTransferEvent, ObservedCall, PlaybackCut } from '@app/orchestration';
 import { OpenAIModelLifecycle } from '@app/realtime';
 import type { OptionalSessionFeature, RealtimeRateLimit, RealtimeUsage } from '@app/realtime';
 import { StreamStartVerifier } from '@app/telephony';
@@ -95,6 +95,12 @@ export class GatewayMetrics implements CallObserver, OnModuleInit, OnApplication
   private readonly openAiReconnects = new Counter({
     name: `${PREFIX}openai_reconnects_total`,
     help: 'OpenAI Realtime sessions reopened after dropping mid-call',
+    registers: [this.registry],
+  });
+  private readonly transfers = new Counter({
+    name: `${PREFIX}transfers_total`,
+    help: 'Transfers to a human that reached an outcome, by mode (blind, warm) and outcome (connected, declined, no-answer, failed)',
+    labelNames: ['mode', 'outcome'] as const,
     registers: [this.registry],
   });
   private readonly featuresDropped = new Counter({
@@ -303,6 +309,10 @@ export class GatewayMetrics implements CallObserver, OnModuleInit, OnApplication
 
   openAiReconnect(): void {
     this.openAiReconnects.inc();
+  }
+
+  callTransferred(_call: ObservedCall, transfer: CallTransferEvent): void {
+    this.transfers.inc({ mode: transfer.mode, outcome: transfer.outcome });
   }
 
   openAiFeatureDropped(_call: ObservedCall, feature: OptionalSessionFeature): void {
