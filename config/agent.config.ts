@@ -1,5 +1,5 @@
-import type { AgentOptions } from '@app/orchestration';
-import { IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import type { AgentOptions, TransferDestination, TransferModeSetting } from '@app/orchestration';
+import { IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { commaSeparated, EmptyMeansUnset, ToNumber } from './config-owner';
 import type { ConfigOwner } from './config-owner';
 
@@ -20,13 +20,37 @@ export class AgentVariables {
   @Matches(/^\s*\+[1-9]\d{6,14}\s*(,\s*\+[1-9]\d{6,14}\s*)*$/, { message: 'TRANSFER_PHONE_NUMBER must be one or more comma-separated E.164 numbers' })
   TRANSFER_PHONE_NUMBER?: string;
 
-  /** Named transfer destinations, `name:+E164` comma-separated (the first is the default); the model only ever sees the names. */
+  /**
+   * Named transfer destinations, `name:+E164` or `name:+E164:mode` (mode `blind`, `warm` or `any`)
+   * comma-separated (the first is the default); the model only ever sees the names.
+   */
   @EmptyMeansUnset()
   @IsOptional()
-  @Matches(/^\s*[a-z][a-z0-9_-]{0,31}:\+[1-9]\d{6,14}\s*(,\s*[a-z][a-z0-9_-]{0,31}:\+[1-9]\d{6,14}\s*)*$/, {
-    message: 'TRANSFER_DESTINATIONS must be comma-separated name:+E164 pairs, e.g. sales:+15551230000,support:+15551230001 (names: lower case, digits, - and _)',
+  @Matches(/^\s*[a-z][a-z0-9_-]{0,31}:\+[1-9]\d{6,14}(:(blind|warm|any))?\s*(,\s*[a-z][a-z0-9_-]{0,31}:\+[1-9]\d{6,14}(:(blind|warm|any))?\s*)*$/, {
+    message:
+      'TRANSFER_DESTINATIONS must be comma-separated name:+E164 pairs, optionally with :blind, :warm or :any, e.g. sales:+15551230000,support:+15551230001:warm (names: lower case, digits, - and _)',
   })
   TRANSFER_DESTINATIONS?: string;
+
+  /** How transfers hand the caller over where a destination does not say: blind, warm (hold, summary, the human accepts) or any (the model chooses). */
+  @IsIn(['blind', 'warm', 'any'], { message: 'TRANSFER_MODE must be blind, warm or any' })
+  TRANSFER_MODE: 'blind' | 'warm' | 'any';
+
+  /** What the assistant tells the caller before a warm transfer's hold. */
+  @IsString() @MinLength(1) @MaxLength(300)
+  TRANSFER_HOLD_MESSAGE: string;
+
+  /** How long a warm transfer rings the human (seconds). */
+  @ToNumber() @IsInt() @Min(5) @Max(120)
+  TRANSFER_RING_TIMEOUT_S: number;
+
+  /** How long the human has to press 1 or 2 after the summary (seconds). */
+  @ToNumber() @IsInt() @Min(3) @Max(60)
+  TRANSFER_ANSWER_TIMEOUT_S: number;
+
+  /** How long the model has to write a warm transfer's summary before one is built from the transcript (ms). */
+  @ToNumber() @IsInt() @Min(200) @Max(15000)
+  TRANSFER_SUMMARY_TIMEOUT_MS: number;
 
   /** Caller audio reaches OpenAI at most this many times faster than real time; the excess is dropped (OpenAI bills input audio by length). */
   @ToNumber() @IsNumber() @Min(1.05) @Max(100)
@@ -66,6 +90,11 @@ export const agentConfig: ConfigOwner<AgentOptions> = {
       DTMF_WINDOW_MS: '1500',
       FALLBACK_MESSAGE: 'Sorry, our assistant is having trouble right now.',
       CALLER_AUDIO_MAX_RATE: '1.2',
+      TRANSFER_MODE: 'blind',
+      TRANSFER_HOLD_MESSAGE: 'Please hold for a moment while I reach a colleague.',
+      TRANSFER_RING_TIMEOUT_S: '25',
+      TRANSFER_ANSWER_TIMEOUT_S: '8',
+      TRANSFER_SUMMARY_TIMEOUT_MS: '2000',
     },
   },
   check(env, isValid) {
@@ -85,6 +114,13 @@ export const agentConfig: ConfigOwner<AgentOptions> = {
       // transfer_call is offered only when enabled and a destination is configured.
       transferCallEnabled: env.TRANSFER_CALL_ENABLED === 'true' && destinations.length > 0,
       transferDestinations: destinations,
+      transferMode: env.TRANSFER_MODE,
+      warmTransfer: {
+        holdMessage: env.TRANSFER_HOLD_MESSAGE,
+        ringTimeoutS: env.TRANSFER_RING_TIMEOUT_S,
+        answerTimeoutS: env.TRANSFER_ANSWER_TIMEOUT_S,
+        summaryTimeoutMs: env.TRANSFER_SUMMARY_TIMEOUT_MS,
+      },
       callerAudioMaxRate: env.CALLER_AUDIO_MAX_RATE,
       fallback: { message: env.FALLBACK_MESSAGE, phoneNumber: env.FALLBACK_PHONE_NUMBER },
     };
@@ -92,10 +128,10 @@ export const agentConfig: ConfigOwner<AgentOptions> = {
 };
 
 /** TRANSFER_DESTINATIONS' named numbers, then TRANSFER_PHONE_NUMBER's as `default`, `line-2`, … (names already taken are skipped). */
-function transferDestinations(env: AgentVariables): Array<{ name: string; number: string }> {
-  const named = commaSeparated(env.TRANSFER_DESTINATIONS).map((pair) => {
-    const colon = pair.indexOf(':');
-    return { name: pair.slice(0, colon), number: pair.slice(colon + 1) };
+function transferDestinations(env: AgentVariables): TransferDestination[] {
+  const named = commaSeparated(env.TRANSFER_DESTINATIONS).map((entry): TransferDestination => {
+    const [name, number, mode] = entry.split(':');
+    return mode ? { name, number, mode: mode as TransferModeSetting } : { name, number };
   });
   const taken = new Set(named.map((d) => d.name));
   const plain = commaSeparated(env.TRANSFER_PHONE_NUMBER)

@@ -327,5 +327,21 @@ describe('readEnvironment', () => {
       expect(offending(problemsOf({ TRANSFER_DESTINATIONS: 'sales:+1555,Bad Name:+15551230000' }))).toEqual(['TRANSFER_DESTINATIONS']);
       expect(offending(problemsOf({ TRANSFER_DESTINATIONS: 'sales:+15551230000,sales:+15551230001' }))).toEqual(['TRANSFER_DESTINATIONS']);
     });
+
+    it('reads transfer modes: a default, and per destination after the number', () => {
+      const agent = (env: NodeJS.ProcessEnv) => loadGatewayConfig(env).agent;
+      const warm = agent({ TRANSFER_DESTINATIONS: 'sales:+15551230000,support:+15551230001:warm,billing:+15551230002:any', TRANSFER_MODE: 'blind' });
+      expect(warm.transferDestinations).toEqual([
+        { name: 'sales', number: '+15551230000' },
+        { name: 'support', number: '+15551230001', mode: 'warm' },
+        { name: 'billing', number: '+15551230002', mode: 'any' },
+      ]);
+      expect(warm.transferMode).toBe('blind');
+      expect(warm.warmTransfer).toEqual({ holdMessage: 'Please hold for a moment while I reach a colleague.', ringTimeoutS: 25, answerTimeoutS: 8, summaryTimeoutMs: 2000 });
+      expect(agent({ TRANSFER_MODE: 'any', TRANSFER_RING_TIMEOUT_S: '40' })).toMatchObject({ transferMode: 'any', warmTransfer: { ringTimeoutS: 40 } });
+      expect(offending(problemsOf({ TRANSFER_MODE: 'cold' }))).toEqual(['TRANSFER_MODE']);
+      expect(offending(problemsOf({ TRANSFER_DESTINATIONS: 'support:+15551230001:lukewarm' }))).toEqual(['TRANSFER_DESTINATIONS']);
+      expect(offending(problemsOf({ TRANSFER_RING_TIMEOUT_S: '2', TRANSFER_SUMMARY_TIMEOUT_MS: 'soon' }))).toEqual(['TRANSFER_RING_TIMEOUT_S', 'TRANSFER_SUMMARY_TIMEOUT_MS']);
+    });
   });
 });

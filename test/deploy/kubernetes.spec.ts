@@ -168,10 +168,13 @@ describe('Kubernetes manifests', () => {
         expect([servicePort.name, servicePort.port]).toContain(path.backend.service.port.name ?? path.backend.service.port.number);
       }
       // Exactly Twilio's entry points are public, at the paths the app serves: the voice webhook,
-      // the media stream and the status callbacks (call, answering machine, recording).
+      // the media stream, the status callbacks (call, answering machine, recording) and (by prefix) the warm-transfer callbacks.
+      const transferPrefix = TWILIO_ROUTES.transferAnswer.slice(0, TWILIO_ROUTES.transferAnswer.indexOf(':'));
+      expect(TWILIO_ROUTES.transferStatus.startsWith(transferPrefix)).toBe(true);
       expect(paths.map((p: any) => p.path).sort()).toEqual(
-        [TWILIO_ROUTES.incomingCall, TWILIO_ROUTES.mediaStream, TWILIO_ROUTES.callStatus, TWILIO_ROUTES.amdStatus, TWILIO_ROUTES.recordingStatus].sort(),
+        [TWILIO_ROUTES.incomingCall, TWILIO_ROUTES.mediaStream, TWILIO_ROUTES.callStatus, TWILIO_ROUTES.amdStatus, TWILIO_ROUTES.recordingStatus, transferPrefix].sort(),
       );
+      for (const path of paths) expect(path.pathType).toBe(path.path === transferPrefix ? 'Prefix' : 'Exact');
     });
 
     it('probes hit the app’s real /healthz and /readyz routes, and Prometheus its /metrics route', () => {

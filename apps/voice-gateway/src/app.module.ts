@@ -7,7 +7,7 @@ import type { GatewayConfig } from '@app/config';
 import { ConsoleModule } from '@app/console';
 import { FleetModule, FleetThrottlerStorage } from '@app/fleet';
 import { FleetStreamClaims, GatewayAdmission, OperationsModule } from '@app/operations';
-import { AnsweringMachineRouter, CallOrchestrator, OrchestrationModule, RecordingDisclosure } from '@app/orchestration';
+import { AnsweringMachineRouter, CallOrchestrator, OrchestrationModule, RecordingDisclosure, WarmTransfers } from '@app/orchestration';
 import { TwilioModule } from '@app/telephony';
 import { TracingModule } from '@app/tracing';
 import { EmbeddedRealtimeSimulatorModule, realtimeModule } from './embedded-realtime-simulator';
@@ -55,13 +55,15 @@ export class AppModule {
         operations,
         TwilioModule.forRoot({
           ...config.telephony,
-          keys: { streamToken: keys['stream-token'], softphoneToken: keys['softphone-token'], callContext: keys['call-context'] },
+          keys: { streamToken: keys['stream-token'], softphoneToken: keys['softphone-token'], callContext: keys['call-context'], transferTicket: keys['transfer-ticket'] },
           handler: CallOrchestrator,
           admission: GatewayAdmission,
           callStatus: TwilioStatusRecorder,
           // Twilio's AnsweredBy goes to the instance holding the call's stream; the recording disclosure is said before the stream.
           answeringMachine: AnsweringMachineRouter,
           disclosure: RecordingDisclosure,
+          // The human legs' callbacks of warm transfers, resolved on the pod holding the call (fleet bus).
+          warmTransfers: WarmTransfers,
           // Stream tokens used once, and one live stream per CallSid, across the fleet (in this process without Redis).
           claims: config.fleet.redisUrl ? FleetStreamClaims : undefined,
           imports: [operations, callRecords],

@@ -113,7 +113,10 @@ export class CallRecorder implements OnModuleInit, OnApplicationShutdown {
         if (this.lifecycle.wants('tool.called')) this.lifecycle.publish('tool.called', { callSid: call.callSid, ...builder.lastToolCall() });
       },
       callTransferred: (call, transfer) => {
-        if (builderOf(call)) this.lifecycle.publish('call.transferred', { callSid: call.callSid, ...transfer });
+        const builder = builderOf(call);
+        if (!builder) return;
+        builder.transferred(transfer);
+        this.lifecycle.publish('call.transferred', { callSid: call.callSid, ...transfer });
       },
       openAiError: (call, code, message) => builderOf(call)?.openAiError(code, message),
       voicemailDetection: (call, result) => builderOf(call)?.voicemail(result),

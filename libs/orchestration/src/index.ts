@@ -1,7 +1,8 @@
 export { OrchestrationModule } from './orchestration.module';
 export type { OrchestrationModuleOptions } from './orchestration.module-definition';
 export type { AssistantOptions, AssistantProfile, NoiseReductionSetting, RecordingSettings, TurnDetectionSettings, VoicemailSettings } from './profiles/assistant-options';
-export type { AgentOptions, TransferDestination } from './agent/agent-options';
+export type { AgentOptions, TransferDestination, TransferModeSetting, WarmTransferOptions } from './agent/agent-options';
+export { WarmTransfers } from './agent/warm-transfers.service';
 export type { OutboundOptions } from './outbound/outbound-options';
 export { countryOfNumber, DestinationPolicy, HIGH_RISK_PREFIXES } from './outbound/destination-policy';
 export { LIVE_SLOT_TTL_MS, OutboundCallSlots, RINGING_SLOT_TTL_MS } from './outbound/outbound-call-slots';

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ToolsModule } from '@app/tools';
 import { CallAgentFactory } from './agent/call-agent.factory';
+import { WarmTransfers } from './agent/warm-transfers.service';
 import { CallFactory } from './call/call.factory';
 import { CallTicker } from './call/call-ticker';
 import { CallOrchestrator } from './call-orchestrator.service';
@@ -21,7 +22,8 @@ import { RecordingDisclosure } from './voicemail/recording-disclosure';
  * (idempotency keys and the per-key slots of `POST /calls`) and (for its rate limits)
  * ThrottlerModule registered.
  * Global: CallOrchestrator, CallRegistry, LiveCalls, CallEvents, AnsweringMachineRouter (TwilioModule's
- * `answeringMachine`) and RecordingDisclosure (its `disclosure`) are available to every module.
+ * `answeringMachine`), RecordingDisclosure (its `disclosure`) and WarmTransfers (the warm-transfer
+ * callbacks it routes here) are available to every module.
  */
 @Module({
   imports: [ToolsModule],
@@ -40,7 +42,8 @@ import { RecordingDisclosure } from './voicemail/recording-disclosure';
     CallFallback,
     AnsweringMachineRouter,
     RecordingDisclosure,
+    WarmTransfers,
   ],
-  exports: [CallOrchestrator, CallRegistry, LiveCalls, CallEvents, AnsweringMachineRouter, RecordingDisclosure],
+  exports: [CallOrchestrator, CallRegistry, LiveCalls, CallEvents, AnsweringMachineRouter, RecordingDisclosure, WarmTransfers],
 })
 export class OrchestrationModule extends ConfigurableOrchestrationModule {}

@@ -1,6 +1,6 @@
 /**
  * The gateway's Twilio entry points, as Twilio is configured to call them (and as a Kubernetes
- * ingress must route them): the voice webhook, the media-stream WebSocket and the status callbacks (call, answering machine, recording).
+ * ingress must route them): the voice webhook, the media-stream WebSocket, the status callbacks (call, answering machine, recording) and the warm-transfer callbacks.
  */
 export const TWILIO_ROUTES = {
   /** Voice webhook (GET or POST): answers with TwiML that connects the call to the media stream. */
@@ -13,4 +13,13 @@ export const TWILIO_ROUTES = {
   amdStatus: '/twilio/amd-status',
   /** Recording status callback of the recordings the gateway starts (POST, form-encoded). */
   recordingStatus: '/twilio/recording-status',
+  /** Warm transfer: the human agent's keypad answer (the `<Gather>` action, POST); `:ticket` is the signed transfer id. */
+  transferAnswer: '/twilio/transfer/:ticket/answer',
+  /** Warm transfer: the status callback of the human agent's leg (POST). */
+  transferStatus: '/twilio/transfer/:ticket/status',
 } as const;
+
+/** A warm-transfer callback path for one ticket. */
+export function transferPath(route: typeof TWILIO_ROUTES.transferAnswer | typeof TWILIO_ROUTES.transferStatus, ticket: string): string {
+  return route.replace(':ticket', encodeURIComponent(ticket));
+}

@@ -5,6 +5,7 @@ import { MediaStreamHandler } from './media-stream/media-stream-handler';
 import { InProcessStreamClaims, StreamClaims } from './stream-auth/stream-claims';
 import { CallAdmission } from './twiml/call-admission';
 import { CallDisclosure } from './twiml/call-disclosure';
+import { WarmTransferCallbacks } from './warm-transfer/warm-transfer-callbacks';
 
 export interface TwilioModuleOptions {
   /** Credentials of Twilio's REST API; without both, REST calls (hang-up, transfer, outbound) are refused. */
@@ -20,7 +21,7 @@ export interface TwilioModuleOptions {
    * Keys of what the gateway signs for its calls, derived by the application from its signing
    * secret: stream tokens (Twilio's and the softphone's) and the sealed call context.
    */
-  keys: { streamToken: Buffer; softphoneToken: Buffer; callContext: Buffer };
+  keys: { streamToken: Buffer; softphoneToken: Buffer; callContext: Buffer; transferTicket: Buffer };
   /** Base URL of Twilio's REST API, without a trailing slash (a fake one in tests). */
   apiBaseUrl: string;
   /** Default `from` number of outbound calls (E.164). */
@@ -56,6 +57,8 @@ export interface TwilioModuleWiring {
   answeringMachine?: Type<AnsweringMachineListener>;
   /** What callers hear before the stream, e.g. a recording disclosure (bound as CallDisclosure); without it nothing. */
   disclosure?: Type<CallDisclosure>;
+  /** Resolves warm transfers' agent answers on the pod holding the call (bound as WarmTransferCallbacks); without it they are refused. */
+  warmTransfers?: Type<WarmTransferCallbacks>;
 }
 
 const NO_WIRING: TwilioModuleWiring = {
@@ -66,12 +69,13 @@ const NO_WIRING: TwilioModuleWiring = {
   claims: undefined,
   answeringMachine: undefined,
   disclosure: undefined,
+  warmTransfers: undefined,
 };
 
 export const { ConfigurableModuleClass: ConfigurableTwilioModule, MODULE_OPTIONS_TOKEN: TWILIO_OPTIONS } =
   new ConfigurableModuleBuilder<TwilioModuleOptions>({ moduleName: 'Twilio' })
     .setClassMethodName('forRoot')
-    .setExtras(NO_WIRING, (definition, { imports, handler, admission, callStatus, claims, answeringMachine, disclosure }) => {
+    .setExtras(NO_WIRING, (definition, { imports, handler, admission, callStatus, claims, answeringMachine, disclosure, warmTransfers }) => {
       if (!handler) throw new Error('TwilioModule.forRoot needs a handler: the provider that takes each new media stream');
       const wiring: Provider[] = [{ provide: MediaStreamHandler, useExisting: handler }];
       wiring.push(claims ? { provide: StreamClaims, useExisting: claims } : { provide: StreamClaims, useClass: InProcessStreamClaims });
@@ -79,6 +83,7 @@ export const { ConfigurableModuleClass: ConfigurableTwilioModule, MODULE_OPTIONS
       if (callStatus) wiring.push({ provide: CallStatusListener, useExisting: callStatus });
       if (answeringMachine) wiring.push({ provide: AnsweringMachineListener, useExisting: answeringMachine });
       if (disclosure) wiring.push({ provide: CallDisclosure, useExisting: disclosure });
+      if (warmTransfers) wiring.push({ provide: WarmTransferCallbacks, useExisting: warmTransfers });
       // Global: registered once by the application; the REST client and the signature guard are used across modules.
       return {
         ...definition,

@@ -9,6 +9,7 @@ import { StreamCredentials } from './stream-auth/stream-credentials.service';
 import { StreamStartVerifier } from './stream-auth/stream-start-verifier.service';
 import { ConfigurableTwilioModule } from './twilio.module-definition';
 import { IncomingCallController } from './twiml/incoming-call.controller';
+import { WarmTransferController, WarmTransferTickets } from './warm-transfer/warm-transfer.controller';
 
 /**
  * Everything that knows Twilio: the voice webhook (TwiML), the Media Streams WebSocket, the call
@@ -17,11 +18,11 @@ import { IncomingCallController } from './twiml/incoming-call.controller';
  *     TwilioModule.forRoot({ ...options, handler: CallOrchestrator, admission: GatewayAdmission, callStatus: TwilioStatusRecorder, imports: [operations, callRecords] })
  *
  * Global: TwilioRestClient, TwilioSignatureVerifier, TwilioSignatureGuard, StreamCredentials (stream
- * tokens, sealed call contexts) and StreamStartVerifier are available to every module.
+ * tokens, sealed call contexts), StreamStartVerifier and WarmTransferTickets are available to every module.
  */
 @Module({
-  controllers: [IncomingCallController, TwilioCallStatusController, TwilioCallEventsController],
-  providers: [MediaStreamGateway, TwilioRestClient, TwilioSignatureVerifier, TwilioSignatureGuard, StreamCredentials, StreamStartVerifier],
-  exports: [TwilioRestClient, TwilioSignatureVerifier, TwilioSignatureGuard, StreamCredentials, StreamStartVerifier],
+  controllers: [IncomingCallController, TwilioCallStatusController, TwilioCallEventsController, WarmTransferController],
+  providers: [MediaStreamGateway, TwilioRestClient, TwilioSignatureVerifier, TwilioSignatureGuard, StreamCredentials, StreamStartVerifier, WarmTransferTickets],
+  exports: [TwilioRestClient, TwilioSignatureVerifier, TwilioSignatureGuard, StreamCredentials, StreamStartVerifier, WarmTransferTickets],
 })
 export class TwilioModule extends ConfigurableTwilioModule {}

@@ -25,7 +25,8 @@ export interface CallControlApi {
   /** Completes the call once the assistant's current speech has been heard. */
   endCall(reason?: string): ToolControlOutcome;
   /** Redirects the call to a human (`<Dial>`) once the assistant's current speech has been heard. */
-  transferCall(destination?: string, reason?: string): ToolControlOutcome;
+  /** `mode`: `warm` (hold, summary to the human, their acceptance) or `blind`; undefined: the destination's default. */
+  transferCall(destination?: string, reason?: string, mode?: string): ToolControlOutcome;
   /** An answering machine answered (after its beep): leaves the voicemail message or hangs up, as the profile says. */
   voicemailDetected?(): ToolControlOutcome;
 }

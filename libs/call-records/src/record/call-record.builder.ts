@@ -1,6 +1,6 @@
 import { BENIGN_OPENAI_ERROR_CODES, cutAtWord } from '@app/realtime';
 import type { RealtimeTranscriptionUsage, RealtimeUsage } from '@app/realtime';
-import type { PlaybackCut, ToolCallEvent } from '@app/orchestration';
+import type { CallTransferEvent, PlaybackCut, ToolCallEvent } from '@app/orchestration';
 import type { CallRecord, ToolCallRecord, TranscriptTurn } from './call-record';
 import type { TranscriptRedactor } from '../privacy/transcript-redactor';
 import { emptyUsage, estimateCost } from './cost';
@@ -49,6 +49,7 @@ export class CallRecordBuilder {
   private voicemailLeft?: boolean;
   private recording?: CallRecord['recording'];
   private revision = 0;
+  private transfer?: CallRecord['transfer'];
   /** True when something changed since the last snapshot. */
   dirty = true;
 
@@ -138,6 +139,11 @@ export class CallRecordBuilder {
     this.dirty = true;
   }
 
+  transferred(event: CallTransferEvent): void {
+    this.transfer = { mode: event.mode, destination: event.destination, outcome: event.outcome, ...(event.summary ? { summary: event.summary } : {}) };
+    this.dirty = true;
+  }
+
   toolCalled(event: ToolCallEvent): void {
     this.toolCalls.push({
       name: event.name,
@@ -222,6 +228,7 @@ export class CallRecordBuilder {
       ...(ended && this.lastError && this.endReason?.startsWith('openai') ? { endError: { ...this.lastError } } : {}),
       transcript,
       toolCalls: this.toolCalls.map((call) => ({ ...call })),
+      ...(this.transfer ? { transfer: { ...this.transfer } } : {}),
       usage,
       cost: estimateCost(usage, this.pricing),
       ...(this.redactor?.enabled ? { redaction: { applied: this.redactor.applied } } : {}),

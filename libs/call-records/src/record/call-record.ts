@@ -34,6 +34,8 @@ export interface CallRecord {
   redaction?: { applied: string[] };
   /** When the retention job blanked the transcript and tool-call arguments/results (ISO-8601). */
   transcriptPurgedAt?: string;
+  /** The last transfer to a human: its mode, the destination's NAME (never a number), the outcome and (warm) the summary the human heard. */
+  transfer?: { mode: 'blind' | 'warm'; destination: string; outcome: 'connected' | 'declined' | 'no-answer' | 'failed'; summary?: string };
   /** What Twilio's status callbacks said, when they came (answering machine and recording: see `answeredBy`, `recording`). */
   twilio?: TwilioCallStatus;
   /** The post-call analysis (POST_CALL_ANALYSIS), once it ran; `error` says why it could not. */

@@ -74,6 +74,14 @@ describe('GatewayMetrics', () => {
     expect(await value(metrics, 'voice_gateway_openai_reconnects_total')).toBe(2);
   });
 
+  it('counts transfers by mode and outcome', async () => {
+    const { events, metrics } = setUp();
+    events.emit('callTransferred', fakeCall(), { mode: 'warm', destination: 'support', outcome: 'declined' });
+    events.emit('callTransferred', fakeCall(), { mode: 'warm', destination: 'support', outcome: 'connected', summary: 'x' });
+    expect(await value(metrics, 'voice_gateway_transfers_total', { mode: 'warm', outcome: 'declined' })).toBe(1);
+    expect(await value(metrics, 'voice_gateway_transfers_total', { mode: 'warm', outcome: 'connected' })).toBe(1);
+  });
+
   it('bounds the OpenAI error-code label set', async () => {
     const { events, metrics } = setUp();
     for (let i = 0; i < 60; i++) events.emit('openAiError', fakeCall(), `code_${i}`, undefined);

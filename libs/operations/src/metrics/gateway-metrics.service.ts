@@ -3,7 +3,7 @@ import { ModuleRef } from '@nestjs/core';
 import { CallRecordRetention } from '@app/call-records';
 import { SharedState } from '@app/fleet';
 import { CallEvents, LiveCalls } from '@app/orchestration';
-import type { CallEndReason, CallObserver, CallTraffic, ObservedCall, PlaybackCut, VoicemailEvent } from '@app/orchestration';
+import type { CallEndReason, CallObserver, CallTraffic, CallTransferEvent, ObservedCall, PlaybackCut, VoicemailEvent } from '@app/orchestration';
 import { OpenAIModelLifecycle } from '@app/realtime';
 import type { OptionalSessionFeature, RealtimeRateLimit, RealtimeUsage } from '@app/realtime';
 import { StreamStartVerifier } from '@app/telephony';
@@ -111,6 +111,12 @@ export class GatewayMetrics implements CallObserver, OnModuleInit, OnApplication
   private readonly openAiReconnects = new Counter({
     name: `${PREFIX}openai_reconnects_total`,
     help: 'OpenAI Realtime sessions reopened after dropping mid-call',
+    registers: [this.registry],
+  });
+  private readonly transfers = new Counter({
+    name: `${PREFIX}transfers_total`,
+    help: 'Transfers to a human that reached an outcome, by mode (blind, warm) and outcome (connected, declined, no-answer, failed)',
+    labelNames: ['mode', 'outcome'] as const,
     registers: [this.registry],
   });
   private readonly featuresDropped = new Counter({
@@ -366,6 +372,10 @@ export class GatewayMetrics implements CallObserver, OnModuleInit, OnApplication
 
   openAiReconnect(): void {
     this.openAiReconnects.inc();
+  }
+
+  callTransferred(_call: ObservedCall, transfer: CallTransferEvent): void {
+    this.transfers.inc({ mode: transfer.mode, outcome: transfer.outcome });
   }
 
   openAiFeatureDropped(_call: ObservedCall, feature: OptionalSessionFeature): void {

@@ -1,7 +1,28 @@
+/**
+ * How a transfer hands the caller over: `blind` redirects the call to the number at once; `warm`
+ * keeps the caller on hold with the assistant while a human is dialled, told a summary, and asked
+ * to accept; `any` lets the model choose (warm when it does not say).
+ */
+export type TransferModeSetting = 'blind' | 'warm' | 'any';
+
 /** A number transfer_call may dial, offered to the model by its name only. */
 export interface TransferDestination {
   name: string;
   number: string;
+  /** This destination's transfer mode; undefined: the default (`transferMode`). */
+  mode?: TransferModeSetting;
+}
+
+/** How warm transfers reach the human. */
+export interface WarmTransferOptions {
+  /** What the assistant tells the caller before the hold (one short sentence). */
+  holdMessage: string;
+  /** How long the human's phone rings (Twilio's `Timeout`, seconds). */
+  ringTimeoutS: number;
+  /** How long the human has to press a key after the summary (the `<Gather>` timeout, seconds). */
+  answerTimeoutS: number;
+  /** How long the model has to write the summary before one is built from the transcript. */
+  summaryTimeoutMs: number;
 }
 
 /** What every call's agent may do besides talking, and what a caller gets when OpenAI fails. */
@@ -20,6 +41,9 @@ export interface AgentOptions {
   transferCallEnabled: boolean;
   /** Where transfer_call may send a caller: a name (all the model sees) and its E.164 number; the first is the default. */
   transferDestinations: TransferDestination[];
+  /** The transfer mode of destinations that do not set their own. */
+  transferMode: TransferModeSetting;
+  warmTransfer: WarmTransferOptions;
   /** Caller audio reaches OpenAI at most this many times faster than real time (1.2: 20 % headroom); the excess is dropped. */
   callerAudioMaxRate: number;
   /** When OpenAI cannot be recovered: `message` is said, then the caller is transferred to `phoneNumber`, or hung up on. */

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { RealtimeClientEvent } from '@app/realtime';
 import type { CallEndReason, CallState } from '../call/call';
 import type { CallTransferEvent, ToolCallEvent } from '../events/call-events';
+import type { RecentTurn } from '../call/call';
 
 /** The part of a Call its agent collaborators use (implemented by Call). */
 export interface CallAgentHost {
@@ -26,4 +27,15 @@ export interface CallAgentHost {
   end(reason: CallEndReason, twilioCloseCode?: number): void;
   /** Stops the assistant at once, unheard (an answering machine answered). */
   hush?(): void;
+  /** `inbound` or `outbound` (chosen with the profile at `start`). */
+  readonly direction: 'inbound' | 'outbound';
+  /** The public base URL Twilio reached this call's stream at (for callback URLs); undefined: unknown. */
+  readonly callbackBaseUrl?: string;
+  /** True while the caller is on hold (warm transfer). */
+  readonly onHold: boolean;
+  startHold(): void;
+  stopHold(): void;
+  recentTurns(): readonly RecentTurn[];
+  /** An out-of-band text response over the conversation (not added to it); undefined when none came in `timeoutMs`. */
+  requestSideText(instructions: string, timeoutMs: number): Promise<string | undefined>;
 }

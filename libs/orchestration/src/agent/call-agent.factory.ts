@@ -10,6 +10,7 @@ import type { CallAgentHost } from './call-agent-host';
 import { CallControl } from './call-control';
 import { VoicemailDrop } from './voicemail-drop';
 import type { VoicemailSettings } from '../profiles/assistant-options';
+import { WarmTransfers } from './warm-transfers.service';
 
 /** Longest wait for the assistant's last words before hanging up or transferring anyway. */
 const CONTROL_MAX_WAIT_MS = 20_000;
@@ -39,6 +40,7 @@ export class CallAgentFactory {
   constructor(
     private readonly registry: ToolRegistry,
     private readonly twilio: TwilioRestClient,
+    private readonly warmTransfers: WarmTransfers,
     @Inject(ORCHESTRATION_OPTIONS) options: OrchestrationModuleOptions,
   ) {
     this.config = options.agent;
@@ -68,6 +70,9 @@ export class CallAgentFactory {
       transferCallEnabled: this.config.transferCallEnabled && this.twilio.isConfigured && twilioCall,
       transferDestinations: this.config.transferDestinations,
       maxWaitMs: CONTROL_MAX_WAIT_MS,
+      transferMode: this.config.transferMode,
+      warmTransfer: this.config.warmTransfer,
+      warmTransfers: this.warmTransfers,
     });
     const agent = new CallAgent(host, {
       runner,

@@ -11,10 +11,11 @@ import type { CallLimitsOptions } from './call-limits';
 import type { CallTransferEvent, ToolCallEvent } from '../events/call-events';
 import type { CallAgentHost } from './call-agent-host';
 import { CallControl } from './call-control';
+import type { WarmTransfer } from './warm-transfer';
 
 class FakeHost implements CallAgentHost {
   state: CallState = 'active';
-  callSid = 'CA123';
+  callSid = 'CA' + '1'.repeat(32);
   from = '+15551110000';
   to = '+15552220000';
   assistantSpeaking = false;
@@ -45,6 +46,21 @@ class FakeHost implements CallAgentHost {
     this.endedWith = reason;
     this.state = 'ended';
   }
+  direction = 'inbound' as const;
+  callbackBaseUrl = 'https://gateway.example.com';
+  onHold = false;
+  startHold() {
+    this.onHold = true;
+  }
+  stopHold() {
+    this.onHold = false;
+  }
+  recentTurns() {
+    return [];
+  }
+  async requestSideText() {
+    return undefined;
+  }
 }
 
 const ajv = new Ajv();
@@ -54,7 +70,7 @@ const registered = (name: string, handler: RealtimeToolHandler): [string, Regist
   { definition: { type: 'function', name, description: name, parameters: anyArgs }, handler, validate: ajv.compile(anyArgs) },
 ];
 
-function setUp(options: { failRedirect?: boolean; limits?: CallLimitsOptions; softphone?: boolean } = {}) {
+function setUp(options: { failRedirect?: boolean; limits?: CallLimitsOptions; softphone?: boolean; warm?: boolean } = {}) {
   const host = new FakeHost();
   const rest = {
     isConfigured: true,
@@ -67,6 +83,22 @@ function setUp(options: { failRedirect?: boolean; limits?: CallLimitsOptions; so
       this.redirected.push([sid, twiml]);
       if (options.failRedirect) throw new Error('Twilio says no');
     },
+    created: [] as Array<Record<string, unknown>>,
+    defaultFromNumber: '+15550009999',
+    async createCall(request: Record<string, unknown>) {
+      this.created.push(request);
+      return { sid: 'CA' + 'f'.repeat(32), status: 'queued' };
+    },
+  };
+  const directory = {
+    transfers: new Map<string, WarmTransfer>(),
+    mint: (callSid: string) => ({ id: `wt1.${callSid}.ticket`, callSid, room: 'warm-transfer-room', expiresAt: Date.now() + 60_000 }),
+    add(id: string, transfer: WarmTransfer) {
+      this.transfers.set(id, transfer);
+    },
+    remove(id: string) {
+      this.transfers.delete(id);
+    },
   };
   const control = new CallControl(host, options.softphone ? undefined : (rest as unknown as TwilioRestClient), {
     endCallEnabled: true,
@@ -76,6 +108,9 @@ function setUp(options: { failRedirect?: boolean; limits?: CallLimitsOptions; so
       { name: 'billing', number: '+15557650000' },
     ],
     maxWaitMs: 10_000,
+    transferMode: options.warm ? 'warm' : 'blind',
+    warmTransfers: options.warm ? directory : undefined,
+    warmTransfer: { holdMessage: 'Please hold.', ringTimeoutS: 25, answerTimeoutS: 8, summaryTimeoutMs: 2000 },
   });
   const runner = new ToolRunner({
     tools: new Map([
@@ -87,11 +122,19 @@ function setUp(options: { failRedirect?: boolean; limits?: CallLimitsOptions; so
     logger: host.log,
   });
   const agent = new CallAgent(host, { runner, control, dtmfWindowMs: 500, profile: 'default', parameters: {}, limits: options.limits });
-  return { host, rest, agent };
+  return { host, rest, agent, directory };
 }
 
 const flush = () => new Promise((resolve) => setImmediate(resolve));
 const types = (host: FakeHost) => host.sent.map((e) => e.type);
+
+/** The assistant speaks the requested words and they are heard. */
+const speakAndPlay = async (agent: CallAgent, host: FakeHost, responseId: string) => {
+  host.responseActive = false;
+  agent.onResponseDone(responseId);
+  agent.onMarkPlayed();
+  await vi.advanceTimersByTimeAsync(0);
+};
 
 describe('CallAgent', () => {
   afterEach(() => vi.useRealTimers());
@@ -148,7 +191,7 @@ describe('CallAgent', () => {
     host.assistantSpeaking = false;
     agent.onMarkPlayed();
     await flush();
-    expect(rest.completed).toEqual(['CA123']);
+    expect(rest.completed).toEqual([host.callSid]);
     expect(host.endedWith).toBe('assistant-hung-up');
   });
 
@@ -167,7 +210,7 @@ describe('CallAgent', () => {
     host.assistantSpeaking = false;
     agent.onMarkPlayed();
     await flush();
-    expect(rest.completed).toEqual(['CA123']);
+    expect(rest.completed).toEqual([host.callSid]);
   });
 
   it('transfers once with <Dial>; after a failed transfer it tells the model and refuses to retry', async () => {
@@ -176,7 +219,7 @@ describe('CallAgent', () => {
     agent.onFunctionCall({ callId: 'c1', name: 'transfer_call', arguments: '{"reason":"human"}', responseId: 'r1' });
     await flush();
     await flush();
-    expect(rest.redirected).toEqual([['CA123', '<?xml version="1.0" encoding="UTF-8"?><Response><Dial>+15557654321</Dial></Response>']]);
+    expect(rest.redirected).toEqual([[host.callSid, '<?xml version="1.0" encoding="UTF-8"?><Response><Dial>+15557654321</Dial></Response>']]);
     expect(host.endedWith).toBeUndefined();
     expect(host.transfers).toEqual([{ mode: 'blind', destination: 'default', outcome: 'failed' }]);
     expect(host.sent.at(-2)).toMatchObject({ type: 'conversation.item.create', item: { role: 'system' } });
@@ -199,7 +242,7 @@ describe('CallAgent', () => {
     agent.onResponseDone('r2');
     agent.onMarkPlayed();
     await flush();
-    expect(rest.redirected).toEqual([['CA123', '<?xml version="1.0" encoding="UTF-8"?><Response><Dial>+15557650000</Dial></Response>']]);
+    expect(rest.redirected).toEqual([[host.callSid, '<?xml version="1.0" encoding="UTF-8"?><Response><Dial>+15557650000</Dial></Response>']]);
     expect(host.endedWith).toBe('transferred');
     // Observers learn of it by the destination's name, never its number.
     expect(host.transfers).toEqual([{ mode: 'blind', destination: 'billing', outcome: 'connected' }]);
@@ -251,13 +294,6 @@ describe('CallAgent', () => {
   });
 
   describe('call limits', () => {
-    /** The assistant speaks the requested words and they are heard. */
-    const speakAndPlay = async (agent: CallAgent, host: FakeHost, responseId: string) => {
-      host.responseActive = false;
-      agent.onResponseDone(responseId);
-      agent.onMarkPlayed();
-      await vi.advanceTimersByTimeAsync(0);
-    };
 
     it('nudges an idle caller once, then says goodbye and hangs up when the silence goes on', async () => {
       vi.useFakeTimers();
@@ -271,7 +307,7 @@ describe('CallAgent', () => {
       expect(host.sent.at(-1)).toEqual({ type: 'response.create', response: { instructions: expect.stringMatching(/goodbye/) } });
       expect(rest.completed).toEqual([]);
       await speakAndPlay(agent, host, 'r_goodbye');
-      expect(rest.completed).toEqual(['CA123']);
+      expect(rest.completed).toEqual([host.callSid]);
       expect(host.endedWith).toBe('caller-idle');
       agent.dispose();
     });
@@ -308,10 +344,64 @@ describe('CallAgent', () => {
       await speakAndPlay(agent, host, 'r_answer');
       expect(host.sent.at(-1)).toEqual({ type: 'response.create', response: { instructions: expect.stringMatching(/maximum length/) } });
       await speakAndPlay(agent, host, 'r_goodbye');
-      expect(rest.completed).toEqual(['CA123']);
+      expect(rest.completed).toEqual([host.callSid]);
       expect(host.endedWith).toBe('max-duration');
       agent.dispose();
       expect(vi.getTimerCount()).toBe(0);
+    });
+  });
+
+  describe('warm transfer', () => {
+    it('holds the caller, dials the colleague with a summary, and after a decline hands the caller back with the limits still working', async () => {
+      vi.useFakeTimers();
+      const { host, rest, agent, directory } = setUp({ warm: true, limits: { maxDurationMs: 0, idleTimeoutMs: 30_000 } });
+      host.audioResponses.add('r1');
+      agent.onFunctionCall({ callId: 'c1', name: 'transfer_call', arguments: '{"reason":"wants billing"}', responseId: 'r1' });
+      await vi.advanceTimersByTimeAsync(0);
+      expect(host.onHold).toBe(true);
+      expect(rest.created).toEqual([expect.objectContaining({ to: '+15557654321', from: '+15550009999', timeout: 25, twiml: expect.stringContaining('Reason for the transfer: wants billing.') })]);
+      // On hold for longer than the idle timeout: no nudge, no goodbye.
+      await vi.advanceTimersByTimeAsync(90_000);
+      expect(host.sent.filter((e) => e.type === 'response.create')).toEqual([]);
+      const transfer = [...directory.transfers.values()][0];
+      expect(transfer.agentAnswered({ kind: 'declined', why: 'declined' })).toBe(true);
+      expect(transfer.agentAnswered({ kind: 'accepted' })).toBe(false);
+      expect(host.onHold).toBe(false);
+      expect(directory.transfers.size).toBe(0);
+      expect(host.sent.at(-1)).toEqual({ type: 'response.create', response: { instructions: expect.stringMatching(/could not take the call right now.*carry on helping/) } });
+      await speakAndPlay(agent, host, 'r_told');
+      // Back with the assistant, the idle limit counts again.
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(host.sent.at(-1)).toEqual({ type: 'response.create', response: { instructions: expect.stringMatching(/still there/) } });
+      expect(rest.redirected).toEqual([]);
+      agent.dispose();
+    });
+
+    it('joins the caller to the room when the colleague accepts, and hangs up the colleague when the caller leaves first', async () => {
+      const accepted = setUp({ warm: true });
+      accepted.host.audioResponses.add('r1');
+      accepted.agent.onFunctionCall({ callId: 'c1', name: 'transfer_call', arguments: '{}', responseId: 'r1' });
+      await flush();
+      await flush();
+      const transfer = [...accepted.directory.transfers.values()][0];
+      expect(transfer.agentAnswered({ kind: 'accepted' })).toBe(true);
+      await flush();
+      expect(accepted.rest.redirected).toEqual([[accepted.host.callSid, expect.stringContaining('<Conference startConferenceOnEnter="true" endConferenceOnExit="true" beep="false">warm-transfer-room</Conference>')]]);
+      expect(accepted.host.endedWith).toBe('transferred');
+
+      const abandoned = setUp({ warm: true });
+      abandoned.host.audioResponses.add('r1').add('r2');
+      abandoned.agent.onFunctionCall({ callId: 'c1', name: 'transfer_call', arguments: '{"mode":"blind"}', responseId: 'r1' });
+      await flush();
+      expect(abandoned.host.sent.find((e) => e.type === 'conversation.item.create')).toMatchObject({ item: { output: expect.stringContaining('warm only') } });
+      abandoned.agent.onResponseDone('r_refusal_read_out');
+      abandoned.agent.onFunctionCall({ callId: 'c2', name: 'transfer_call', arguments: '{"mode":"warm"}', responseId: 'r2' });
+      await flush();
+      await flush();
+      expect(abandoned.rest.created).toHaveLength(1);
+      abandoned.agent.dispose();
+      expect(abandoned.rest.completed).toEqual(['CA' + 'f'.repeat(32)]);
+      expect(abandoned.directory.transfers.size).toBe(0);
     });
   });
 });

@@ -2,8 +2,10 @@ import { dialTwiml } from '@app/telephony';
 import type { TwilioRestClient } from '@app/telephony';
 import type { CallControlApi, ToolControlOutcome } from '@app/tools';
 import type { CallEndReason } from '../call/call';
-import type { TransferDestination } from './agent-options';
+import type { TransferDestination, TransferModeSetting, WarmTransferOptions } from './agent-options';
 import type { CallAgentHost } from './call-agent-host';
+import { WarmTransfer } from './warm-transfer';
+import type { WarmTransferDirectory, WarmTransferOutcome } from './warm-transfer';
 
 export interface CallControlOptions {
   endCallEnabled: boolean;
@@ -12,6 +14,11 @@ export interface CallControlOptions {
   transferDestinations: TransferDestination[];
   /** Longest wait for the last words to be heard before acting anyway. */
   maxWaitMs: number;
+  /** The mode of destinations without their own. */
+  transferMode: TransferModeSetting;
+  warmTransfer: WarmTransferOptions;
+  /** Where warm transfers register for their callbacks; undefined: warm transfers are unavailable. */
+  warmTransfers?: WarmTransferDirectory;
 }
 
 interface PendingAction {
@@ -19,6 +26,7 @@ interface PendingAction {
   /** How the call ends (for records and metrics); the assistant's own end_call by default. */
   endReason?: CallEndReason;
   destination?: TransferDestination;
+  mode?: 'blind' | 'warm';
   reason?: string;
   /** Instructions for the last words, used when the model has not said them yet; undefined: none (hang up at once). */
   lastWords?: string;
@@ -37,6 +45,7 @@ export class CallControl implements CallControlApi {
   private waitTimer?: NodeJS.Timeout;
   /** Handles the model's voicemail_detected (set when the call's profile detects voicemail with the model). */
   voicemailHandler?: () => ToolControlOutcome;
+  private warm?: WarmTransfer;
 
   constructor(
     private readonly host: CallAgentHost,
@@ -88,7 +97,12 @@ export class CallControl implements CallControlApi {
     return { accepted: true, detail: 'The call will end once your goodbye has been heard. Do not say anything else.' };
   }
 
-  transferCall(destination?: string, reason?: string): ToolControlOutcome {
+  /** True while a warm transfer holds the caller (the assistant is not listening). */
+  get onHold(): boolean {
+    return this.warm?.inProgress === true;
+  }
+
+  transferCall(destination?: string, reason?: string, mode?: string): ToolControlOutcome {
     const destinations = this.options.transferDestinations;
     if (!this.options.transferCallEnabled || !this.twilio || destinations.length === 0) {
       return { accepted: false, error: 'Transfers are not available on this line.' };
@@ -100,7 +114,19 @@ export class CallControl implements CallControlApi {
     if (!target) {
       return { accepted: false, error: `There is no transfer destination called that. Available: ${destinations.map((d) => d.name).join(', ')}.` };
     }
-    this.accept({ kind: 'transfer', destination: target, reason, lastWords: 'Tell the caller in one short sentence that you are transferring them to a colleague now.' });
+    const allowed = target.mode ?? this.options.transferMode;
+    if (mode !== undefined && mode !== 'warm' && mode !== 'blind') return { accepted: false, error: 'mode must be "warm" or "blind".' };
+    if (mode !== undefined && allowed !== 'any' && mode !== allowed) {
+      return { accepted: false, error: `Transfers to ${target.name} are ${allowed} only; call transfer_call again without mode or with mode "${allowed}".` };
+    }
+    const chosen: 'blind' | 'warm' = mode ?? (allowed === 'blind' ? 'blind' : 'warm');
+    if (chosen === 'warm') {
+      if (!this.options.warmTransfers) return { accepted: false, error: 'Warm transfers are not available on this line.' };
+      const holdMessage = this.options.warmTransfer.holdMessage;
+      this.accept({ kind: 'transfer', destination: target, mode: 'warm', reason, lastWords: `Tell the caller in one short sentence: ${JSON.stringify(holdMessage)}` });
+      return { accepted: true, detail: 'The caller will be put on hold once your sentence has been heard, while a colleague is reached. Do not say anything else.' };
+    }
+    this.accept({ kind: 'transfer', destination: target, mode: 'blind', reason, lastWords: 'Tell the caller in one short sentence that you are transferring them to a colleague now.' });
     return { accepted: true, detail: 'The caller will be transferred once your last sentence has been heard. Do not say anything else.' };
   }
 
@@ -116,6 +142,7 @@ export class CallControl implements CallControlApi {
 
   dispose(): void {
     if (this.waitTimer) clearTimeout(this.waitTimer);
+    this.warm?.dispose();
   }
 
   private accept(action: PendingAction, maxWaitMs = this.options.maxWaitMs): void {
@@ -140,6 +167,7 @@ export class CallControl implements CallControlApi {
       this.host.end(action.endReason ?? 'assistant-hung-up');
       return;
     }
+    if (action.mode === 'warm') return this.startWarm(action);
     this.transferAttempted = true;
     try {
       if (!callSid || !this.twilio) throw new Error('the call has no Twilio call to transfer');
@@ -158,5 +186,33 @@ export class CallControl implements CallControlApi {
       });
       this.host.sendToModel({ type: 'response.create' });
     }
+  }
+
+  /** Holds the caller while a colleague is reached (see WarmTransfer); the assistant carries on if they cannot take the call. */
+  private startWarm(action: PendingAction): void {
+    const destination = action.destination!;
+    this.warm = new WarmTransfer(this.host, this.twilio!, this.options.warmTransfers!, this.options.warmTransfer, {
+      destination,
+      reason: action.reason,
+      onFinished: (outcome, summary) => this.warmFinished(destination, outcome, summary),
+    });
+    void this.warm.start();
+  }
+
+  private warmFinished(destination: TransferDestination, outcome: WarmTransferOutcome, summary: string | undefined): void {
+    this.host.reportTransfer({ mode: 'warm', destination: destination.name, outcome, ...(summary ? { summary } : {}) });
+    if (outcome === 'connected') {
+      this.transferAttempted = true;
+      this.host.end('transferred');
+      return;
+    }
+    // Back to the conversation: another end or transfer may be asked for.
+    this.pending = undefined;
+    this.acted = false;
+    const why = outcome === 'declined' ? 'could not take the call right now' : outcome === 'no-answer' ? 'did not answer' : 'could not be reached';
+    this.host.requestResponse(
+      `[The caller was on hold while you tried to reach a colleague at ${destination.name}. The colleague ${why}. ` +
+        'Tell the caller so in one short sentence, then carry on helping them yourself.]',
+    );
   }
 }

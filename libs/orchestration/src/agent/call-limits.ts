@@ -21,6 +21,9 @@ const IDLE_NUDGE = 'The caller has been silent for a while. Briefly ask whether 
 const IDLE_GOODBYE = 'The caller is still silent. Say a short, friendly goodbye; the call will end.';
 const DURATION_GOODBYE = 'The call has reached its maximum length. Apologise briefly, say goodbye; the call will end.';
 
+/** How often the maximum length is tried again while the caller is on hold. */
+const HOLD_RETRY_MS = 5000;
+
 /**
  * A call's time limits: a maximum length, and an idle caller who is first nudged, then politely
  * hung up on. Activity is a timestamp (nothing is re-armed per event); one timer per limit.
@@ -64,7 +67,11 @@ export class CallLimits {
   private checkIdle(): void {
     const timeoutMs = this.options.idleTimeoutMs;
     const quietMs = Date.now() - this.lastActivityAt;
-    if (this.control.isPending) return;
+    // An end or transfer under way: a warm transfer may hand the caller back, so keep watching (from then on).
+    if (this.control.isPending) {
+      this.lastActivityAt = Date.now();
+      return this.armIdle(timeoutMs);
+    }
     if (this.host.busy || quietMs < timeoutMs) {
       if (this.host.busy) this.lastActivityAt = Date.now();
       return this.armIdle(this.host.busy ? timeoutMs : timeoutMs - quietMs);
@@ -80,5 +87,7 @@ export class CallLimits {
 
   private endFor(reason: 'max-duration' | 'caller-idle', lastWords: string): void {
     if (this.control.hangUp(reason, lastWords)) this.host.windDown();
+    // The caller is on hold for a warm transfer: the call ends once it is back with the assistant (unless it was transferred).
+    else if (reason === 'max-duration' && this.control.onHold) this.durationTimer = setTimeout(() => this.endFor(reason, lastWords), HOLD_RETRY_MS);
   }
 }

@@ -37,10 +37,11 @@ export class CallFactory {
     @Inject(ORCHESTRATION_OPTIONS) private readonly options: OrchestrationModuleOptions,
   ) {}
 
-  /** `request`: the stream's upgrade request (the gateway's public URL for a recording's callback is learnt from it, as Twilio reached it). */
+  /** `request`: the stream's upgrade request (the gateway's public URL for recording and warm-transfer callbacks is learnt from it, as Twilio reached it). */
   create(stream: TwilioMediaStream, logger: Logger, onEnded: (call: Call) => void, request?: ArrivedRequest): Call {
     const call: Call = new Call({
       stream,
+      callbackBaseUrl: request ? this.twilio.publicBaseUrl(request) : undefined,
       resolveSettings: (start, started) => this.resolveSettings(start, started, request),
       logger,
       events: this.events,

@@ -869,4 +869,76 @@ describe('Call', () => {
       expect(sentToOpenAi(h.actions)).toEqual([]);
     });
   });
+
+  describe('warm-transfer hold and out-of-band text', () => {
+    const textDelta = (responseId: string, text: string): RealtimeServerEvent => ({
+      type: 'response.output_text.delta',
+      event_id: 'evt_t',
+      response_id: responseId,
+      item_id: 'item_side',
+      output_index: 0,
+      content_index: 0,
+      delta: text,
+    });
+    const sideCreated = (id: string, requestId: string): RealtimeServerEvent => ({
+      type: 'response.created',
+      event_id: 'evt_c',
+      response: { id, status: 'in_progress', conversation_id: null as unknown as string, metadata: { gateway_side_text: requestId } },
+    });
+
+    it('asks for text out of band and resolves with it, without touching the conversation bookkeeping', async () => {
+      const agent = { onFunctionCall() {}, onDtmf() {}, onResponseDone: (id: string) => void doneFor.push(id), onMarkPlayed() {}, onCallerSpeechStarted() {}, dispose() {} };
+      const doneFor: string[] = [];
+      h = makeCall('', agent);
+      startedCall();
+      const text = h.call.requestSideText('Summarise.', 2000);
+      const request = sentToOpenAi(h.actions)[0] as { response: Record<string, any> };
+      expect(request.response).toMatchObject({ conversation: 'none', output_modalities: ['text'], tool_choice: 'none', instructions: 'Summarise.' });
+      const requestId = request.response.metadata.gateway_side_text;
+      server(h.call, sideCreated('resp_side', requestId));
+      expect(h.call.responseActive).toBe(false);
+      server(h.call, textDelta('resp_side', 'The caller '));
+      server(h.call, textDelta('resp_side', 'wants a refund.'));
+      server(h.call, done('resp_side'));
+      expect(await text).toBe('The caller wants a refund.');
+      expect(doneFor).toEqual([]);
+      expect(h.events.filter((e) => e[0] === 'responseDone')).toHaveLength(1);
+    });
+
+    it('gives up after the timeout; the late response stays out of the conversation', async () => {
+      const doneFor: string[] = [];
+      const agent = { onFunctionCall() {}, onDtmf() {}, onResponseDone: (id: string) => void doneFor.push(id), onMarkPlayed() {}, onCallerSpeechStarted() {}, dispose() {} };
+      h = makeCall('', agent);
+      startedCall();
+      const text = h.call.requestSideText('Summarise.', 5);
+      expect(await text).toBeUndefined();
+      const requestId = (sentToOpenAi(h.actions)[0] as { response: Record<string, any> }).response.metadata.gateway_side_text;
+      server(h.call, sideCreated('resp_late', requestId));
+      server(h.call, done('resp_late'));
+      expect(h.call.responseActive).toBe(false);
+      expect(doneFor).toEqual([]);
+    });
+
+    it('on hold: hold audio goes out, caller audio and keys do not reach the model; ending the hold clears it', () => {
+      const digits: string[] = [];
+      const agent = { onFunctionCall() {}, onDtmf: (d: string) => void digits.push(d), onResponseDone() {}, onMarkPlayed() {}, onCallerSpeechStarted() {}, dispose() {} };
+      h = makeCall('', agent);
+      startedCall();
+      h.call.startHold();
+      expect(h.call.onHold).toBe(true);
+      const holdAudio = twilioActions(h.actions).filter((a) => a.kind === 'audio');
+      expect(holdAudio.length).toBeGreaterThan(0);
+      h.call.onCallerAudio(audio(20), 20);
+      h.call.onDtmf('5');
+      h.time.now += 1000;
+      h.call.onTick();
+      expect(h.actions.filter((a) => a.to === 'openai')).toEqual([]);
+      expect(digits).toEqual([]);
+      expect(twilioActions(h.actions).filter((a) => a.kind === 'audio').length).toBeGreaterThan(holdAudio.length);
+      h.call.stopHold();
+      expect(twilioActions(h.actions).at(-1)).toEqual({ to: 'twilio', kind: 'clear' });
+      h.call.onCallerAudio(audio(20), 1040);
+      expect(h.actions.filter((a) => a.to === 'openai' && a.kind === 'append').length).toBeGreaterThan(0);
+    });
+  });
 });

@@ -10,10 +10,12 @@ import type {
   RealtimeSessionConfig,
   RealtimeSessionFallbacks,
   RealtimeSessionListener,
+  RealtimeUsage,
 } from '@app/realtime';
 import type { CallEvents, CallTransferEvent, ToolCallEvent, VoicemailEvent } from '../events/call-events';
 import { CallerAudioGaps, MULAW_SILENCE_100_MS, MULAW_SILENCE_20_MS } from './caller-audio-gaps';
 import type { Tickable } from './call-ticker';
+import { HoldAudio } from './hold-audio';
 import { CallerAudioPacer } from './caller-audio-pacer';
 import { ObservedCall, ReadOnlyCall } from './observed-call';
 import { PlaybackClock } from './playback-clock';
@@ -109,11 +111,30 @@ export interface CallDependencies {
   ticker?: { add(call: Tickable): void; remove(call: Tickable): void };
   /** Caller audio reaches OpenAI at most this many times faster than real time (default 1.2). */
   callerAudioMaxRate?: number;
+  /** The public base URL Twilio reached the stream at (for the callback URLs of a warm transfer). */
+  callbackBaseUrl?: string;
   /** Milliseconds; also the playback clock's time source (default: Date.now for timestamps, performance.now for playback). */
   now?: () => number;
 }
 
 const MAX_REMEMBERED_DISCARDS = 8;
+/** Turns of the conversation kept for a warm transfer's fallback summary, and characters of each. */
+const RECENT_TURNS = 6;
+const RECENT_TURN_CHARS = 300;
+/** Marks the gateway's own out-of-band text responses (`metadata` of their `response.create`). */
+const SIDE_TEXT_METADATA_KEY = 'gateway_side_text';
+
+/** One turn of the conversation as transcribed (kept in memory for a warm transfer's summary; never logged). */
+export interface RecentTurn {
+  role: 'caller' | 'assistant';
+  text: string;
+}
+
+interface SideText {
+  text: string;
+  timer: NodeJS.Timeout;
+  resolve: (text: string | undefined) => void;
+}
 /**
  * With server VAD interrupting responses itself, how long after `speech_started` a response may
  * still run before the call cancels it (the server had its chance; checked on the shared 100 ms
@@ -179,6 +200,14 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
   private readonly silencedResponses = new Set<string>();
   /** Responses the gateway asked for and OpenAI has not created yet (the others come from turn detection). */
   private requestedResponses = 0;
+  /** Hold audio playing while a warm transfer reaches a human: caller audio is then not forwarded to the model. */
+  private hold?: HoldAudio;
+  /** Out-of-band text responses asked for (by request id), and those OpenAI has started (by response id). */
+  private readonly sideTextRequests = new Map<string, SideText>();
+  /** (A late one, whose request timed out, maps to undefined: it is still kept out of the conversation's bookkeeping.) */
+  private readonly sideTextResponses = new Map<string, SideText | undefined>();
+  private sideTextCounter = 0;
+  private readonly recent: RecentTurn[] = [];
 
   constructor(private readonly deps: CallDependencies) {
     this.logger = deps.logger;
@@ -191,6 +220,10 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
 
   get from(): string | undefined {
     return this.customParameters.From;
+  }
+
+  get callbackBaseUrl(): string | undefined {
+    return this.deps.callbackBaseUrl;
   }
 
   get to(): string | undefined {
@@ -263,6 +296,56 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
     this.deps.events.emit('callTransferred', this.observed, transfer);
   }
 
+  /** True while the caller is on hold (a warm transfer is reaching a human). */
+  get onHold(): boolean {
+    return this.hold !== undefined;
+  }
+
+  /**
+   * Puts the caller on hold: hold audio plays into the stream and the caller's audio (and keypad)
+   * no longer reaches the model, so the assistant cannot answer meanwhile; the session stays open.
+   */
+  startHold(): void {
+    if (this.hold || this.state !== 'active') return;
+    const stream = this.deps.stream;
+    this.hold = new HoldAudio((audio) => stream.sendAudio(audio), this.now);
+    this.hold.start();
+  }
+
+  /** Ends the hold: what is left of the hold audio is cleared, and the caller is heard by the model again. */
+  stopHold(): void {
+    if (!this.hold) return;
+    this.hold = undefined;
+    if (this.state === 'active') this.deps.stream.sendClear();
+  }
+
+  /** The last few transcribed turns (for a summary when the model cannot give one in time). */
+  recentTurns(): readonly RecentTurn[] {
+    return this.recent;
+  }
+
+  /**
+   * An out-of-band text response (`conversation: "none"`): the model answers `instructions` in text
+   * over the conversation so far, which it does not change; nothing is spoken. Resolves with the
+   * text, or undefined when it does not come within `timeoutMs` (or the call ends).
+   */
+  requestSideText(instructions: string, timeoutMs: number): Promise<string | undefined> {
+    if (this.state !== 'active' || !this.session) return Promise.resolve(undefined);
+    const requestId = `side-${++this.sideTextCounter}`;
+    return new Promise((resolve) => {
+      const entry: SideText = {
+        text: '',
+        resolve,
+        timer: setTimeout(() => this.finishSideText(requestId, undefined), timeoutMs),
+      };
+      this.sideTextRequests.set(requestId, entry);
+      this.sendToModel({
+        type: 'response.create',
+        response: { conversation: 'none', output_modalities: ['text'], tool_choice: 'none', instructions, metadata: { [SIDE_TEXT_METADATA_KEY]: requestId } },
+      });
+    });
+  }
+
   /** Ends the call from our side (e.g. shutdown): closes both sockets. */
   end(reason: CallEndReason, twilioCloseCode = 1000): void {
     if (this.state === 'ended') return;
@@ -270,6 +353,8 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
     this.endReason = reason;
     this.endedAt = this.now();
     this.deps.ticker?.remove(this);
+    this.hold = undefined;
+    for (const requestId of [...this.sideTextRequests.keys()]) this.finishSideText(requestId, undefined);
     this.settings?.agent?.dispose();
     const voicemail = this.settings?.voicemail;
     voicemail?.dispose();
@@ -383,6 +468,8 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
     if (session === undefined) return;
     // The gap tracker sees every frame, dropped or not, so a dropped frame never comes back as silence.
     const silenceMs = this.callerGaps.frame(timestampMs, bytes);
+    // On hold the model hears nothing (and so cannot answer); the gap tracker keeps counting.
+    if (this.hold !== undefined) return;
     if (!this.pacer.admit(bytes)) {
       this.traffic.bytesDroppedFromCaller += bytes;
       return;
@@ -402,6 +489,7 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
   onTick(): void {
     const session = this.session;
     if (this.state !== 'active' || session === undefined) return;
+    if (this.hold !== undefined) return this.hold.tick();
     const pending = this.cancelUnlessDone;
     if (pending !== undefined && this.now() >= pending.at) {
       this.cancelUnlessDone = undefined;
@@ -420,7 +508,7 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
   onDtmf(digit: string): void {
     this.logger.debug({ digit }, 'caller pressed a key');
     this.deps.events.emit('dtmf', this.observed, digit);
-    this.settings?.agent?.onDtmf(digit);
+    if (this.hold === undefined) this.settings?.agent?.onDtmf(digit);
   }
 
   onStreamStop(): void {
@@ -474,6 +562,8 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
         this.deps.events.emit('callerSpeechStopped', this.observed);
         return;
       case 'response.created': {
+        const sideText = event.response.metadata?.[SIDE_TEXT_METADATA_KEY];
+        if (sideText !== undefined) return this.sideTextStarted(sideText, event.response.id);
         this.activeResponseId = event.response.id;
         const requested = this.requestedResponses > 0;
         if (requested) this.requestedResponses--;
@@ -491,11 +581,17 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
         }
         return;
       }
+      case 'response.output_text.delta': {
+        const sideText = this.sideTextResponses.get(event.response_id);
+        if (sideText) sideText.text += event.delta;
+        return;
+      }
       case 'response.output_audio.done':
         if (!this.discardedResponses.has(event.response_id)) this.finishAudio(event.item_id);
         return;
       case 'response.done': {
         const { id = '', status = 'completed', usage } = event.response;
+        if (this.sideTextResponses.has(id)) return this.sideTextDone(id, status, usage ?? undefined, outputText(event.response.output));
         if (this.activeResponseId === id) this.activeResponseId = undefined;
         // A response that ends without its audio's done event still gets its end mark.
         if (this.unfinishedItemId !== undefined && this.audioStartedResponseId === id && !this.discardedResponses.has(id)) {
@@ -506,10 +602,13 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
         return;
       }
       case 'response.function_call_arguments.done':
+        // An out-of-band response's calls are not the conversation's (its tool_choice is none anyway).
+        if (this.sideTextResponses.has(event.response_id)) return;
         this.settings?.agent?.onFunctionCall({ callId: event.call_id, name: event.name, arguments: event.arguments, responseId: event.response_id });
         return;
       case 'conversation.item.input_audio_transcription.completed':
         this.logger.debug({ transcript: event.transcript }, 'caller said');
+        this.remember('caller', event.transcript);
         this.deps.events.emit('callerTranscript', this.observed, event.item_id, event.transcript, event.usage);
         return;
       case 'conversation.item.input_audio_transcription.failed': {
@@ -529,6 +628,7 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
           return;
         }
         this.logger.debug({ transcript: event.transcript }, 'assistant said');
+        this.remember('assistant', event.transcript);
         this.deps.events.emit('assistantTranscript', this.observed, event.item_id, event.transcript);
         return;
       case 'error':
@@ -565,6 +665,38 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
   }
 
   // ---- behaviour -----------------------------------------------------------------------
+
+  private remember(role: RecentTurn['role'], text: string): void {
+    const trimmed = text.trim();
+    if (!trimmed) return;
+    this.recent.push({ role, text: trimmed.length > RECENT_TURN_CHARS ? trimmed.slice(0, RECENT_TURN_CHARS) + '…' : trimmed });
+    if (this.recent.length > RECENT_TURNS) this.recent.shift();
+  }
+
+  private sideTextStarted(requestId: string, responseId: string | undefined): void {
+    if (responseId) this.sideTextResponses.set(responseId, this.sideTextRequests.get(requestId));
+  }
+
+  /** An out-of-band response finished: its text (unless it failed) goes to whoever asked; its usage is billed like any response's. */
+  private sideTextDone(responseId: string, status: string, usage: RealtimeUsage | undefined, output: string): void {
+    const entry = this.sideTextResponses.get(responseId);
+    this.sideTextResponses.delete(responseId);
+    if (entry) {
+      const text = (entry.text || output).trim();
+      for (const [requestId, request] of this.sideTextRequests) {
+        if (request === entry) this.finishSideText(requestId, status === 'completed' && text ? text : undefined);
+      }
+    }
+    this.deps.events.emit('responseDone', this.observed, responseId, status, usage);
+  }
+
+  private finishSideText(requestId: string, text: string | undefined): void {
+    const entry = this.sideTextRequests.get(requestId);
+    if (!entry) return;
+    this.sideTextRequests.delete(requestId);
+    clearTimeout(entry.timer);
+    entry.resolve(text);
+  }
 
   private forwardAssistantAudio(responseId: string, itemId: string, base64Audio: string): void {
     if (this.state !== 'active' || this.discardedResponses.has(responseId)) return;
@@ -658,6 +790,13 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
     }
     this.deps.events.emit('openAiError', this.observed, code, error?.message);
   }
+}
+
+/** The text of a response's output items (`output_text` parts), as `response.done` carries it. */
+function outputText(output: ReadonlyArray<{ type?: string; content?: ReadonlyArray<{ type?: string; text?: string }> }> | undefined): string {
+  let text = '';
+  for (const item of output ?? []) for (const part of item.content ?? []) if (part.type === 'output_text' && part.text) text += part.text;
+  return text;
 }
 
 function base64DecodedLength(base64: string): number {

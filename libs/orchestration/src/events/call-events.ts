@@ -41,13 +41,16 @@ export interface RecordingStartedEvent {
 }
 
 /**
- * A transfer of the call to a person: `destination` is the configured destination's NAME (never
- * its number). A blind transfer is `connected` once Twilio took the call over to dial it.
+ * A transfer of the caller to a human, once its outcome is known. `destination` is the
+ * destination's NAME, never its number. A blind transfer is `connected` once Twilio took the call
+ * over to dial it.
  */
 export interface CallTransferEvent {
   mode: 'blind' | 'warm';
   destination: string;
   outcome: 'connected' | 'declined' | 'no-answer' | 'failed';
+  /** Warm transfers: the summary the human agent heard before the caller was connected. */
+  summary?: string;
 }
 
 /**

@@ -30,6 +30,14 @@ export interface SimulatedSessionBehaviour {
   rejectSession: SessionRejection[];
   /** A caller turn whose transcription fails (`conversation.item.input_audio_transcription.failed`); undefined: it succeeds. */
   failTranscription: (turn: number) => { code: string; message: string } | undefined;
+  /**
+   * The text of an out-of-band text response (`response.create` with `conversation: "none"` and
+   * `output_modalities: ["text"]`), from its instructions and the conversation so far; the default
+   * summarises the conversation's transcripts.
+   */
+  outOfBandText: (input: { instructions?: string; conversation: Array<{ role: 'user' | 'assistant'; text: string }> }) => string;
+  /** Delay before an out-of-band response starts (a slow model). */
+  outOfBandDelayMs: number;
 }
 
 /** One part of a session configuration the simulated OpenAI refuses. */
@@ -57,6 +65,13 @@ export const DEFAULT_BEHAVIOUR: SimulatedSessionBehaviour = {
   configureDelayMs: 0,
   rejectSession: [],
   failTranscription: () => undefined,
+  outOfBandText: ({ conversation }) => {
+    const said = conversation.filter((turn) => turn.text).slice(-3);
+    return said.length === 0
+      ? 'The caller has not said anything yet.'
+      : `Simulated summary: ${said.map((turn) => `${turn.role === 'user' ? 'the caller said' : 'the assistant said'} "${turn.text}"`).join(', then ')}.`;
+  },
+  outOfBandDelayMs: 0,
 };
 
 interface ItemRecord {
@@ -114,6 +129,8 @@ export class SimulatedSession extends EventEmitter {
   readonly sentErrors: Array<{ type: string; code: string; message: string; param?: string }> = [];
   /** `session.update`s refused because of `rejectSession` (nothing of them applied). */
   refusedUpdates = 0;
+  /** Out-of-band responses answered (`conversation: "none"`): their ids, instructions, metadata and text. */
+  readonly outOfBandResponses: Array<{ id: string; instructions?: string; metadata: Record<string, string> | null; text: string; at: number }> = [];
 
   private readonly behaviour: SimulatedSessionBehaviour;
   private readonly inputChunks: Buffer[] = [];
@@ -374,6 +391,7 @@ export class SimulatedSession extends EventEmitter {
       case 'conversation.item.delete':
         return this.handleDelete(event);
       case 'response.create':
+        if (event.response?.conversation === 'none') return this.respondOutOfBand(event.response);
         if (this.active) {
           return this.sendError('invalid_request_error', 'conversation_already_has_active_response',
             `Conversation already has an active response in progress: ${this.active.id}. Wait until the response is finished before creating a new one.`);
@@ -388,6 +406,58 @@ export class SimulatedSession extends EventEmitter {
       default:
         return this.sendError('invalid_request_error', 'invalid_event', `Invalid value: '${String(event.type).slice(0, 80)}'. Unsupported event type.`);
     }
+  }
+
+  /**
+   * An out-of-band response: it may run beside the default conversation's response, adds nothing
+   * to the conversation (`conversation_id` null, no `conversation.item.*`), and, for text output,
+   * sends `response.output_text.delta`/`.done`; `response.done` carries its `metadata`.
+   */
+  private respondOutOfBand(params: Record<string, any>): void {
+    const modalities: string[] = Array.isArray(params.output_modalities) ? params.output_modalities : this.config.output_modalities ?? ['audio'];
+    if (modalities.length !== 1 || (modalities[0] !== 'text' && modalities[0] !== 'audio')) {
+      return this.sendError('invalid_request_error', 'invalid_value', "Invalid value for 'response.output_modalities': expected ['text'] or ['audio'].", { param: 'response.output_modalities' });
+    }
+    if (modalities[0] !== 'text') {
+      return this.sendError('invalid_request_error', 'unsupported', 'The simulator answers out-of-band responses in text only.', { param: 'response.output_modalities' });
+    }
+    const metadata = params.metadata && typeof params.metadata === 'object' ? (params.metadata as Record<string, string>) : null;
+    const id = this.nextId('resp');
+    const itemId = this.nextId('item');
+    const conversation = [...this.items.values()]
+      .filter((item) => item.type === 'message' && !item.deleted && item.transcript)
+      .map((item) => ({ role: item.role, text: item.transcript }));
+    const text = this.behaviour.outOfBandText({ instructions: params.instructions, conversation });
+    const resource = (status: string, output: unknown[], usage: unknown) => ({
+      object: 'realtime.response',
+      id,
+      status,
+      status_details: null,
+      output,
+      conversation_id: null,
+      output_modalities: ['text'],
+      max_output_tokens: params.max_output_tokens ?? 'inf',
+      usage,
+      metadata,
+    });
+    const run = () => {
+      if (this.socket.readyState !== WebSocket.OPEN) return;
+      this.send({ type: 'response.created', response: resource('in_progress', [], null) });
+      const item = { id: itemId, object: 'realtime.item', type: 'message', status: 'in_progress', role: 'assistant', content: [] as unknown[] };
+      this.send({ type: 'response.output_item.added', response_id: id, output_index: 0, item });
+      const base = { response_id: id, item_id: itemId, output_index: 0, content_index: 0 };
+      this.send({ type: 'response.content_part.added', ...base, part: { type: 'text', text: '' } });
+      for (let offset = 0; offset < text.length; offset += 24) this.send({ type: 'response.output_text.delta', ...base, delta: text.slice(offset, offset + 24) });
+      this.send({ type: 'response.output_text.done', ...base, text });
+      this.send({ type: 'response.content_part.done', ...base, part: { type: 'text', text } });
+      const done = { ...item, status: 'completed', content: [{ type: 'output_text', text }] };
+      this.send({ type: 'response.output_item.done', response_id: id, output_index: 0, item: done });
+      this.send({ type: 'response.done', response: resource('completed', [done], usageFor(0, text)) });
+      this.outOfBandResponses.push({ id, instructions: params.instructions, metadata, text, at: Date.now() });
+      this.emit('out-of-band-done', id);
+    };
+    if (this.behaviour.outOfBandDelayMs > 0) setTimeout(run, this.behaviour.outOfBandDelayMs);
+    else run();
   }
 
   private handleSessionUpdate(event: Record<string, any>): void {

@@ -83,8 +83,9 @@ export type RequestOrigin = ArrivedRequest;
 export interface CreateCallRequest {
   to: string;
   from: string;
-  /** Where Twilio fetches TwiML when the call is answered. */
-  url: string;
+  /** Where Twilio fetches TwiML when the call is answered (or `twiml`: the TwiML itself). */
+  url?: string;
+  twiml?: string;
   statusCallback?: string;
   statusCallbackEvent?: string[];
   machineDetection?: 'Enable' | 'DetectMessageEnd';
@@ -129,6 +130,14 @@ export class TwilioRestClient {
   /** Hangs up a live call. */
   async completeCall(callSid: string): Promise<void> {
     await this.api().calls(callSid).update({ status: 'completed' });
+  }
+
+  /**
+   * The public base URL Twilio reaches this gateway at (PUBLIC_URL, or as the request `origin` arrived),
+   * for callback URLs.
+   */
+  publicBaseUrl(origin: RequestOrigin): string {
+    return publicBaseUrl(this.options, origin);
   }
 
   /**
@@ -184,8 +193,7 @@ export class TwilioRestClient {
     const call = await this.api().calls.create({
       to: request.to,
       from: request.from,
-      url: request.url,
-      method: 'POST',
+      ...(request.twiml !== undefined ? { twiml: request.twiml } : { url: request.url, method: 'POST' }),
       ...(request.statusCallback && {
         statusCallback: request.statusCallback,
         statusCallbackMethod: 'POST',

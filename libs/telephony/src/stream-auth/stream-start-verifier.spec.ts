@@ -8,7 +8,7 @@ import { StreamCredentials } from './stream-credentials.service';
 import { StartVerdict, StreamStartVerifier } from './stream-start-verifier.service';
 
 const ACCOUNT = 'AC' + '1'.repeat(32);
-const options = { accountSid: ACCOUNT, keys: { streamToken: randomBytes(32), softphoneToken: randomBytes(32), callContext: randomBytes(32) } } as TwilioModuleOptions;
+const options = { accountSid: ACCOUNT, keys: { streamToken: randomBytes(32), softphoneToken: randomBytes(32), callContext: randomBytes(32), transferTicket: randomBytes(32) } } as TwilioModuleOptions;
 
 function setUp(claims: StreamClaims = new InProcessStreamClaims()) {
   const credentials = new StreamCredentials(options);

@@ -18,14 +18,19 @@ export const TRANSFER_CALL_TOOL = 'transfer_call';
     properties: {
       reason: { type: 'string', description: 'Why the caller is being transferred.' },
       destination: { type: 'string', description: 'Optional: the name of one of the configured transfer destinations. Omit for the default.' },
+      mode: {
+        type: 'string',
+        enum: ['warm', 'blind'],
+        description: 'Optional: "warm" puts the caller on hold while a colleague is told what the call is about and asked to take it; "blind" hands the call over at once. Omit for the line\'s default.',
+      },
     },
     additionalProperties: false,
   },
 })
 @Injectable()
-export class TransferCallTool implements RealtimeToolHandler<{ reason?: string; destination?: string }> {
-  execute(args: { reason?: string; destination?: string }, context: ToolCallContext) {
-    const outcome = context.control.transferCall(args.destination, args.reason);
+export class TransferCallTool implements RealtimeToolHandler<{ reason?: string; destination?: string; mode?: 'warm' | 'blind' }> {
+  execute(args: { reason?: string; destination?: string; mode?: 'warm' | 'blind' }, context: ToolCallContext) {
+    const outcome = context.control.transferCall(args.destination, args.reason, args.mode);
     if (!outcome.accepted) throw new ToolError(outcome.error);
     return { ok: true, detail: outcome.detail };
   }
