@@ -116,7 +116,7 @@ export class CallRecorder implements OnModuleInit, OnApplicationShutdown {
         const builder = builderOf(call);
         if (!builder) return;
         builder.transferred(transfer);
-        this.lifecycle.publish('call.transferred', { callSid: call.callSid, ...transfer });
+        if (this.lifecycle.wants('call.transferred')) this.lifecycle.publish('call.transferred', { callSid: call.callSid, ...builder.lastTransfer });
       },
       openAiError: (call, code, message) => builderOf(call)?.openAiError(code, message),
       voicemailDetection: (call, result) => builderOf(call)?.voicemail(result),

@@ -139,8 +139,13 @@ export class CallRecordBuilder {
     this.dirty = true;
   }
 
+  /** The record's `transfer` (the summary redacted like the transcript it was made from). */
+  get lastTransfer(): CallRecord['transfer'] {
+    return this.transfer;
+  }
+
   transferred(event: CallTransferEvent): void {
-    this.transfer = { mode: event.mode, destination: event.destination, outcome: event.outcome, ...(event.summary ? { summary: event.summary } : {}) };
+    this.transfer = { mode: event.mode, destination: event.destination, outcome: event.outcome, ...(event.summary ? { summary: this.redact(event.summary) } : {}) };
     this.dirty = true;
   }
 
