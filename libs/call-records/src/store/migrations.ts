@@ -48,7 +48,7 @@ export const MIGRATIONS: { version: number; name: string; sql: string[] }[] = [
     ],
   },
   {
-    version: 4,
+    version: 3,
     name: 'retention',
     sql: [
       // Set when the retention job blanked the record's transcript: the job skips such rows.
