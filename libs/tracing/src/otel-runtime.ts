@@ -2,7 +2,9 @@
  * The only module that loads OpenTelemetry: imported dynamically by GatewayTracing when tracing is
  * on, so a gateway without it never loads the SDK.
  */
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, trace } from '@opentelemetry/api';
+import { Logger } from '@nestjs/common';
+import { diag, DiagLogLevel, ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, trace } from '@opentelemetry/api';
+import type { DiagLogger } from '@opentelemetry/api';
 import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { defaultResource, envDetector, detectResources, resourceFromAttributes } from '@opentelemetry/resources';
@@ -54,6 +56,32 @@ export class OtelSpan implements TraceSpan {
   }
 }
 
+/** How often the SDK's own problems (a collector that cannot be reached) are logged at most. */
+const DIAGNOSTICS_LOG_INTERVAL_MS = 60_000;
+
+/**
+ * The SDK's warnings and errors (failed exports among them) in the gateway's log, at most one line a
+ * minute: a collector that is down must be visible without flooding the log.
+ */
+function sdkDiagnostics(): DiagLogger {
+  const logger = new Logger('Tracing');
+  let lastAt = -Infinity;
+  let suppressed = 0;
+  const log = (message: string, ...args: unknown[]) => {
+    const now = Date.now();
+    if (now - lastAt < DIAGNOSTICS_LOG_INTERVAL_MS) {
+      suppressed++;
+      return;
+    }
+    lastAt = now;
+    const detail = args.map((arg) => (arg instanceof Error ? arg.message : typeof arg === 'string' ? arg : '')).filter(Boolean).join(' ');
+    logger.warn(`OpenTelemetry: ${message}${detail ? ` ${detail}` : ''}${suppressed ? ` (${suppressed} more since the last line)` : ''}`);
+    suppressed = 0;
+  };
+  const ignore = () => undefined;
+  return { error: log, warn: log, info: ignore, debug: ignore, verbose: ignore };
+}
+
 export class TracingRuntime {
   private readonly tracer: Tracer;
 
@@ -62,6 +90,7 @@ export class TracingRuntime {
   }
 
   static create(options: TracingModuleOptions): TracingRuntime {
+    diag.setLogger(sdkDiagnostics(), { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
     // OTEL_RESOURCE_ATTRIBUTES (read by the SDK's detector) under the configured service name.
     const resource = defaultResource()
       .merge(detectResources({ detectors: [envDetector] }))
