@@ -167,6 +167,10 @@ export const assistantConfig: ConfigOwner<AssistantOptions> = {
   },
   check: (env, isValid) => {
     const problems: string[] = [];
+    // The OpenAI socket opens during the lookup and must be configured before its connect timeout.
+    if (env.ASSISTANT_LOOKUP_URL && isValid('ASSISTANT_LOOKUP_TIMEOUT_MS') && isValid('OPENAI_CONNECT_TIMEOUT_MS') && env.ASSISTANT_LOOKUP_TIMEOUT_MS + 1000 > env.OPENAI_CONNECT_TIMEOUT_MS) {
+      problems.push(`ASSISTANT_LOOKUP_TIMEOUT_MS: must be at least 1000 ms below OPENAI_CONNECT_TIMEOUT_MS (${env.OPENAI_CONNECT_TIMEOUT_MS}): the OpenAI session waits for the lookup before it is configured`);
+    }
     if (isValid('ASSISTANT_LOOKUP_URL') && isValid('NODE_ENV')) {
       const problem = lookupUrlProblem(env.ASSISTANT_LOOKUP_URL, env.NODE_ENV);
       if (problem) problems.push(problem);

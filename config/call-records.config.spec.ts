@@ -105,7 +105,7 @@ describe('call-record configuration', () => {
       apiBaseUrl: 'https://api.openai.com/v1',
       apiKey: 'sk-test-0123456789abcdefghijklmnop',
       auth: 'bearer',
-      timeoutMs: 30000,
+      timeoutMs: 20000,
       profiles: { support: { schema, instructions: 'Success: the caller booked.' }, quiet: { enabled: false } },
     });
     const problems = problemsOf({ ASSISTANT_PROFILES: JSON.stringify({ a: { analysis: { schema: { type: 'string' } } }, b: { analysis: { schema: { type: 'object', properties: { x: { type: 'nope' } } } } }, c: { analysis: { enabled: 'yes' } } }) });

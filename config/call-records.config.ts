@@ -81,8 +81,8 @@ export class CallRecordsVariables {
   @Matches(MODEL_NAME, { message: 'ANALYSIS_MODEL must be a model id (or an Azure deployment name)' })
   ANALYSIS_MODEL: string;
 
-  /** Time limit of one analysis request to the Responses API. */
-  @ToNumber() @IsInt() @Min(1000) @Max(300000)
+  /** Time limit of one analysis request to the Responses API; below the outbox's 30 s claim, so no other instance runs the same job meanwhile. */
+  @ToNumber() @IsInt() @Min(1000) @Max(25000)
   ANALYSIS_TIMEOUT_MS: number;
 
   /** Days records are kept; past them the retention job purges them (see the scope). Unset: kept forever. */
@@ -137,7 +137,7 @@ export const callRecordsConfig: ConfigOwner<CallRecordsModuleOptions> = {
       WEBHOOK_EVENTS: 'call.ended',
       POST_CALL_ANALYSIS: 'off',
       ANALYSIS_MODEL: 'gpt-5.4-mini',
-      ANALYSIS_TIMEOUT_MS: '30000',
+      ANALYSIS_TIMEOUT_MS: '20000',
       // Empty: each call is priced by its own model from the built-in table.
       TOKEN_PRICES_USD_PER_MILLION: '',
       CALL_RECORD_RETENTION_SCOPE: 'transcript',

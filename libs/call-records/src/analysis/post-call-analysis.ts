@@ -97,8 +97,7 @@ export class PostCallAnalysis implements OutboxJob {
       const retryable = error instanceof AnalysisRequestError ? error.retryable : !(error instanceof AnalysisAnswerError);
       if (retryable && !lastAttempt) return { kind: 'retry', problem };
       const failed: CallAnalysis = { model, summary: '', success: null, completedAt: new Date().toISOString(), error: problem };
-      await this.save(record, failed, error instanceof AnalysisAnswerError ? error.usage : undefined);
-      this.announce(delivery, record.callSid, failed);
+      if (await this.save(record.callSid, failed, error instanceof AnalysisAnswerError ? error.usage : undefined)) this.announce(delivery, record.callSid, failed);
       return { kind: 'give-up', problem };
     }
     const analysis: CallAnalysis = {
@@ -108,8 +107,7 @@ export class PostCallAnalysis implements OutboxJob {
       ...(profile?.schema ? { fields: answer.output.fields } : {}),
       completedAt: new Date().toISOString(),
     };
-    await this.save(record, analysis, answer.usage);
-    this.announce(delivery, record.callSid, analysis);
+    if (await this.save(record.callSid, analysis, answer.usage)) this.announce(delivery, record.callSid, analysis);
     return { kind: 'delivered' };
   }
 
@@ -156,8 +154,14 @@ export class PostCallAnalysis implements OutboxJob {
     }
   }
 
-  /** Stores the analysis on the record (a newer revision), with its tokens and cost. */
-  private async save(record: CallRecord, analysis: CallAnalysis, usage: TextUsage | undefined): Promise<void> {
+  /**
+   * Stores the analysis on the record as it is now (a newer revision), with its tokens and cost.
+   * Re-read first: the record may have been deleted (DELETE /calls/:sid) or its transcript purged
+   * while the model was answering; then nothing is stored (false), so neither comes back.
+   */
+  private async save(callSid: string, analysis: CallAnalysis, usage: TextUsage | undefined): Promise<boolean> {
+    const record = await this.store.get(callSid);
+    if (!record || record.transcriptPurgedAt !== undefined) return false;
     const { twilio: _reconciled, ...stored } = record;
     const prices = this.prices.text(analysis.model);
     if (!prices && !this.warnedUnpriced.has(analysis.model)) {
@@ -172,6 +176,7 @@ export class PostCallAnalysis implements OutboxJob {
       cost,
       revision: record.revision + 1,
     });
+    return true;
   }
 
   /** call.analyzed, with an id derived from the job's (a job run twice sends one webhook-id). */

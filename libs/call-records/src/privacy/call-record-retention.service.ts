@@ -41,6 +41,15 @@ export function purgedRecord(record: CallRecord, purgedAt: string, recordingEras
     toolCalls: record.toolCalls.map(({ name, error, startedAt, durationMs }) => ({ name, arguments: null, ...(error !== undefined ? { error } : {}), startedAt, durationMs })),
     transcriptPurgedAt: purgedAt,
   };
+  // Text written from the conversation goes with it: the analysis keeps its verdict, not its words.
+  if (record.analysis) {
+    const { summary: _summary, fields: _fields, ...verdict } = record.analysis;
+    purged.analysis = { ...verdict, summary: '' };
+  }
+  if (record.transfer?.summary !== undefined) {
+    const { summary: _summary, ...transfer } = record.transfer;
+    purged.transfer = transfer;
+  }
   const recording = (record as { recording?: Record<string, unknown> }).recording;
   if (recordingErased && recording) (purged as { recording?: Record<string, unknown> }).recording = { ...recording, deletedAt: purgedAt };
   return purged;

@@ -88,6 +88,8 @@ export class WarmTransfer {
         statusCallbackEvent: ['completed'],
       });
       this.agentCallSid = call.sid;
+      // The caller hung up (or the transfer ended) while Twilio was placing the colleague's leg.
+      if ((this.state as string) === 'finished') this.hangUpAgent();
     } catch (error) {
       if (this.state === 'dialling') return this.finish('failed', `Twilio could not dial the colleague: ${(error as Error).message}`);
       return;

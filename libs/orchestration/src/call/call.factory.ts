@@ -97,8 +97,10 @@ export class CallFactory {
       call.log.error({ err: error }, 'assistant lookup failed; the call runs with its static profile');
       profile = staticProfile;
     }
-    // Recording (and its disclosure, said before the stream) was decided on the static profile at the webhook.
-    return this.settingsOf({ ...profile, recording: staticProfile.recording }, start, call, request);
+    // Decided on the static profile before the lookup: the recording (and its disclosure, said before
+    // the stream) and whether Twilio was asked to detect answering machines when the call was placed.
+    const voicemail = { ...profile.voicemail, detection: staticProfile.voicemail.detection };
+    return this.settingsOf({ ...profile, recording: staticProfile.recording, voicemail }, start, call, request);
   }
 
   /** The answer as a profile override; undefined (with a warning) when it names an unknown profile. Unknown tools are dropped. */
@@ -129,7 +131,7 @@ export class CallFactory {
       voicemailGreetingHoldMs: this.profiles.voicemailGreetingHoldMs,
     });
     // After the stream's token check (a `start` reaches the call only once verified), and after any disclosure (said before the stream).
-    if (profile.recording.enabled && start.origin === 'twilio' && request) void this.startRecording(call, start.callSid, request);
+    if (profile.recording.enabled && start.origin === 'twilio' && request && call.state === 'active') void this.startRecording(call, start.callSid, request);
     const session: AssistantSessionSettings = {
       model: profile.model ?? this.sessions.model,
       voice: profile.voice,

@@ -408,13 +408,12 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
       this.pendingModel = resolved.model;
       this.session = this.deps.openSession(this, this.logger);
       this.session.connect();
-      resolved.pending.then(
-        (settings) => this.applySettings(settings),
-        (error: unknown) => {
-          this.logger.error({ err: error }, 'could not choose the call settings; ending the call');
+      resolved.pending
+        .then((settings) => this.applySettings(settings))
+        .catch((error: unknown) => {
+          this.logger.error({ err: error }, 'could not choose or apply the call settings; ending the call');
           this.end('openai-failed', 1011);
-        },
-      );
+        });
       return;
     }
     this.useSettings(resolved);

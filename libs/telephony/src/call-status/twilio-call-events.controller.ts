@@ -1,6 +1,8 @@
-import { Body, Controller, HttpCode, Logger, Optional, Post, ServiceUnavailableException, UseGuards } from '@nestjs/common';
+import { Body, Controller, ForbiddenException, HttpCode, Inject, Logger, Optional, Post, ServiceUnavailableException, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { TwilioSignatureGuard } from '../signature/twilio-signature.guard';
+import { TWILIO_OPTIONS } from '../twilio.module-definition';
+import type { TwilioModuleOptions } from '../twilio.module-definition';
 import { TWILIO_ROUTES } from '../twilio-routes';
 import { ANSWERED_BY_VALUES, AnsweredBy, AnsweringMachineListener, CallStatusListener, TwilioCallStatus } from './call-status-listener';
 
@@ -21,6 +23,7 @@ export class TwilioCallEventsController {
   private readonly logger = new Logger('TwilioCallbacks');
 
   constructor(
+    @Inject(TWILIO_OPTIONS) private readonly options: TwilioModuleOptions,
     @Optional() private readonly status?: CallStatusListener,
     @Optional() private readonly machines?: AnsweringMachineListener,
   ) {}
@@ -28,6 +31,7 @@ export class TwilioCallEventsController {
   @Post(TWILIO_ROUTES.amdStatus)
   @HttpCode(204)
   async amdStatus(@Body() body: Record<string, string | undefined>): Promise<void> {
+    this.checkAccount(body);
     const callSid = body.CallSid;
     const answeredBy = body.AnsweredBy as AnsweredBy | undefined;
     if (!callSid || !CALL_SID.test(callSid) || !answeredBy || !ANSWERED_BY_VALUES.includes(answeredBy)) return;
@@ -40,6 +44,7 @@ export class TwilioCallEventsController {
   @Post(TWILIO_ROUTES.recordingStatus)
   @HttpCode(204)
   async recordingStatus(@Body() body: Record<string, string | undefined>): Promise<void> {
+    this.checkAccount(body);
     const { CallSid: callSid, RecordingSid: sid, RecordingUrl: url, RecordingStatus: status } = body;
     if (!callSid || !CALL_SID.test(callSid) || !sid || !RECORDING_SID.test(sid) || !status || !RECORDING_STATUSES.has(status)) return;
     const duration = body.RecordingDuration !== undefined ? Number(body.RecordingDuration) : NaN;
@@ -52,6 +57,11 @@ export class TwilioCallEventsController {
       ...(Number.isInteger(duration) && duration >= 0 ? { durationSeconds: duration } : {}),
     };
     await this.store(callSid, { recording }, 'recording status');
+  }
+
+  /** Signed by Twilio, and from this gateway's account (as the voice webhook and the transfer callbacks check). */
+  private checkAccount(body: Record<string, string | undefined>): void {
+    if (this.options.accountSid && body.AccountSid !== this.options.accountSid) throw new ForbiddenException("AccountSid is not this gateway's Twilio account");
   }
 
   private async store(callSid: string, update: TwilioCallStatus, what: string): Promise<void> {
