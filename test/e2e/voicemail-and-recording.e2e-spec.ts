@@ -1,3 +1,4 @@
+import twilio from 'twilio';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CallRecord } from '@app/call-records';
 import { CALL_RECORDING_ERASER } from '@app/call-records';
@@ -101,6 +102,15 @@ describe('voicemail detection and drop, call recording', () => {
     // An unsigned verdict is refused.
     const unsigned = await fetch(`${gateway!.httpUrl}/twilio/amd-status`, { method: 'POST', body: new URLSearchParams({ CallSid: callSid, AnsweredBy: 'machine_end_beep' }) });
     expect(unsigned.status).toBe(403);
+    // Signed, but for another Twilio account: refused too.
+    const amdUrl = `${gateway!.httpUrl}/twilio/amd-status`;
+    const foreign = { AccountSid: 'AC' + 'f'.repeat(32), CallSid: callSid, AnsweredBy: 'machine_end_beep' };
+    const otherAccount = await fetch(amdUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilio.getExpectedTwilioSignature(TEST_TWILIO_AUTH_TOKEN, amdUrl, foreign) },
+      body: new URLSearchParams(foreign),
+    });
+    expect(otherAccount.status).toBe(403);
 
     expect(await twilioApi!.sendAnsweredBy(callSid, 'machine_start', SIGNED)).toBe(204);
     // The machine's greeting ends a "turn": whatever the model starts saying to it is cancelled, unheard.
