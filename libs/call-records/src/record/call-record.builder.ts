@@ -209,7 +209,6 @@ export class CallRecordBuilder {
   snapshot(): CallRecord {
     this.dirty = false;
     const { identity } = this;
-    const params = identity.customParameters;
     const ended = this.endedAt !== undefined;
     const transcript = [...this.turns].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0)).map((turn) => ({
       ...turn,
@@ -218,17 +217,10 @@ export class CallRecordBuilder {
     }));
     const usage = { ...this.usage, transcription: { ...this.usage.transcription } };
     return {
-      callSid: identity.callSid,
-      ...(identity.streamSid ? { streamSid: identity.streamSid } : {}),
-      direction: identity.direction,
-      ...(params.From ? { from: params.From } : {}),
-      ...(params.To ? { to: params.To } : {}),
-      assistantProfile: identity.profile,
-      ...(identity.model ? { model: identity.model } : {}),
+      ...this.identityFields(),
       ...(identity.transcriptionModel ? { transcriptionModel: identity.transcriptionModel } : {}),
       ...(this.droppedFeatures.length > 0 ? { droppedSessionFeatures: [...this.droppedFeatures] } : {}),
       status: ended ? 'completed' : 'in-progress',
-      startedAt: iso(identity.startedAt),
       ...(ended ? { endedAt: iso(this.endedAt!), durationMs: this.endedAt! - identity.startedAt, endReason: this.endReason } : {}),
       ...(ended && this.lastError && this.endReason?.startsWith('openai') ? { endError: { ...this.lastError } } : {}),
       transcript,
