@@ -307,7 +307,7 @@ describe('readEnvironment', () => {
       expect(auth.apiKeys).toEqual([
         { key: 'caller-key-0123456789', scopes: ['calls'] },
         { key: 'reader-key-0123456789', scopes: ['records', 'console'] },
-        { key: 'old-key:with:colons-0123', scopes: ['calls', 'records', 'console'] },
+        { key: 'old-key:with:colons-0123', scopes: ['calls', 'records', 'erase', 'console'] },
       ]);
       expect(auth.unscopedKeys).toBe(1);
       expect(readEnvironment({ API_KEYS: 'short:calls-and-more-and-more' }).API_KEYS).toBe('short:calls-and-more-and-more');

@@ -12,7 +12,8 @@ import { metricValue } from '../support/prometheus';
 
 const RECORDS_KEY = 'privacy-records-key-0123456789';
 const CALLS_KEY = 'privacy-calls-key-0123456789ab';
-const API_KEYS = `${RECORDS_KEY}:records,${CALLS_KEY}:calls`;
+const READ_ONLY_KEY = 'privacy-read-only-key-0123456';
+const API_KEYS = `${RECORDS_KEY}:records+erase,${CALLS_KEY}:calls,${READ_ONLY_KEY}:records`;
 const DAY_MS = 86_400_000;
 
 /** A recording eraser that fails its first attempt (as Twilio's API may), then succeeds. */
@@ -138,9 +139,11 @@ describe('privacy controls', () => {
     expect(metricValue(metrics, 'voice_gateway_call_records_purged_total', { scope: 'transcript' })).toBe(2);
     expect(metricValue(metrics, 'voice_gateway_call_record_retention_failures_total', { kind: 'recording' })).toBe(1);
 
-    // DELETE /calls/:sid: the `records` scope only.
+    // DELETE /calls/:sid: the `erase` scope only (a key that may read records may not delete them).
     expect((await api(gateway, `/calls/${callSid}`, { method: 'DELETE', key: '' })).status).toBe(401);
     expect((await api(gateway, `/calls/${callSid}`, { method: 'DELETE', key: CALLS_KEY })).status).toBe(403);
+    expect((await api(gateway, `/calls/${callSid}`, { method: 'DELETE', key: READ_ONLY_KEY })).status).toBe(403);
+    expect((await api(gateway, `/calls/${callSid}`, { key: READ_ONLY_KEY })).status).toBe(200);
     expect((await api(gateway, `/calls/not%20a%20sid`, { method: 'DELETE' })).status).toBe(400);
     expect((await api(gateway, `/calls/${callSid}`, { method: 'DELETE' })).status).toBe(204);
     expect((await api(gateway, `/calls/${callSid}`)).status).toBe(404);

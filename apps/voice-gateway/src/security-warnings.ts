@@ -43,7 +43,7 @@ export function securityWarnings(config: GatewayConfig, signatures: { enabled: b
     warnings.push({
       level: 'warn',
       message:
-        `${config.auth.unscopedKeys} of the API_KEYS have every scope (placing calls, reading records, the console): ` +
+        `${config.auth.unscopedKeys} of the API_KEYS have every scope (placing calls, reading and erasing records, the console): ` +
         'give each key only what it needs, e.g. key:calls or key:records',
     });
   }

@@ -1,7 +1,10 @@
 import { Reflector } from '@nestjs/core';
 
-/** What an API key may do: place calls (`POST /calls`), read call records (`GET /calls…`), use the console. */
-export const API_KEY_SCOPES = ['calls', 'records', 'console'] as const;
+/**
+ * What an API key may do: place calls (`POST /calls`), read call records (`GET /calls…`), erase them
+ * (`DELETE /calls/:sid`: apart from reading, so a dashboard's key cannot wipe records), use the console.
+ */
+export const API_KEY_SCOPES = ['calls', 'records', 'erase', 'console'] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
 /** One key of API_KEYS and what it may do. */

@@ -71,6 +71,7 @@ export class CallRecordsController {
   }
 
   @Delete(':callSid')
+  @RequireApiScope('erase')
   @HttpCode(204)
   @ApiOperation({
     summary: 'Delete a call record',
