@@ -68,7 +68,13 @@ export class WarmTransfers extends WarmTransferCallbacks implements WarmTransfer
     let timer: NodeJS.Timeout | undefined;
     // Listening before sending: on the holding pod itself the reply comes back at once.
     const reply = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), REPLY_TIMEOUT_MS);
+      timer = setTimeout(() => {
+        // The holding pod got the answer but its reply is late. For an acceptance it is most likely
+        // moving the caller into the room already: the colleague joins it rather than the caller
+        // being left there alone.
+        if (answer.kind === 'accepted') this.logger.warn(`no reply in ${REPLY_TIMEOUT_MS} ms from the pod holding ${ticket.callSid}; the colleague joins the conference`);
+        resolve(answer.kind === 'accepted');
+      }, REPLY_TIMEOUT_MS);
       this.waiting.set(requestId, resolve);
     });
     try {
