@@ -170,5 +170,12 @@ export function callRecordStoreContract(open: () => Promise<StoreUnderTest>): vo
     expect(await store.purgeOutbox('2000-01-01T00:00:00.000Z')).toBe(0);
     expect(await store.purgeOutbox('2999-01-01T00:00:00.000Z')).toBeGreaterThanOrEqual(1);
     expect(await outbox.find('del-2')).toBeUndefined();
+
+    // A row that only Twilio's recording callback wrote (its record never was): the recording is
+    // still found, so the retention job can erase it before the row goes.
+    await store.saveTwilioStatus('CARET09', { recording: { sid: 'RE' + '9'.repeat(32), url: '', channels: 2, status: 'completed' } } as never);
+    const orphan = (await store.expired('2999-01-01T00:00:00.000Z', 'record', 50)).find((row) => row.callSid === 'CARET09');
+    expect(orphan).toMatchObject({ callSid: 'CARET09', twilioRecordingSid: 'RE' + '9'.repeat(32) });
+    expect(orphan?.record).toBeUndefined();
   });
 }

@@ -110,8 +110,8 @@ export class CallRecordRetention implements OnApplicationBootstrap, OnApplicatio
    * Erases the record's recording, if it has one and an eraser is provided. False when erasing failed
    * (logged; the caller keeps the record for a later attempt).
    */
-  async eraseRecording(callSid: string, record: CallRecord | undefined): Promise<{ erased: boolean; ok: boolean }> {
-    const recordingSid = recordingSidOf(record);
+  async eraseRecording(callSid: string, record: CallRecord | undefined, twilioRecordingSid?: string): Promise<{ erased: boolean; ok: boolean }> {
+    const recordingSid = recordingSidOf(record) ?? twilioRecordingSid;
     if (!recordingSid || !this.eraser) return { erased: false, ok: true };
     try {
       await this.eraser.erase(callSid, recordingSid);
@@ -140,7 +140,7 @@ export class CallRecordRetention implements OnApplicationBootstrap, OnApplicatio
       const rows = await this.store.expired(cutoff, options.scope, RETENTION_BATCH_SIZE);
       let progressed = 0;
       for (const row of rows) {
-        const recording = await this.eraseRecording(row.callSid, row.record);
+        const recording = await this.eraseRecording(row.callSid, row.record, row.twilioRecordingSid);
         if (!recording.ok) {
           run.deferred++;
           continue;

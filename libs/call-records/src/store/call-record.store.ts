@@ -33,6 +33,15 @@ export type RetentionScope = 'transcript' | 'record';
 export interface ExpiredRecord {
   callSid: string;
   record?: CallRecord;
+  /** The call's recording as only Twilio's recording callback stored it (a row whose record has none, or none at all). */
+  twilioRecordingSid?: string;
+}
+
+/** The recording SID in a row's stored Twilio status, when its record does not name a recording itself. */
+export function twilioOnlyRecordingSid(record: CallRecord | null | undefined, twilioStatus: unknown): string | undefined {
+  if ((record as { recording?: unknown } | null | undefined)?.recording !== undefined) return undefined;
+  const sid = (twilioStatus as { recording?: { sid?: unknown } } | null | undefined)?.recording?.sid;
+  return typeof sid === 'string' ? sid : undefined;
 }
 
 /**

@@ -3,7 +3,7 @@ import type { TwilioCallStatus } from '@app/telephony';
 import type { CallRecord } from '../record/call-record';
 import { reconcileWithTwilio } from '../record/call-record';
 import type { OutboxDelivery, OutboxMessage, OutboxRow, OutboxStore } from '../outbox/outbox.store';
-import { CallRecordPage, CallRecordQuery, CallRecordStore, outboxBodyPattern, recordRowValues, summarize } from './call-record.store';
+import { CallRecordPage, CallRecordQuery, CallRecordStore, outboxBodyPattern, recordRowValues, summarize, twilioOnlyRecordingSid } from './call-record.store';
 import type { ExpiredRecord, RetentionScope } from './call-record.store';
 import { MIGRATIONS } from './migrations';
 import { listConditions } from './sql-query';
@@ -112,17 +112,20 @@ export class PostgresCallRecordStore extends CallRecordStore implements OutboxSt
     await this.migrate();
     const { rows } =
       scope === 'transcript'
-        ? await this.pool.query<{ call_sid: string; record: CallRecord | null }>(
-            `SELECT call_sid, record FROM call_records WHERE started_at < $1 AND transcript_purged_at IS NULL AND record IS NOT NULL
+        ? await this.pool.query<{ call_sid: string; record: CallRecord | null; twilio_status: unknown }>(
+            `SELECT call_sid, record, twilio_status FROM call_records WHERE started_at < $1 AND transcript_purged_at IS NULL AND record IS NOT NULL
              ORDER BY started_at, call_sid LIMIT $2`,
             [cutoff, limit],
           )
-        : await this.pool.query<{ call_sid: string; record: CallRecord | null }>(
-            `SELECT call_sid, record FROM call_records WHERE started_at < $1 OR (started_at IS NULL AND updated_at < $1)
+        : await this.pool.query<{ call_sid: string; record: CallRecord | null; twilio_status: unknown }>(
+            `SELECT call_sid, record, twilio_status FROM call_records WHERE started_at < $1 OR (started_at IS NULL AND updated_at < $1)
              ORDER BY started_at NULLS FIRST, call_sid LIMIT $2`,
             [cutoff, limit],
           );
-    return rows.map((row) => ({ callSid: row.call_sid, ...(row.record ? { record: row.record } : {}) }));
+    return rows.map((row) => {
+      const twilioRecordingSid = twilioOnlyRecordingSid(row.record, row.twilio_status);
+      return { callSid: row.call_sid, ...(row.record ? { record: row.record } : {}), ...(twilioRecordingSid ? { twilioRecordingSid } : {}) };
+    });
   }
 
   async markTranscriptPurged(purged: CallRecord, purgedAt: string): Promise<boolean> {

@@ -2,7 +2,7 @@ import type { TwilioCallStatus } from '@app/telephony';
 import type { CallRecord } from '../record/call-record';
 import { reconcileWithTwilio } from '../record/call-record';
 import type { OutboxDelivery, OutboxMessage, OutboxRow, OutboxStore } from '../outbox/outbox.store';
-import { CallRecordPage, CallRecordQuery, CallRecordStore, outboxBodyPattern, recordRowValues, summarize } from './call-record.store';
+import { CallRecordPage, CallRecordQuery, CallRecordStore, outboxBodyPattern, recordRowValues, summarize, twilioOnlyRecordingSid } from './call-record.store';
 import type { ExpiredRecord, RetentionScope } from './call-record.store';
 import { MIGRATIONS } from './migrations';
 import { listConditions } from './sql-query';
@@ -86,17 +86,21 @@ export class SqliteCallRecordStore extends CallRecordStore implements OutboxStor
   async expired(cutoff: string, scope: RetentionScope, limit: number): Promise<ExpiredRecord[]> {
     const rows =
       scope === 'transcript'
-        ? await this.db.all<{ call_sid: string; record: string | null }>(
-            `SELECT call_sid, record FROM call_records WHERE started_at < ? AND transcript_purged_at IS NULL AND record IS NOT NULL
+        ? await this.db.all<{ call_sid: string; record: string | null; twilio_status: string | null }>(
+            `SELECT call_sid, record, twilio_status FROM call_records WHERE started_at < ? AND transcript_purged_at IS NULL AND record IS NOT NULL
              ORDER BY started_at, call_sid LIMIT ?`,
             [cutoff, limit],
           )
-        : await this.db.all<{ call_sid: string; record: string | null }>(
-            `SELECT call_sid, record FROM call_records WHERE started_at < ? OR (started_at IS NULL AND updated_at < ?)
+        : await this.db.all<{ call_sid: string; record: string | null; twilio_status: string | null }>(
+            `SELECT call_sid, record, twilio_status FROM call_records WHERE started_at < ? OR (started_at IS NULL AND updated_at < ?)
              ORDER BY started_at, call_sid LIMIT ?`,
             [cutoff, cutoff, limit],
           );
-    return rows.map((row) => ({ callSid: row.call_sid, ...(row.record ? { record: JSON.parse(row.record) as CallRecord } : {}) }));
+    return rows.map((row) => {
+      const record = row.record ? (JSON.parse(row.record) as CallRecord) : undefined;
+      const twilioRecordingSid = twilioOnlyRecordingSid(record, row.twilio_status ? JSON.parse(row.twilio_status) : undefined);
+      return { callSid: row.call_sid, ...(record ? { record } : {}), ...(twilioRecordingSid ? { twilioRecordingSid } : {}) };
+    });
   }
 
   async markTranscriptPurged(purged: CallRecord, purgedAt: string): Promise<boolean> {
