@@ -7,11 +7,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { CallRecord } from '@app/call-records';
 import { GatewayMetrics } from '@app/operations';
 import { verifyStandardWebhook, webhookSigningKey } from '@app/auth';
 import { GatewayHarness, startGateway, TEST_API_KEY } from '../support/gateway-harness';
 import { metricValue } from '../support/prometheus';
+import { completedRecord } from '../support/call-records-api';
 
 const SECRET = 'whsec_' + Buffer.from('assistant-lookup-test-secret-0123456789').toString('base64');
 const PROFILES = JSON.stringify({ support: { instructions: 'You are the support desk. Ticket {{ticket}}.', greeting: 'Say: support desk.' } });
@@ -72,19 +72,6 @@ async function startMisbehavingBackend(): Promise<{ server: Server; url: string;
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/lookup`, received };
 }
 
-async function completedRecord(gateway: GatewayHarness, callSid: string): Promise<CallRecord> {
-  return vi.waitFor(
-    async () => {
-      const response = await fetch(`${gateway.httpUrl}/calls/${callSid}`, { headers: { authorization: `Bearer ${TEST_API_KEY}` } });
-      expect(response.status).toBe(200);
-      const record = (await response.json()) as CallRecord;
-      expect(record.status).toBe('completed');
-      return record;
-    },
-    { timeout: 5000, interval: 50 },
-  );
-}
-
 /** Places a call from `from`; returns it with its session's first session.update and how long after the connect it came. */
 async function callFrom(gateway: GatewayHarness, from: string, callSid = 'CA' + from.slice(1).padEnd(32, '0')) {
   const call = gateway.newCall({ callSid, customParameters: { From: from, To: '+15559870000' } });
@@ -139,7 +126,7 @@ describe('assistant lookup at call start', () => {
     const support = await callFrom(gateway, '+15551230002', 'CA' + 'support'.padEnd(32, '0'));
     expect(support.update.session.instructions).toBe('You are the support desk. Ticket "T-1042".');
     support.call.hangUp();
-    expect((await completedRecord(gateway, 'CA' + 'support'.padEnd(32, '0'))).assistantProfile).toBe('support');
+    expect((await completedRecord(gateway, 'CA' + 'support'.padEnd(32, '0'), TEST_API_KEY, 5000)).assistantProfile).toBe('support');
 
     // The example refuses what the gateway did not sign; its log has no whole numbers.
     const forged = await fetch(backend.url, { method: 'POST', headers: { 'webhook-id': 'msg_1', 'webhook-timestamp': String(Math.floor(Date.now() / 1000)), 'webhook-signature': 'v1,AAAA' }, body: '{}' });

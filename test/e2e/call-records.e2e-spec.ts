@@ -12,6 +12,7 @@ import { mulawSilence, mulawTone } from '@app/simulators';
 import { GatewayHarness, sleep, startGateway } from '../support/gateway-harness';
 import { dropSchema, requirePostgres, TEST_DATABASE_URL, uniqueSchema } from '../support/postgres';
 import { TcpProxy } from '../support/tcp-proxy';
+import { completedRecord } from '../support/call-records-api';
 
 const API_KEY = 'test-api-key-0123456789abcdef';
 const WEBHOOK_SECRET = 'whsec-0123456789abcdef';
@@ -47,20 +48,6 @@ async function startWebhookReceiver(failFirst: number): Promise<{ server: Server
 
 function api(gateway: GatewayHarness, path: string, key: string | undefined = API_KEY): Promise<Response> {
   return fetch(`${gateway.httpUrl}${path}`, { headers: key ? { authorization: `Bearer ${key}` } : {} });
-}
-
-/** Polls GET /calls/:sid until the record is there and completed. */
-async function completedRecord(gateway: GatewayHarness, callSid: string, timeout = 10000): Promise<CallRecord> {
-  return vi.waitFor(
-    async () => {
-      const response = await api(gateway, `/calls/${callSid}`);
-      expect(response.status).toBe(200);
-      const record = (await response.json()) as CallRecord;
-      expect(record.status).toBe('completed');
-      return record;
-    },
-    { timeout, interval: 50 },
-  );
 }
 
 /** Greeting (2.6 s of audio, sent 10× faster than real time); the caller talks over it after ~400 ms. */
@@ -131,7 +118,7 @@ describe('call records with PostgreSQL', () => {
     await call.waitForPlaybackEnd(10000);
     call.hangUp();
 
-    const record = await completedRecord(gateway, callSid);
+    const record = await completedRecord(gateway, callSid, API_KEY);
     expect(record).toMatchObject({
       callSid,
       streamSid: call.streamSid,
@@ -239,7 +226,7 @@ describe('call records with PostgreSQL', () => {
     await vi.waitFor(() => expect(writer.backlog).toBe(1), { timeout: 5000 });
 
     proxy.up();
-    const record = await completedRecord(gateway, callSid, 15000);
+    const record = await completedRecord(gateway, callSid, API_KEY, 15000);
     expect(writer.backlog).toBe(0);
     expect(record.transcript.map((turn) => turn.role)).toEqual(['assistant', 'caller', 'assistant']);
     expect(record.endReason).toBe('caller-hung-up');
@@ -265,7 +252,7 @@ describe('call records without DATABASE_URL (embedded SQLite)', () => {
     await call.waitForAudio(8 * 300, 5000);
     await call.waitForPlaybackEnd(5000);
     call.hangUp();
-    const record = await completedRecord(gateway, callSid);
+    const record = await completedRecord(gateway, callSid, API_KEY);
     expect(record).toMatchObject({ assistantProfile: 'support', from: '+15550001111', transcript: [{ role: 'assistant', text: GREETING_TEXT }] });
     expect(existsSync(join(dataDir, 'call-records.sqlite'))).toBe(true);
 
@@ -293,7 +280,7 @@ describe('call records without DATABASE_URL (embedded SQLite)', () => {
 
       const second = await startGateway({ API_KEYS: API_KEY, DATA_DIR: shared });
       try {
-        const record = await completedRecord(second, callSid);
+        const record = await completedRecord(second, callSid, API_KEY);
         // Nest's WebSocket adapter terminates the media streams during close, before the orchestrator's own
         // shutdown hook, so the call ends as stream-closed; either reason means the record was finished.
         expect(['server-shutdown', 'stream-closed']).toContain(record.endReason);

@@ -8,6 +8,7 @@ import { FakeTwilioCall, FakeTwilioRestApi, mulawSilence, mulawTone, SimulatedSe
 import { captureCallLogs } from '../support/call-logs';
 import { GatewayHarness, startGateway, TEST_OPENAI_KEY } from '../support/gateway-harness';
 import { metricValue, scrape } from '../support/prometheus';
+import { completedRecord } from '../support/call-records-api';
 
 const API_KEY = 'openai-e2e-api-key-0123456789';
 const ACCOUNT_SID = 'AC' + 'fedcba9876543210'.repeat(2);
@@ -31,19 +32,6 @@ const callerTurn = () => Buffer.concat([mulawTone(600, 500), mulawSilence(800)])
 
 function api(gateway: GatewayHarness, path: string): Promise<Response> {
   return fetch(`${gateway.httpUrl}${path}`, { headers: { authorization: `Bearer ${API_KEY}` } });
-}
-
-async function completedRecord(gateway: GatewayHarness, callSid: string): Promise<CallRecord> {
-  return vi.waitFor(
-    async () => {
-      const response = await api(gateway, `/calls/${callSid}`);
-      expect(response.status).toBe(200);
-      const record = (await response.json()) as CallRecord;
-      expect(record.status).toBe('completed');
-      return record;
-    },
-    { timeout: 10_000, interval: 50 },
-  );
 }
 
 /** Greeting, then one caller turn answered by the assistant; hangs up once the answer was heard. */
@@ -108,7 +96,7 @@ describe('current OpenAI: models, prices, degraded sessions, Azure, the persona'
     expect(metricValue(metrics, 'voice_gateway_openai_rate_limit_remaining', { limit: 'tokens' })).toBeGreaterThan(0);
     expect(metricValue(metrics, 'voice_gateway_calls_total', { outcome: 'openai-failed' })).toBeUndefined();
 
-    const record = await completedRecord(gateway, callSid);
+    const record = await completedRecord(gateway, callSid, API_KEY);
     expect(record).toMatchObject({ endReason: 'caller-hung-up', droppedSessionFeatures: ['transcription'], model: 'gpt-realtime-2.1' });
     expect(record.transcript.map((turn) => turn.role)).toEqual(['assistant', 'assistant']);
   });
@@ -131,7 +119,7 @@ describe('current OpenAI: models, prices, degraded sessions, Azure, the persona'
       expect(call.isOpen, `after turn ${turn}`).toBe(true);
     }
     call.hangUp();
-    const record = await completedRecord(gateway, callSid);
+    const record = await completedRecord(gateway, callSid, API_KEY);
     expect(record.transcript.map(({ role, text, transcriptionFailed }) => ({ role, empty: text === '', transcriptionFailed }))).toEqual([
       { role: 'caller', empty: true, transcriptionFailed: { code: 'audio_unintelligible', message: 'The audio could not be transcribed.' } },
       { role: 'assistant', empty: false, transcriptionFailed: undefined },
@@ -160,7 +148,7 @@ describe('current OpenAI: models, prices, degraded sessions, Azure, the persona'
     expect(full.session.eventsOfType('session.update')[0].session).toMatchObject({ model: 'gpt-realtime-2.1', reasoning: { effort: 'low' } });
     expect(mini.session.eventsOfType('session.update')[0].session).toMatchObject({ model: 'gpt-realtime-2.1-mini', reasoning: { effort: 'minimal' } });
 
-    const records = { 'gpt-realtime-2.1': await completedRecord(gateway, fullSid), 'gpt-realtime-2.1-mini': await completedRecord(gateway, miniSid) };
+    const records = { 'gpt-realtime-2.1': await completedRecord(gateway, fullSid, API_KEY), 'gpt-realtime-2.1-mini': await completedRecord(gateway, miniSid, API_KEY) };
     for (const [model, record] of Object.entries(records) as Array<[keyof typeof LIST_PRICES, CallRecord]>) {
       const p = LIST_PRICES[model];
       const u = record.usage;
@@ -212,7 +200,7 @@ describe('current OpenAI: models, prices, degraded sessions, Azure, the persona'
     ]);
     expect(metricValue(await scrape(gateway.httpUrl), 'voice_gateway_openai_model_shutdown_timestamp_seconds')).toBeUndefined();
     // A deployment name has no list price: the record says so instead of pretending it was free.
-    expect((await completedRecord(gateway, callSid)).cost).toMatchObject({ total: 0, unpriced: ['contoso-realtime', 'contoso-transcribe'] });
+    expect((await completedRecord(gateway, callSid, API_KEY)).cost).toMatchObject({ total: 0, unpriced: ['contoso-realtime', 'contoso-transcribe'] });
   });
 
   it('looks every configured model up at start-up and exposes the announced shutdowns, without delaying start-up', async () => {

@@ -9,6 +9,7 @@ import { record as storedRecord } from '../support/call-record-store.contract';
 import { GatewayHarness, startGateway } from '../support/gateway-harness';
 import { dropSchema, requirePostgres, TEST_DATABASE_URL, uniqueSchema } from '../support/postgres';
 import { metricValue } from '../support/prometheus';
+import { completedRecord } from '../support/call-records-api';
 
 const RECORDS_KEY = 'privacy-records-key-0123456789';
 const CALLS_KEY = 'privacy-calls-key-0123456789ab';
@@ -29,19 +30,6 @@ const eraser: CallRecordingEraser = {
 function api(gateway: GatewayHarness, path: string, init: RequestInit & { key?: string } = {}): Promise<Response> {
   const { key = RECORDS_KEY, ...rest } = init;
   return fetch(`${gateway.httpUrl}${path}`, { ...rest, headers: key ? { authorization: `Bearer ${key}` } : {} });
-}
-
-async function completedRecord(gateway: GatewayHarness, callSid: string): Promise<CallRecord> {
-  return vi.waitFor(
-    async () => {
-      const response = await api(gateway, `/calls/${callSid}`);
-      expect(response.status).toBe(200);
-      const record = (await response.json()) as CallRecord;
-      expect(record.status).toBe('completed');
-      return record;
-    },
-    { timeout: 8000, interval: 50 },
-  );
 }
 
 /** A call in which the caller and the assistant say personal data and a tool gets some; hung up. */
@@ -100,7 +88,7 @@ describe('privacy controls', () => {
     const callSid = 'CA' + 'privacy1'.padEnd(32, '0');
     await callWithPersonalData(gateway, callSid);
 
-    const record = await completedRecord(gateway, callSid);
+    const record = await completedRecord(gateway, callSid, RECORDS_KEY, 8000);
     expect(record.redaction).toEqual({ applied: ['card', 'email', 'phone'] });
     expect(record.transcript.map((turn) => [turn.role, turn.text])).toEqual([
       ['caller', 'My card is [card] and my e-mail is [email], at 10:30.'],
@@ -125,7 +113,7 @@ describe('privacy controls', () => {
     const second = await retention.run(later);
     expect(second).toMatchObject({ purged: 2, deferred: 0, recordingsErased: 1 });
     expect(erasures).toEqual([{ callSid: oldSid, recordingSid: 'RE' + '1'.padEnd(32, '0') }]);
-    const purged = await completedRecord(gateway, callSid);
+    const purged = await completedRecord(gateway, callSid, RECORDS_KEY, 8000);
     expect(purged.transcript).toEqual([]);
     expect(purged.toolCalls).toEqual([{ name: 'book_callback', arguments: null, startedAt: record.toolCalls[0].startedAt, durationMs: 20 }]);
     expect(purged.transcriptPurgedAt).toBeDefined();
@@ -155,7 +143,7 @@ describe('privacy controls', () => {
     gateway = await startGateway({ API_KEYS, TRANSCRIPT_REDACTION: 'off', CALL_RECORD_RETENTION_DAYS: '7', CALL_RECORD_RETENTION_SCOPE: 'record', ASSISTANT_GREETING: '' }, { autoRespond: false });
     const callSid = 'CA' + 'privacy2'.padEnd(32, '0');
     await callWithPersonalData(gateway, callSid);
-    const record = await completedRecord(gateway, callSid);
+    const record = await completedRecord(gateway, callSid, RECORDS_KEY, 8000);
     expect(record.redaction).toBeUndefined();
     expect(record.transcript[0].text).toContain('4111 1111 1111 1111');
 
