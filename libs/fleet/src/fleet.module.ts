@@ -9,7 +9,7 @@ import { FleetCallLeases } from './leases/fleet-call-leases.service';
 import { SharedLeases } from './leases/shared-leases.service';
 import { InstanceSnapshots } from './lists/instance-snapshots.service';
 import { SharedLists } from './lists/shared-lists.service';
-import { SharedState } from './shared-state.service';
+import { SharedState } from './redis/shared-state.service';
 import { FleetThrottlerStorage } from './throttling/fleet-throttler-storage';
 
 const PROVIDERS = [SharedState, FleetBus, SharedClaims, IdempotencyStore, IdempotentRequests, IdempotencyInterceptor, FleetThrottlerStorage, FleetCallLeases, SharedLeases, InstanceSnapshots, SharedLists];

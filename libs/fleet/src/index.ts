@@ -1,6 +1,6 @@
 export { FleetModule } from './fleet.module';
 export type { FleetModuleOptions } from './fleet.module-definition';
-export { SharedState } from './shared-state.service';
+export { SharedState } from './redis/shared-state.service';
 export { SharedStateUnavailableError } from './redis/shared-redis';
 export type { SharedStateStatus } from './redis/shared-redis';
 export { FleetBus, MAX_BUS_MESSAGE_BYTES } from './bus/fleet-bus.service';

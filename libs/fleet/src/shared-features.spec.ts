@@ -7,7 +7,7 @@ import { FleetCallLeases } from './leases/fleet-call-leases.service';
 import { SharedLeases } from './leases/shared-leases.service';
 import { InstanceSnapshots } from './lists/instance-snapshots.service';
 import { SharedLists } from './lists/shared-lists.service';
-import { SharedState } from './shared-state.service';
+import { SharedState } from './redis/shared-state.service';
 import { FleetThrottlerStorage } from './throttling/fleet-throttler-storage';
 
 /** Two instances of the gateway on one Redis (A and B), one with no Redis at all, one whose Redis is down. */

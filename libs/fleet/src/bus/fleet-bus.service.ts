@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { SharedState } from '../shared-state.service';
+import { SharedState } from '../redis/shared-state.service';
 
 export type TopicHandler = (message: unknown, from: string) => void;
 export type CallMessageHandler = (callSid: string, message: unknown, from: string) => void;

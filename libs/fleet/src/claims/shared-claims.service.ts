@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { SharedState } from '../shared-state.service';
+import { SharedState } from '../redis/shared-state.service';
 
 const RELEASE_IF_OURS = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { SharedState } from '../shared-state.service';
+import { SharedState } from '../redis/shared-state.service';
 
 /** What the first request with a key left behind: still running, or its answer. */
 type StoredEntry = { state: 'running'; fingerprint: string; owner: string } | { state: 'done'; fingerprint: string; response: unknown };

@@ -1,5 +1,5 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { SharedState } from '../shared-state.service';
+import { SharedState } from '../redis/shared-state.service';
 import { ACQUIRE_LEASE as ACQUIRE, COUNT_LEASES as COUNT, RENEW_LEASES as RENEW } from './lease-scripts';
 
 /** A lease lives this long unless renewed; the instance holding the call renews it every third of it. */

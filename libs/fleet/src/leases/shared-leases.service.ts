@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { SharedState } from '../shared-state.service';
+import { SharedState } from '../redis/shared-state.service';
 import { ACQUIRE_LEASE, COUNT_LEASES, RENEW_LEASES } from './lease-scripts';
 
 /**

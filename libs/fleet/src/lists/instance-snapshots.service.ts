@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { SharedState } from '../shared-state.service';
+import { SharedState } from '../redis/shared-state.service';
 
 /** PUT (KEYS: index, value key; ARGV: instance, value, ttl): the index is scored by expiry on Redis's clock. */
 const PUT = `

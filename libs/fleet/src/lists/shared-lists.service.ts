@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { SharedState } from '../shared-state.service';
+import { SharedState } from '../redis/shared-state.service';
 
 /**
  * Short, capped, expiring lists every instance can append to and read (e.g. a call's recent

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
-import { SharedState } from '../shared-state.service';
+import { SharedState } from '../redis/shared-state.service';
 
 /**
  * What `@nestjs/throttler` stores per key (its `ThrottlerStorageRecord`): hits in the current

@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { FLEET_OPTIONS } from './fleet.module-definition';
-import type { FleetModuleOptions } from './fleet.module-definition';
-import { SharedRedis } from './redis/shared-redis';
-import type { SharedStateStatus } from './redis/shared-redis';
+import { FLEET_OPTIONS } from '../fleet.module-definition';
+import type { FleetModuleOptions } from '../fleet.module-definition';
+import { SharedRedis } from './shared-redis';
+import type { SharedStateStatus } from './shared-redis';
 
 /**
  * This instance in the fleet: its id, and the Redis connection every shared feature uses (absent
