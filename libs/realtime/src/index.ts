@@ -31,3 +31,4 @@ export type {
   RealtimeTranscriptionUsage,
   RealtimeUsage,
 } from './realtime-events';
+export { openAiAuthHeaders } from './openai-auth';

@@ -5,7 +5,7 @@ import { request as httpsRequest } from 'node:https';
 import type { Model } from 'openai/resources/models';
 import { OPENAI_REALTIME_OPTIONS } from './openai-realtime.module-definition';
 import type { ModelCheckOptions, OpenAIRealtimeModuleOptions } from './openai-realtime.module-definition';
-import type { RealtimeAuthScheme } from './realtime-session';
+import { openAiAuthHeaders } from './openai-auth';
 
 /** A shutdown OpenAI has announced for a model the gateway uses. */
 export interface ModelShutdown {
@@ -114,7 +114,7 @@ export class OpenAIModelLifecycle implements OnApplicationBootstrap, OnApplicati
         resolve(lookup);
       };
       // agent: false, so no pooled socket outlives the lookup.
-      const req = request(url, { method: 'GET', agent: false, headers: { accept: 'application/json', ...authHeaders(this.options.apiKey, this.options.auth) } }, (res) =>
+      const req = request(url, { method: 'GET', agent: false, headers: { accept: 'application/json', ...openAiAuthHeaders(this.options.apiKey, this.options.auth) } }, (res) =>
         readModel(res, model).then(finish, (error: Error) => finish({ model, outcome: 'failed', reason: error.message })),
       );
       const timer = setTimeout(() => {
@@ -126,11 +126,6 @@ export class OpenAIModelLifecycle implements OnApplicationBootstrap, OnApplicati
       req.end();
     });
   }
-}
-
-function authHeaders(apiKey: string | undefined, auth: RealtimeAuthScheme | undefined): Record<string, string> {
-  if (!apiKey) return {};
-  return auth === 'api-key' ? { 'api-key': apiKey } : { authorization: `Bearer ${apiKey}` };
 }
 
 function readModel(res: IncomingMessage, model: string): Promise<ModelLookup> {

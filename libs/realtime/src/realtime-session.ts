@@ -4,6 +4,7 @@ import { matchAudioDelta } from './audio-delta-fast-path';
 import type { RealtimeClientEvent, RealtimeErrorDetail, RealtimeServerEvent, RealtimeSessionConfig } from './realtime-events';
 import type { RealtimeSessionFallbacks } from './session-config';
 import { OptionalSessionFeature, refusedFeature, withoutFeature } from './session-degrade';
+import { openAiAuthHeaders } from './openai-auth';
 
 /** How the key is sent: `Authorization: Bearer` (OpenAI, Azure with an Entra token) or `api-key` (Azure OpenAI's static keys). */
 export type RealtimeAuthScheme = 'bearer' | 'api-key';
@@ -90,11 +91,7 @@ export class RealtimeSession {
   }
 
   connect(): void {
-    const headers: Record<string, string> = {};
-    if (this.options.apiKey) {
-      if (this.options.auth === 'api-key') headers['api-key'] = this.options.apiKey;
-      else headers.Authorization = `Bearer ${this.options.apiKey}`;
-    }
+    const headers = openAiAuthHeaders(this.options.apiKey, this.options.auth);
     const socket = new WebSocket(this.options.url, { headers, perMessageDeflate: false });
     this.socket = socket;
     socket.on('open', () => this.handleOpen());

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { ResponseCreateParamsNonStreaming } from 'openai/resources/responses/responses';
+import { openAiAuthHeaders } from '@app/realtime';
 import { CALL_RECORDS_OPTIONS } from '../call-records.module-definition';
 import type { CallRecordsModuleOptions, ProfileAnalysisOptions } from '../call-records.module-definition';
 import { OUTBOX_JOB_PREFIX, OUTBOX_JOB_SIGNER, OutboxJobs } from '../outbox/outbox-jobs';
@@ -114,11 +115,7 @@ export class PostCallAnalysis implements OutboxJob {
   /** One Responses API request (POST {apiBaseUrl}/responses), with the configured time limit. */
   private async requestAnalysis(request: ResponseCreateParamsNonStreaming): Promise<AnalysisAnswer> {
     const options = this.config.analysis!;
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'voice-gateway-analysis' };
-    if (options.apiKey) {
-      if (options.auth === 'api-key') headers['api-key'] = options.apiKey;
-      else headers.authorization = `Bearer ${options.apiKey}`;
-    }
+    const headers = { 'content-type': 'application/json', 'user-agent': 'voice-gateway-analysis', ...openAiAuthHeaders(options.apiKey, options.auth) };
     let response: Response;
     try {
       response = await fetch(`${options.apiBaseUrl}/responses`, {
