@@ -3,6 +3,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import type { ResponseCreateParamsNonStreaming } from 'openai/resources/responses/responses';
 import { openAiAuthHeaders } from '@app/realtime';
 import { CALL_RECORDS_OPTIONS } from '../call-records.module-definition';
+import { isRetryableStatus } from '../delivery/backoff';
 import type { CallRecordsModuleOptions, ProfileAnalysisOptions } from '../call-records.module-definition';
 import { OUTBOX_JOB_PREFIX, OUTBOX_JOB_SIGNER, OutboxJobs } from '../outbox/outbox-jobs';
 import type { OutboxJob, OutboxOutcome } from '../outbox/outbox-jobs';
@@ -132,7 +133,7 @@ export class PostCallAnalysis implements OutboxJob {
     if (!response.ok) {
       const body = (await response.json().catch(() => undefined)) as { error?: { code?: string; message?: string } } | undefined;
       const detail = body?.error?.code ?? body?.error?.message?.slice(0, 200);
-      const retryable = response.status >= 500 || response.status === 408 || response.status === 429;
+      const retryable = isRetryableStatus(response.status);
       throw new AnalysisRequestError(`the Responses API answered HTTP ${response.status}${detail ? ` (${detail})` : ''}`, retryable);
     }
     return readAnalysisAnswer((await response.json()) as Parameters<typeof readAnalysisAnswer>[0]);

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { CALL_RECORDS_OPTIONS } from '../call-records.module-definition';
 import type { CallRecordsModuleOptions } from '../call-records.module-definition';
-import { backoffDelay } from '../delivery/backoff';
+import { backoffDelay, isRetryableStatus } from '../delivery/backoff';
 import { OUTBOX_JOB_PREFIX, OutboxJobs } from './outbox-jobs';
 import type { OutboxOutcome } from './outbox-jobs';
 import { OUTBOX_DELIVERY_TRACER } from './outbox-delivery-tracer';
@@ -167,7 +167,7 @@ export class OutboxDispatcher {
       if (response.ok) return { kind: 'delivered', status };
       const problem = `HTTP ${status}`;
       if (status >= 300 && status < 400) return { kind: 'give-up', problem: `${problem}: redirects are not followed`, status };
-      if (status >= 500 || status === 408 || status === 429) return { kind: 'retry', problem, status };
+      if (isRetryableStatus(status)) return { kind: 'retry', problem, status };
       return { kind: 'give-up', problem, status };
     } catch (error) {
       return { kind: 'retry', problem: error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error) };
