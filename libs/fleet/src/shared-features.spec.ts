@@ -217,6 +217,23 @@ describe('shared live state across instances', () => {
       expect(atA).toEqual([]);
     });
 
+    it('a call held before Redis answers (connecting, or a blip) becomes reachable as soon as it does, not at the next renewal', async () => {
+      const late = instance(TEST_REDIS_URL);
+      const [onLate, onA] = [new FleetBus(late), new FleetBus(a)];
+      buses.push(onLate, onA);
+      const atLate: string[] = [];
+      onLate.onCallMessage('warm-transfer.answer', (callSid) => atLate.push(callSid));
+      expect(late.status).toBe('connecting');
+      onLate.holdCall('CA-held-early'); // this write fails: Redis is not connected yet
+      expect(await onA.sendToCall('CA-held-early', 'warm-transfer.answer', {})).toBe(false);
+      const started = Date.now();
+      expect(await onA.sendToCallWithin('CA-held-early', 'warm-transfer.answer', {}, 3000)).toBe(true);
+      expect(Date.now() - started).toBeLessThan(3000);
+      await eventually(() => atLate.length === 1, 'the message at the holder');
+      expect(atLate).toEqual(['CA-held-early']);
+      expect(await onA.sendToCallWithin('CA-nobody', 'warm-transfer.answer', {}, 300)).toBe(false);
+    });
+
     it('is this process alone without Redis', async () => {
       const bus = new FleetBus(alone);
       buses.push(bus);

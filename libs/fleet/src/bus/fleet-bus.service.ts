@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import type { SharedRedis } from '../redis/shared-redis';
 import { SharedState } from '../redis/shared-state.service';
 
 export type TopicHandler = (message: unknown, from: string) => void;
@@ -8,6 +9,11 @@ export type CallMessageHandler = (callSid: string, message: unknown, from: strin
 export const MAX_BUS_MESSAGE_BYTES = 256 * 1024;
 /** How long this instance stays the known holder of a call without renewing it. */
 const HOLDER_TTL_MS = 60_000;
+/** A holder that could not be written (Redis connecting, or a blip) is written again this soon, then less often. */
+const HOLDER_RETRY_FIRST_MS = 250;
+const HOLDER_RETRY_MAX_MS = 5000;
+/** How often `sendToCallWithin` looks the holder up again while none is known. */
+const SEND_RETRY_EVERY_MS = 200;
 
 const RELEASE_IF_OURS = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
@@ -25,8 +31,12 @@ export class FleetBus implements OnApplicationShutdown {
   private readonly topicHandlers = new Map<string, Set<TopicHandler>>();
   private readonly callHandlers = new Map<string, Set<CallMessageHandler>>();
   private readonly heldCalls = new Set<string>();
+  /** Held calls whose holder key could not be written yet: other instances cannot reach them until it is. */
+  private readonly unannounced = new Set<string>();
   private listeningForCalls = false;
   private renewTimer?: NodeJS.Timeout;
+  private announceTimer?: NodeJS.Timeout;
+  private announceDelayMs = HOLDER_RETRY_FIRST_MS;
 
   constructor(private readonly state: SharedState) {}
 
@@ -70,11 +80,17 @@ export class FleetBus implements OnApplicationShutdown {
     this.startRenewing();
     redis
       .run((client) => client.set(redis.key('bus', 'holder', callSid), this.instanceId, { expiration: { type: 'PX', value: HOLDER_TTL_MS } }))
-      .catch(() => redis.fellBack('bus'));
+      .catch(() => {
+        redis.fellBack('bus');
+        if (!this.heldCalls.has(callSid)) return;
+        this.unannounced.add(callSid);
+        this.scheduleAnnounce();
+      });
   }
 
   releaseCall(callSid: string): void {
     if (!this.heldCalls.delete(callSid)) return;
+    this.unannounced.delete(callSid);
     if (this.heldCalls.size === 0) this.stopRenewing();
     const redis = this.state.redis;
     redis
@@ -106,6 +122,21 @@ export class FleetBus implements OnApplicationShutdown {
     }
   }
 
+  /**
+   * `sendToCall`, looking the holder up again every 200 ms for up to `withinMs` while none is known:
+   * for a message that may arrive just as the call starts, or while its holder is being written again
+   * after a Redis blip.
+   */
+  async sendToCallWithin(callSid: string, type: string, message: unknown, withinMs: number): Promise<boolean> {
+    const deadline = Date.now() + withinMs;
+    for (;;) {
+      if (await this.sendToCall(callSid, type, message)) return true;
+      const wait = Math.min(SEND_RETRY_EVERY_MS, deadline - Date.now());
+      if (wait <= 0) return false;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+
   /** Receives the messages of `type` sent to calls this instance holds. Returns the unsubscribe. */
   onCallMessage(type: string, handler: CallMessageHandler): () => void {
     let handlers = this.callHandlers.get(type);
@@ -117,6 +148,30 @@ export class FleetBus implements OnApplicationShutdown {
 
   onApplicationShutdown(): void {
     this.stopRenewing();
+  }
+
+  /** Writes the holders that could not be written, backing off while Redis stays unavailable. */
+  private scheduleAnnounce(): void {
+    if (this.announceTimer) return;
+    this.announceTimer = setTimeout(() => void this.announce(), this.announceDelayMs);
+    this.announceTimer.unref();
+  }
+
+  private async announce(): Promise<void> {
+    this.announceTimer = undefined;
+    const redis = this.state.redis;
+    for (const callSid of this.unannounced) if (!this.heldCalls.has(callSid)) this.unannounced.delete(callSid);
+    const pending = [...this.unannounced];
+    if (!redis || pending.length === 0) return;
+    try {
+      await this.writeHolders(redis, pending);
+      for (const callSid of pending) this.unannounced.delete(callSid);
+      this.announceDelayMs = HOLDER_RETRY_FIRST_MS;
+    } catch {
+      redis.fellBack('bus');
+      this.announceDelayMs = Math.min(this.announceDelayMs * 2, HOLDER_RETRY_MAX_MS);
+    }
+    if (this.unannounced.size > 0) this.scheduleAnnounce();
   }
 
   private listenForCallMessages(): void {
@@ -163,17 +218,25 @@ export class FleetBus implements OnApplicationShutdown {
   private stopRenewing(): void {
     clearInterval(this.renewTimer);
     this.renewTimer = undefined;
+    clearTimeout(this.announceTimer);
+    this.announceTimer = undefined;
+  }
+
+  private writeHolders(redis: SharedRedis, callSids: string[]): Promise<unknown> {
+    return redis.run((client) => {
+      const batch = client.multi();
+      for (const callSid of callSids) batch.set(redis.key('bus', 'holder', callSid), this.instanceId, { expiration: { type: 'PX', value: HOLDER_TTL_MS } });
+      return batch.exec();
+    });
   }
 
   private async renewHolders(): Promise<void> {
     const redis = this.state.redis;
     if (!redis || this.heldCalls.size === 0) return;
+    const held = [...this.heldCalls];
     try {
-      await redis.run((client) => {
-        const batch = client.multi();
-        for (const callSid of this.heldCalls) batch.set(redis.key('bus', 'holder', callSid), this.instanceId, { expiration: { type: 'PX', value: HOLDER_TTL_MS } });
-        return batch.exec();
-      });
+      await this.writeHolders(redis, held);
+      for (const callSid of held) this.unannounced.delete(callSid);
     } catch {
       redis.fellBack('bus');
     }

@@ -1,5 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { deleteKeys, eventually, requireRedis, uniqueKeyPrefix } from '../../../../test/support/redis';
+import { deleteKeys, eventually, requireRedis, TEST_REDIS_URL, uniqueKeyPrefix } from '../../../../test/support/redis';
 import { TcpProxy } from '../../../../test/support/tcp-proxy';
 import { SharedRedis, SharedStateUnavailableError } from './shared-redis';
 
@@ -50,6 +50,17 @@ describe('SharedRedis: fail fast, whatever Redis does', () => {
     proxy.unhang();
     await eventually(() => redis.available, 'the breaker to close', 2000);
     expect(await redis.run((client) => client.get(redis.key('k')))).toBe('v');
+    expect(redis.status).toBe('up');
+  });
+
+  it('does not call Redis late when this process stalled past the deadline with the reply already waiting', async () => {
+    const redis = open(TEST_REDIS_URL, 50);
+    await eventually(() => redis.status === 'up', 'the connection');
+    const pending = redis.run((client) => client.ping());
+    await new Promise((resolve) => setImmediate(resolve)); // the command is on the wire
+    const stalled = Date.now();
+    while (Date.now() - stalled < 150); // a GC pause or a busy process: the reply arrives meanwhile
+    await expect(pending).resolves.toBe('PONG');
     expect(redis.status).toBe('up');
   });
 

@@ -91,7 +91,9 @@ export class SharedRedis {
       const result = await Promise.race([
         pending,
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no answer within ${this.options.commandTimeoutMs} ms`)), this.options.commandTimeoutMs);
+          // setImmediate: after the event loop stalled (GC, a busy process) the timer runs before a
+          // reply already waiting in the socket is read; one more turn lets the reply win.
+          timer = setTimeout(() => setImmediate(() => reject(new Error(`no answer within ${this.options.commandTimeoutMs} ms`))), this.options.commandTimeoutMs);
         }),
       ]);
       if (this.reported === 'down' && this.available) this.report('up', 'Redis answers again: live state is shared across instances');

@@ -9,7 +9,7 @@ function silentHolder(holds: boolean) {
     onCallMessage: () => () => undefined,
     subscribe: () => () => undefined,
     publish: () => undefined,
-    sendToCall: vi.fn(async () => holds),
+    sendToCallWithin: vi.fn(async () => holds),
   };
   const transfers = new WarmTransfers(bus as unknown as FleetBus, {} as WarmTransferTickets);
   transfers.onModuleInit();

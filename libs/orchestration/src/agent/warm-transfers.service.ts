@@ -9,6 +9,8 @@ import type { WarmTransfer, WarmTransferDirectory } from './warm-transfer';
 const ANSWER_MESSAGE = 'warm-transfer.answer';
 /** Fleet bus topic: that pod's reply (was the transfer waiting for it?). */
 const REPLY_TOPIC = 'warm-transfer.answer-reply';
+/** How long the pod Twilio reached keeps looking for the call's holder (being written again after a Redis blip). */
+const FIND_HOLDER_WITHIN_MS = 2000;
 /** How long the pod Twilio reached waits for the holder's reply before answering the agent. */
 const REPLY_TIMEOUT_MS = 3000;
 const ANSWER_KINDS = new Set(['accepted', 'declined', 'leg-ended']);
@@ -67,20 +69,20 @@ export class WarmTransfers extends WarmTransferCallbacks implements WarmTransfer
     const requestId = randomUUID();
     let timer: NodeJS.Timeout | undefined;
     // Listening before sending: on the holding pod itself the reply comes back at once.
-    const reply = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => {
-        // The holding pod got the answer but its reply is late. For an acceptance it is most likely
-        // moving the caller into the room already: the colleague joins it rather than the caller
-        // being left there alone.
-        if (answer.kind === 'accepted') this.logger.warn(`no reply in ${REPLY_TIMEOUT_MS} ms from the pod holding ${ticket.callSid}; the colleague joins the conference`);
-        resolve(answer.kind === 'accepted');
-      }, REPLY_TIMEOUT_MS);
-      this.waiting.set(requestId, resolve);
-    });
+    const reply = new Promise<boolean>((resolve) => this.waiting.set(requestId, resolve));
     try {
-      const handed = await this.bus.sendToCall(ticket.callSid, ANSWER_MESSAGE, { ticket: ticket.id, requestId, answer });
+      const handed = await this.bus.sendToCallWithin(ticket.callSid, ANSWER_MESSAGE, { ticket: ticket.id, requestId, answer }, FIND_HOLDER_WITHIN_MS);
       if (!handed) return false;
-      return await reply;
+      const lateReply = new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => {
+          // The holding pod got the answer but its reply is late. For an acceptance it is most likely
+          // moving the caller into the room already: the colleague joins it rather than the caller
+          // being left there alone.
+          if (answer.kind === 'accepted') this.logger.warn(`no reply in ${REPLY_TIMEOUT_MS} ms from the pod holding ${ticket.callSid}; the colleague joins the conference`);
+          resolve(answer.kind === 'accepted');
+        }, REPLY_TIMEOUT_MS);
+      });
+      return await Promise.race([reply, lateReply]);
     } finally {
       clearTimeout(timer);
       this.waiting.delete(requestId);
