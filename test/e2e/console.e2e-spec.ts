@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { CallEvents, LiveCalls } from '@app/orchestration';
-import { mulawSilence, mulawTone } from '@app/simulators';
+import { createClient } from '@redis/client';
+import { FakeTwilioRestApi, mulawSilence, mulawTone } from '@app/simulators';
 import { GatewayHarness, startGateway, TEST_API_KEY } from '../support/gateway-harness';
+import { deleteKeys, requireRedis, TEST_REDIS_URL, uniqueKeyPrefix } from '../support/redis';
 
 const API_KEY = 'console-test-key-0123456789';
 
@@ -133,6 +135,90 @@ describe('the web console', () => {
     const history = late.messages.find((m) => m.type === 'hello')!.calls.find((c: any) => c.callSid === call.callSid);
     expect(history.state).toBe('ended');
     expect(history.entries.length).toBe(entries.length);
+  });
+
+  it('shows tool calls and transfers, and with TRANSCRIPT_REDACTION on shows and shares no personal data', async () => {
+    await requireRedis();
+    const prefix = uniqueKeyPrefix('console-redaction');
+    const twilioApi = await FakeTwilioRestApi.start();
+    const accountSid = 'AC' + '2468ace013579bdf'.repeat(2);
+    try {
+      gateway = await startGateway(
+        {
+          ASSISTANT_GREETING: '',
+          TRANSCRIPT_REDACTION: 'all',
+          REDIS_URL: TEST_REDIS_URL,
+          REDIS_KEY_PREFIX: prefix,
+          TWILIO_ACCOUNT_SID: accountSid,
+          TWILIO_API_BASE_URL: twilioApi.baseUrl,
+          TRANSFER_DESTINATIONS: 'sales:+15557650001',
+        },
+        { autoRespond: false },
+      );
+      const feed = await openFeed(gateway, await gateway.consoleToken());
+      sockets.push(feed.socket);
+      const call = gateway.newCall({ accountSid, customParameters: { From: '+15551110000', To: '+15550000000' } });
+      await call.connect();
+      const session = await gateway.simulator.nextSession(0);
+      await session.waitForClientEvent('session.update');
+
+      session.stopSpeech({ transcript: 'Mail me at jane.doe@example.com, my card is 4111 1111 1111 1111.' });
+      await waitFor(() => feed.entries(call.callSid).some((e) => e.kind === 'caller'), 'the caller turn');
+      const { callId } = session.callFunction('transfer_call', { destination: 'sales', reason: 'wants a quote' });
+      await session.waitForClientEvent('conversation.item.create', (e) => e.item?.call_id === callId);
+      await waitFor(() => feed.entries(call.callSid).some((e) => e.kind === 'transfer'), 'the transfer entry', 10_000);
+      await call.waitForClose();
+      await waitFor(() => feed.entries(call.callSid).some((e) => e.kind === 'ended'), 'the end of the call');
+
+      const entries = feed.entries(call.callSid);
+      expect(entries.find((e) => e.kind === 'caller')!.text).toBe('Mail me at [email], my card is [card].');
+      expect(entries.find((e) => e.kind === 'tool')!.text).toMatch(/^transfer_call: done in \d+ ms$/);
+      expect(entries.find((e) => e.kind === 'transfer')!.text).toBe('blind transfer to sales: connected');
+      expect(entries.find((e) => e.kind === 'ended')!.text).toBe('call ended: transferred');
+
+      // What the console shares with the other pods (Redis, kept an hour) is redacted as well.
+      const redis = createClient({ url: TEST_REDIS_URL });
+      await redis.connect();
+      try {
+        const stored: string[] = [];
+        for await (const keys of redis.scanIterator({ MATCH: `${prefix}lists:console*`, COUNT: 100 })) {
+          for (const key of keys) stored.push(...(await redis.lRange(key, 0, -1)));
+        }
+        expect(stored.join('\n')).toContain('[email]');
+        expect(stored.join('\n')).not.toMatch(/jane\.doe|4111/);
+      } finally {
+        redis.destroy();
+      }
+    } finally {
+      await twilioApi.close();
+      await deleteKeys(prefix);
+    }
+  });
+
+  it('says how an outbound call was answered and when its recording started', async () => {
+    gateway = await startGateway({ ASSISTANT_GREETING: '' }, { autoRespond: false });
+    const feed = await openFeed(gateway, await gateway.consoleToken());
+    sockets.push(feed.socket);
+    const call = gateway.newCall();
+    await call.connect();
+    await gateway.simulator.nextSession(0);
+    const live = gateway.app.get(LiveCalls).observed()[0];
+    const events = gateway.app.get(CallEvents);
+    events.emit('recordingStarted', live, { sid: 'RE' + '1'.repeat(32), url: 'https://api.twilio.com/rec', channels: 2, status: 'in-progress' });
+    events.emit('recordingFailed', live, 'HTTP 400');
+    events.emit('voicemailDetection', live, { answeredBy: 'machine_end_beep', detectedBy: 'twilio', outcome: 'left', voicemailLeft: true });
+    events.emit('voicemailDetection', live, { answeredBy: 'human', voicemailLeft: false });
+    await waitFor(() => feed.entries(call.callSid).filter((e) => e.kind === 'voicemail').length === 2, 'the voicemail entries');
+    const texts = feed.entries(call.callSid).map((e) => `${e.kind}: ${e.text}`);
+    expect(texts).toEqual(
+      expect.arrayContaining([
+        `recording: recording started (dual channel, RE${'1'.repeat(32)})`,
+        'error: the recording could not start: HTTP 400',
+        'voicemail: answered by machine end beep (detected by Twilio): message left, hung up',
+        'voicemail: answered by human',
+      ]),
+    );
+    call.hangUp();
   });
 
   it('bounds what it keeps and sends: long entries are cut, and a new console\'s snapshot stays small', async () => {

@@ -71,7 +71,7 @@ export class AppModule {
         ExampleToolsModule,
         callRecords,
         TwilioRecordingEraserModule,
-        ConsoleModule.forRoot({ ...config.console, tokenKey: keys['console-token'] }),
+        ConsoleModule.forRoot({ ...config.console, tokenKey: keys['console-token'], redaction: config.callRecords.redaction }),
       ],
     };
   }

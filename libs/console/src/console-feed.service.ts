@@ -1,13 +1,14 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { TranscriptRedactor } from '@app/call-records';
 import { FleetBus, InstanceSnapshots, SharedLists } from '@app/fleet';
 import { CallEvents, LiveCalls } from '@app/orchestration';
-import type { CallObserver, ObservedCall, PlaybackCut } from '@app/orchestration';
+import type { CallObserver, CallTransferEvent, ObservedCall, PlaybackCut, RecordingStartedEvent, ToolCallEvent, VoicemailEvent } from '@app/orchestration';
 import { BENIGN_OPENAI_ERROR_CODES } from '@app/realtime';
 import type WebSocket from 'ws';
 import { CONSOLE_OPTIONS } from './console.module-definition';
 import type { ConsoleModuleOptions } from './console.module-definition';
 
-export type ConsoleEntryKind = 'started' | 'caller' | 'assistant' | 'barge-in' | 'dtmf' | 'error' | 'ended';
+export type ConsoleEntryKind = 'started' | 'caller' | 'assistant' | 'barge-in' | 'dtmf' | 'tool' | 'transfer' | 'voicemail' | 'recording' | 'error' | 'ended';
 
 export interface ConsoleEntry {
   at: number;
@@ -90,6 +91,8 @@ export class ConsoleFeed implements CallObserver, OnModuleInit, OnApplicationShu
   private readonly unsubscribers: Array<() => void> = [];
   private ticker?: NodeJS.Timeout;
   private hadLiveCalls = false;
+  /** With TRANSCRIPT_REDACTION on, what the caller and the assistant said is redacted here too (shown and shared alike). */
+  private readonly redactor?: TranscriptRedactor;
 
   constructor(
     private readonly events: CallEvents,
@@ -98,7 +101,9 @@ export class ConsoleFeed implements CallObserver, OnModuleInit, OnApplicationShu
     private readonly snapshots: InstanceSnapshots,
     private readonly lists: SharedLists,
     @Inject(CONSOLE_OPTIONS) private readonly config: ConsoleModuleOptions,
-  ) {}
+  ) {
+    if (config.redaction?.length) this.redactor = new TranscriptRedactor(config.redaction);
+  }
 
   onModuleInit(): void {
     // With the console off (the production default) no call is watched: no transcripts kept or shared.
@@ -153,11 +158,11 @@ export class ConsoleFeed implements CallObserver, OnModuleInit, OnApplicationShu
   }
 
   callerTranscript(call: ObservedCall, _itemId: string, transcript: string): void {
-    this.addFor(call, 'caller', transcript);
+    this.addFor(call, 'caller', this.redacted(transcript));
   }
 
   assistantTranscript(call: ObservedCall, _itemId: string, transcript: string): void {
-    this.addFor(call, 'assistant', transcript);
+    this.addFor(call, 'assistant', this.redacted(transcript));
   }
 
   bargeIn(call: ObservedCall, cuts: PlaybackCut[]): void {
@@ -166,6 +171,33 @@ export class ConsoleFeed implements CallObserver, OnModuleInit, OnApplicationShu
 
   dtmf(call: ObservedCall, digit: string): void {
     this.addFor(call, 'dtmf', `pressed ${digit}`);
+  }
+
+  /** The tool's name, outcome and time; its arguments and result stay in the call record. */
+  toolCalled(call: ObservedCall, tool: ToolCallEvent): void {
+    const took = `${Math.round(tool.durationMs)} ms`;
+    this.addFor(call, 'tool', tool.error === undefined ? `${tool.name}: done in ${took}` : `${tool.name}: failed after ${took}: ${this.redacted(tool.error)}`);
+  }
+
+  callTransferred(call: ObservedCall, transfer: CallTransferEvent): void {
+    const outcome = TRANSFER_OUTCOME[transfer.outcome] ?? transfer.outcome;
+    const summary = transfer.summary ? `; the colleague heard: ${this.redacted(transfer.summary)}` : '';
+    this.addFor(call, 'transfer', `${transfer.mode} transfer to ${transfer.destination}: ${outcome}${summary}`);
+  }
+
+  voicemailDetection(call: ObservedCall, result: VoicemailEvent): void {
+    const who = result.answeredBy ? `answered by ${result.answeredBy.replace(/_/g, ' ')}` : result.outcome ? 'a machine answered' : 'no answering-machine verdict';
+    const by = result.detectedBy ? ` (detected by ${result.detectedBy === 'model' ? 'the assistant' : 'Twilio'})` : '';
+    const outcome = result.outcome ? `: ${VOICEMAIL_OUTCOME[result.outcome] ?? result.outcome}` : '';
+    this.addFor(call, 'voicemail', `${who}${by}${outcome}`);
+  }
+
+  recordingStarted(call: ObservedCall, recording: RecordingStartedEvent): void {
+    this.addFor(call, 'recording', `recording started (${recording.channels === 2 ? 'dual channel' : `${recording.channels} channel`}, ${recording.sid})`);
+  }
+
+  recordingFailed(call: ObservedCall, error: string): void {
+    this.addFor(call, 'error', `the recording could not start: ${error}`);
   }
 
   openAiError(call: ObservedCall, code: string, message: string | undefined): void {
@@ -187,6 +219,10 @@ export class ConsoleFeed implements CallObserver, OnModuleInit, OnApplicationShu
   }
 
   // ---- internals ------------------------------------------------------------------------
+
+  private redacted(text: string): string {
+    return this.redactor ? this.redactor.redact(text) : text;
+  }
 
   /**
    * Once a second (and at once when a call starts or ends): the merged call list to this
@@ -326,7 +362,15 @@ function boundedEntry(entry: ConsoleEntry): ConsoleEntry {
   return { at: entry.at, kind: entry.kind, text: boundedText(entry.text, MAX_ENTRY_TEXT) };
 }
 
-const ENTRY_KINDS = new Set<string>(['started', 'caller', 'assistant', 'barge-in', 'dtmf', 'error', 'ended']);
+const ENTRY_KINDS = new Set<string>(['started', 'caller', 'assistant', 'barge-in', 'dtmf', 'tool', 'transfer', 'voicemail', 'recording', 'error', 'ended']);
+
+const TRANSFER_OUTCOME: Record<string, string> = { connected: 'connected', declined: 'declined by the colleague', 'no-answer': 'no answer', failed: 'failed' };
+const VOICEMAIL_OUTCOME: Record<string, string> = {
+  left: 'message left, hung up',
+  'hung-up': 'hung up without a message',
+  fax: 'a fax, hung up',
+  failed: 'the voicemail drop failed',
+};
 
 function isEntry(value: unknown): value is ConsoleEntry {
   const entry = value as ConsoleEntry | null;

@@ -1,3 +1,4 @@
+import type { PiiKind } from '@app/call-records';
 import { ConfigurableModuleBuilder } from '@nestjs/common';
 
 export interface ConsoleModuleOptions {
@@ -17,6 +18,8 @@ export interface ConsoleModuleOptions {
   allowedOrigins: string[];
   /** How long a console token may be used to open a socket (open sockets stay open). Default 60 s. */
   tokenTtlMs?: number;
+  /** Personal data redacted from what the console shows and shares (the call records' TRANSCRIPT_REDACTION). */
+  redaction?: PiiKind[];
 }
 
 export const { ConfigurableModuleClass: ConfigurableConsoleModule, MODULE_OPTIONS_TOKEN: CONSOLE_OPTIONS } =

@@ -79,7 +79,7 @@ function onFeed(message) {
 }
 
 const STATE_LABEL = { connecting: 'connecting', listening: 'listening', 'caller-speaking': 'caller speaking', 'assistant-speaking': 'assistant speaking', 'tool-running': 'tool running', ended: 'ended' };
-const WHO = { started: '', caller: 'caller', assistant: 'assistant', 'barge-in': 'barge-in', dtmf: 'key', error: 'error', ended: '' };
+const WHO = { started: '', caller: 'caller', assistant: 'assistant', 'barge-in': 'barge-in', dtmf: 'key', tool: 'tool', transfer: 'transfer', voicemail: 'voicemail', recording: 'recording', error: 'error', ended: '' };
 
 function render() {
   const body = $('calls').tBodies[0];
