@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadGatewayConfig } from '@app/config';
+import { SharedState } from '@app/fleet';
 import type { GatewayConfig } from '@app/config';
 import { FakeTwilioCall, FakeTwilioCallOptions, RealtimeSimulator, RealtimeSimulatorOptions } from '@app/simulators';
 import { STREAM_TOKEN_PARAMETER, StreamCredentials, TWILIO_ROUTES } from '@app/telephony';
@@ -112,6 +113,7 @@ export async function startGateway(
     app = moduleRef.createNestApplication<NestExpressApplication>({ bufferLogs: true });
     configureGatewayApp(app, config);
     await app.listen(0, '127.0.0.1');
+    await sharedStateSettled(app.get(SharedState));
   } catch (error) {
     await simulator.close();
     rmSync(dataDir, { recursive: true, force: true });
@@ -178,3 +180,13 @@ export async function startGateway(
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Like a pod that has been up a moment: its Redis connection has settled (up, or down for a test
+ * that points it nowhere), so a test's first call does not race the connection. The gateway itself
+ * never waits for Redis; the fleet bus spec covers calls that start while it connects.
+ */
+async function sharedStateSettled(state: SharedState, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (state.status === 'connecting' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+}
