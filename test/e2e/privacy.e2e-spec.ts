@@ -137,6 +137,17 @@ describe('privacy controls', () => {
     expect((await api(gateway, `/calls/${callSid}`)).status).toBe(404);
     expect((await api(gateway, `/calls/${callSid}`, { method: 'DELETE' })).status).toBe(404);
     expect((await api(gateway, `/calls/${oldSid}`)).status).toBe(200);
+
+    // Twilio's callbacks after the deletion bring nothing back; a recording reported now is erased at once.
+    const erasedBefore = erasures.length;
+    const lateSid = 'RE' + 'late'.padEnd(32, '0');
+    const late = await gateway.postWebhook('/twilio/recording-status', { CallSid: callSid, RecordingSid: lateSid, RecordingUrl: 'https://api.twilio.com/r', RecordingStatus: 'completed', RecordingChannels: '2' });
+    expect(late.status).toBe(204);
+    expect(erasures.slice(erasedBefore)).toEqual([{ callSid, recordingSid: lateSid }]);
+    expect((await gateway.postWebhook('/twilio/call-status', { CallSid: callSid, CallStatus: 'completed', CallDuration: '9' })).status).toBe(204);
+    const left = (await gateway.app.get(CallRecordStore).expired('2999-01-01T00:00:00.000Z', 'record', 500)).find((row) => row.callSid === callSid);
+    expect(left).toEqual({ callSid });
+    expect((await api(gateway, `/calls/${callSid}`)).status).toBe(404);
   });
 
   it('with the record scope, the retention job deletes whole rows', async () => {

@@ -178,4 +178,26 @@ export function callRecordStoreContract(open: () => Promise<StoreUnderTest>): vo
     expect(orphan).toMatchObject({ callSid: 'CARET09', twilioRecordingSid: 'RE' + '9'.repeat(32) });
     expect(orphan?.record).toBeUndefined();
   });
+
+  it('erases a call on request for good: nothing written for it later is stored, and retention still removes the row', async () => {
+    await store.save(record('CAERASE1', { revision: 3 }));
+    await store.saveTwilioStatus('CAERASE1', { status: 'completed', durationSec: 61 });
+    const outbox = store as unknown as OutboxStore;
+    await outbox.enqueue({ id: 'erase-1', type: 'call.ended', destination: 'http://127.0.0.1:1/', signer: 'call.record', body: JSON.stringify(record('CAERASE1')) });
+    expect(await store.erase('CAERASE1')).toBe(true);
+    expect(await store.erase('CAERASE1')).toBe(false);
+    expect(await store.erase('CANOTHERE')).toBe(false);
+    expect(await outbox.find('erase-1')).toBeUndefined();
+
+    // What arrives afterwards: another instance's last snapshot, Twilio's status and recording callbacks.
+    expect(await store.saveTwilioStatus('CAFRESH1', { status: 'completed' })).toBe(true);
+    await store.save(record('CAERASE1', { revision: 9 }));
+    expect(await store.saveTwilioStatus('CAERASE1', { recording: { sid: 'RE' + '8'.repeat(32), url: 'https://api.twilio.com/r', channels: 2, status: 'completed' } } as never)).toBe(false);
+    expect(await store.get('CAERASE1')).toBeUndefined();
+    expect((await store.list({ limit: 100, offset: 0 })).items.map((item) => item.callSid)).not.toContain('CAERASE1');
+    expect(await store.expired('2999-01-01T00:00:00.000Z', 'transcript', 100)).not.toContainEqual(expect.objectContaining({ callSid: 'CAERASE1' }));
+    const remains = (await store.expired('2999-01-01T00:00:00.000Z', 'record', 100)).find((row) => row.callSid === 'CAERASE1');
+    expect(remains).toEqual({ callSid: 'CAERASE1' }); // no record, no recording: only the CallSid is left
+    expect(await store.delete('CAERASE1')).toBe(true);
+  });
 }

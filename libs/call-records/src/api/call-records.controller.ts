@@ -91,7 +91,7 @@ export class CallRecordsController {
     const recording = await this.retention.eraseRecording(callSid, record);
     if (!recording.ok) throw new ServiceUnavailableException("The call's recording could not be erased; the record is kept, try again later");
     this.writer.discard(callSid);
-    const deleted = await this.read(() => this.store.delete(callSid));
+    const deleted = await this.read(() => this.store.erase(callSid));
     if (!deleted) throw new NotFoundException(`No call record for ${callSid}`);
     this.logger.log(`deleted the call record of ${callSid}${recording.erased ? ' and its recording' : ''}`);
   }

@@ -17,7 +17,9 @@ class FlakyStore extends CallRecordStore {
     if (!this.up) throw new Error('connection refused');
     this.saved.set(r.callSid, r);
   }
-  async saveTwilioStatus(): Promise<void> {}
+  async saveTwilioStatus(): Promise<boolean> {
+    return true;
+  }
   async get(callSid: string) {
     return this.saved.get(callSid);
   }
@@ -31,6 +33,9 @@ class FlakyStore extends CallRecordStore {
     return false;
   }
   async delete() {
+    return false;
+  }
+  async erase() {
     return false;
   }
   async purgeOutbox() {

@@ -55,8 +55,8 @@ export abstract class CallRecordStore {
   abstract migrate(): Promise<void>;
   /** Inserts or updates the record; an older revision never overwrites a newer one. */
   abstract save(record: CallRecord): Promise<void>;
-  /** Merges a Twilio status callback into the call's row (the row may not exist yet). */
-  abstract saveTwilioStatus(callSid: string, status: TwilioCallStatus): Promise<void>;
+  /** Merges a Twilio status callback into the call's row (the row may not exist yet); false when the call was erased (nothing stored). */
+  abstract saveTwilioStatus(callSid: string, status: TwilioCallStatus): Promise<boolean>;
   /** The record with Twilio's status folded in, or undefined. */
   abstract get(callSid: string): Promise<CallRecord | undefined>;
   abstract list(query: CallRecordQuery): Promise<CallRecordPage>;
@@ -70,10 +70,21 @@ export abstract class CallRecordStore {
   abstract markTranscriptPurged(purged: CallRecord, purgedAt: string): Promise<boolean>;
   /** Deletes the call's row and every outbox row (pending or failed) about the call; false when there was no row. */
   abstract delete(callSid: string): Promise<boolean>;
+  /**
+   * Erases the call on request: its outbox rows go, and its row keeps only the CallSid and the time
+   * (`erased_at`), so nothing written later for the call (a snapshot, a Twilio status) is stored.
+   * False when there was no row, or it was already erased.
+   */
+  abstract erase(callSid: string): Promise<boolean>;
   /** Deletes outbox rows created before `cutoff` (old deliveries still hold records' transcripts); returns how many. */
   abstract purgeOutbox(cutoff: string): Promise<number>;
   abstract close(): Promise<void>;
 }
+
+/** What an erased row loses: everything but its CallSid (the stores add `erased_at` and `updated_at`). */
+export const ERASED_ROW_SET =
+  'record = NULL, twilio_status = NULL, revision = 0, started_at = NULL, ended_at = NULL, from_number = NULL, to_number = NULL, ' +
+  'end_reason = NULL, status = NULL, transcript_purged_at = NULL';
 
 /** LIKE pattern matching an outbox body about the call (its JSON carries `"callSid":"<sid>"`), `\\` escaping. */
 export function outboxBodyPattern(callSid: string): string {

@@ -56,4 +56,14 @@ export const MIGRATIONS: { version: number; name: string; sql: string[] }[] = [
       'CREATE INDEX IF NOT EXISTS outbox_created_at ON outbox (created_at)',
     ],
   },
+  {
+    version: 4,
+    name: 'erasure',
+    sql: [
+      // Set when the call was erased on request (DELETE /calls/:sid): the row keeps only its CallSid
+      // and this time, so a late write (Twilio's status callbacks, another instance's last snapshot)
+      // cannot bring the record back. Retention removes such rows like any other.
+      'ALTER TABLE call_records ADD COLUMN erased_at {time}',
+    ],
+  },
 ];

@@ -3,7 +3,7 @@ import type { TwilioCallStatus } from '@app/telephony';
 import type { CallRecord } from '../record/call-record';
 import { reconcileWithTwilio } from '../record/call-record';
 import type { OutboxDelivery, OutboxMessage, OutboxRow, OutboxStore } from '../outbox/outbox.store';
-import { CallRecordPage, CallRecordQuery, CallRecordStore, outboxBodyPattern, recordRowValues, summarize, twilioOnlyRecordingSid } from './call-record.store';
+import { CallRecordPage, CallRecordQuery, CallRecordStore, ERASED_ROW_SET, outboxBodyPattern, recordRowValues, summarize, twilioOnlyRecordingSid } from './call-record.store';
 import type { ExpiredRecord, RetentionScope } from './call-record.store';
 import { MIGRATIONS } from './migrations';
 import { listConditions } from './sql-query';
@@ -68,18 +68,20 @@ export class PostgresCallRecordStore extends CallRecordStore implements OutboxSt
        ON CONFLICT (call_sid) DO UPDATE SET revision = EXCLUDED.revision, started_at = EXCLUDED.started_at,
          ended_at = EXCLUDED.ended_at, from_number = EXCLUDED.from_number, to_number = EXCLUDED.to_number,
          end_reason = EXCLUDED.end_reason, status = EXCLUDED.status, record = EXCLUDED.record, updated_at = now()
-       WHERE call_records.revision < EXCLUDED.revision OR call_records.record IS NULL`,
+       WHERE (call_records.revision < EXCLUDED.revision OR call_records.record IS NULL) AND call_records.erased_at IS NULL`,
       recordRowValues(record),
     );
   }
 
-  async saveTwilioStatus(callSid: string, status: TwilioCallStatus): Promise<void> {
+  async saveTwilioStatus(callSid: string, status: TwilioCallStatus): Promise<boolean> {
     await this.migrate();
-    await this.pool.query(
+    const result = await this.pool.query(
       `INSERT INTO call_records (call_sid, twilio_status, updated_at) VALUES ($1, $2, now())
-       ON CONFLICT (call_sid) DO UPDATE SET twilio_status = COALESCE(call_records.twilio_status, '{}'::jsonb) || EXCLUDED.twilio_status, updated_at = now()`,
+       ON CONFLICT (call_sid) DO UPDATE SET twilio_status = COALESCE(call_records.twilio_status, '{}'::jsonb) || EXCLUDED.twilio_status, updated_at = now()
+       WHERE call_records.erased_at IS NULL`,
       [callSid, JSON.stringify(status)],
     );
+    return (result.rowCount ?? 0) > 0;
   }
 
   async get(callSid: string): Promise<CallRecord | undefined> {
@@ -140,8 +142,20 @@ export class PostgresCallRecordStore extends CallRecordStore implements OutboxSt
   async delete(callSid: string): Promise<boolean> {
     await this.migrate();
     const result = await this.pool.query('DELETE FROM call_records WHERE call_sid = $1', [callSid]);
-    await this.pool.query(`DELETE FROM outbox WHERE body LIKE $1 ESCAPE '\\'`, [outboxBodyPattern(callSid)]);
+    await this.deleteOutboxRowsOf(callSid);
     return (result.rowCount ?? 0) > 0;
+  }
+
+  async erase(callSid: string): Promise<boolean> {
+    await this.migrate();
+    const result = await this.pool.query(`UPDATE call_records SET ${ERASED_ROW_SET}, erased_at = now(), updated_at = now() WHERE call_sid = $1 AND erased_at IS NULL`, [callSid]);
+    await this.deleteOutboxRowsOf(callSid);
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  /** Pending or given-up webhook deliveries about the call (they hold its record). */
+  private async deleteOutboxRowsOf(callSid: string): Promise<void> {
+    await this.pool.query(`DELETE FROM outbox WHERE body LIKE $1 ESCAPE '\\'`, [outboxBodyPattern(callSid)]);
   }
 
   async purgeOutbox(cutoff: string): Promise<number> {

@@ -2,7 +2,7 @@ import type { TwilioCallStatus } from '@app/telephony';
 import type { CallRecord } from '../record/call-record';
 import { reconcileWithTwilio } from '../record/call-record';
 import type { OutboxDelivery, OutboxMessage, OutboxRow, OutboxStore } from '../outbox/outbox.store';
-import { CallRecordPage, CallRecordQuery, CallRecordStore, outboxBodyPattern, recordRowValues, summarize, twilioOnlyRecordingSid } from './call-record.store';
+import { CallRecordPage, CallRecordQuery, CallRecordStore, ERASED_ROW_SET, outboxBodyPattern, recordRowValues, summarize, twilioOnlyRecordingSid } from './call-record.store';
 import type { ExpiredRecord, RetentionScope } from './call-record.store';
 import { MIGRATIONS } from './migrations';
 import { listConditions } from './sql-query';
@@ -18,11 +18,13 @@ const SAVE = `INSERT INTO call_records (call_sid, revision, started_at, ended_at
   ON CONFLICT (call_sid) DO UPDATE SET revision = excluded.revision, started_at = excluded.started_at,
     ended_at = excluded.ended_at, from_number = excluded.from_number, to_number = excluded.to_number,
     end_reason = excluded.end_reason, status = excluded.status, record = excluded.record, updated_at = excluded.updated_at
-  WHERE call_records.revision < excluded.revision OR call_records.record IS NULL`;
+  WHERE (call_records.revision < excluded.revision OR call_records.record IS NULL) AND call_records.erased_at IS NULL`;
 
 const SAVE_TWILIO = `INSERT INTO call_records (call_sid, twilio_status, updated_at) VALUES (?, ?, ?)
   ON CONFLICT (call_sid) DO UPDATE SET twilio_status = json_patch(COALESCE(call_records.twilio_status, '{}'), excluded.twilio_status),
-    updated_at = excluded.updated_at`;
+    updated_at = excluded.updated_at
+  WHERE call_records.erased_at IS NULL
+  RETURNING call_sid`;
 
 interface OutboxRecord {
   id: string;
@@ -64,8 +66,8 @@ export class SqliteCallRecordStore extends CallRecordStore implements OutboxStor
     await this.db.run(SAVE, [...recordRowValues(record), new Date().toISOString()]);
   }
 
-  async saveTwilioStatus(callSid: string, status: TwilioCallStatus): Promise<void> {
-    await this.db.run(SAVE_TWILIO, [callSid, JSON.stringify(status), new Date().toISOString()]);
+  async saveTwilioStatus(callSid: string, status: TwilioCallStatus): Promise<boolean> {
+    return (await this.db.all(SAVE_TWILIO, [callSid, JSON.stringify(status), new Date().toISOString()])).length > 0;
   }
 
   async get(callSid: string): Promise<CallRecord | undefined> {
@@ -113,8 +115,20 @@ export class SqliteCallRecordStore extends CallRecordStore implements OutboxStor
 
   async delete(callSid: string): Promise<boolean> {
     const rows = await this.db.all('DELETE FROM call_records WHERE call_sid = ? RETURNING call_sid', [callSid]);
-    await this.db.run(`DELETE FROM outbox WHERE body LIKE ? ESCAPE '\\'`, [outboxBodyPattern(callSid)]);
+    await this.deleteOutboxRowsOf(callSid);
     return rows.length > 0;
+  }
+
+  async erase(callSid: string): Promise<boolean> {
+    const now = new Date().toISOString();
+    const rows = await this.db.all(`UPDATE call_records SET ${ERASED_ROW_SET}, erased_at = ?, updated_at = ? WHERE call_sid = ? AND erased_at IS NULL RETURNING call_sid`, [now, now, callSid]);
+    await this.deleteOutboxRowsOf(callSid);
+    return rows.length > 0;
+  }
+
+  /** Pending or given-up webhook deliveries about the call (they hold its record). */
+  private async deleteOutboxRowsOf(callSid: string): Promise<void> {
+    await this.db.run(`DELETE FROM outbox WHERE body LIKE ? ESCAPE '\\'`, [outboxBodyPattern(callSid)]);
   }
 
   async purgeOutbox(cutoff: string): Promise<number> {
