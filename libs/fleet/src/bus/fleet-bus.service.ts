@@ -239,6 +239,9 @@ export class FleetBus implements OnApplicationShutdown {
       for (const callSid of held) this.unannounced.delete(callSid);
     } catch {
       redis.fellBack('bus');
+      // The holders may lapse meanwhile: written again as soon as Redis answers, not 20 s later.
+      for (const callSid of held) this.unannounced.add(callSid);
+      this.scheduleAnnounce();
     }
   }
 }
