@@ -51,16 +51,20 @@ interface Received {
 }
 
 /** A backend that misbehaves by caller: slow (2 s), 500, invalid JSON, a redirect; anyone else gets 204. */
-async function startMisbehavingBackend(): Promise<{ server: Server; url: string; received: Received[] }> {
+async function startMisbehavingBackend(): Promise<{ server: Server; url: string; received: Received[]; cancelledAt: number[] }> {
   const received: Received[] = [];
+  const cancelledAt: number[] = [];
   const server = createServer((req, res) => {
+    res.on('close', () => {
+      if (!res.writableFinished) cancelledAt.push(performance.now());
+    });
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
       received.push({ headers: req.headers, body });
       const from = (JSON.parse(body) as { from?: string }).from;
-      if (from === '+15550000001') setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"profile":"support"}'), 2000).unref();
+      if (from === '+15550000001') setTimeout(() => !res.destroyed && res.writeHead(200, { 'content-type': 'application/json' }).end('{"profile":"support"}'), 2000).unref();
       else if (from === '+15550000002') res.writeHead(500).end('boom');
       else if (from === '+15550000003') res.writeHead(200, { 'content-type': 'application/json' }).end('{"profile": "support"');
       else if (from === '+15550000004') res.writeHead(302, { location: 'http://127.0.0.1:1/elsewhere' }).end();
@@ -69,7 +73,7 @@ async function startMisbehavingBackend(): Promise<{ server: Server; url: string;
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/lookup`, received };
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/lookup`, received, cancelledAt };
 }
 
 /** Places a call from `from`; returns it with its session's first session.update and how long after the connect it came. */
@@ -181,5 +185,22 @@ describe('assistant lookup at call start', () => {
       profile: 'default',
       customParameters: { campaign: 'spring' },
     });
+  });
+
+  it('cancels the lookup when the caller hangs up before the backend answers', async () => {
+    misbehaving = await startMisbehavingBackend();
+    gateway = await startGateway({ ASSISTANT_LOOKUP_URL: misbehaving.url, ASSISTANT_LOOKUP_SECRET: SECRET, ASSISTANT_LOOKUP_TIMEOUT_MS: '2500', OPENAI_CONNECT_TIMEOUT_MS: '5000' });
+    const call = gateway.newCall({ customParameters: { From: '+15550000001', To: '+15559870000' } }); // the backend takes 2 s
+    await call.connect();
+    await vi.waitFor(() => expect(misbehaving!.received).toHaveLength(1), { timeout: 3000 });
+    const hungUpAt = performance.now();
+    call.hangUp();
+    await vi.waitFor(() => expect(misbehaving!.cancelledAt).toHaveLength(1), { timeout: 3000 });
+    expect(misbehaving.cancelledAt[0] - hungUpAt).toBeLessThan(500);
+    await vi.waitFor(async () => {
+      const metrics = await gateway!.app.get(GatewayMetrics).scrape();
+      expect(metricValue(metrics, 'voice_gateway_assistant_lookups_total', { outcome: 'abandoned' })).toBe(1);
+    });
+    expect(gateway.simulator.sessions.every((session) => session.eventsOfType('session.update').length === 0)).toBe(true);
   });
 });

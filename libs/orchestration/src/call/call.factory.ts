@@ -39,13 +39,18 @@ export class CallFactory {
 
   /** `request`: the stream's upgrade request (the gateway's public URL for recording and warm-transfer callbacks is learnt from it, as Twilio reached it). */
   create(stream: TwilioMediaStream, logger: Logger, onEnded: (call: Call) => void, request?: ArrivedRequest): Call {
+    // With the assistant lookup on: a caller who hangs up while it runs cancels it.
+    const hungUp = this.lookup.enabled ? new AbortController() : undefined;
     const call: Call = new Call({
       stream,
       callbackBaseUrl: request ? this.twilio.publicBaseUrl(request) : undefined,
-      resolveSettings: (start, started) => this.resolveSettings(start, started, request),
+      resolveSettings: (start, started) => this.resolveSettings(start, started, request, hungUp?.signal),
       logger,
       events: this.events,
-      onEnded,
+      onEnded: (ended) => {
+        hungUp?.abort();
+        onEnded(ended);
+      },
       ticker: this.ticker,
       callerAudioMaxRate: this.options.agent.callerAudioMaxRate,
       openSession: (listener, callLogger) =>
@@ -66,14 +71,20 @@ export class CallFactory {
    * The static profile (dialled number, or the outbound request); with the assistant lookup on,
    * the backend's answer within its timeout, the static profile otherwise.
    */
-  private resolveSettings(start: MediaStreamStart, call: Call, request: ArrivedRequest | undefined): CallSettings | PendingCallSettings {
+  private resolveSettings(start: MediaStreamStart, call: Call, request: ArrivedRequest | undefined, hungUp: AbortSignal | undefined): CallSettings | PendingCallSettings {
     const profile = this.profiles.resolve(start);
     if (!this.lookup.enabled) return this.settingsOf(profile, start, call, request);
-    return { model: profile.model ?? this.sessions.model, pending: this.lookUp(start, call, profile, request) };
+    return { model: profile.model ?? this.sessions.model, pending: this.lookUp(start, call, profile, request, hungUp) };
   }
 
   /** Never rejects: any failure (reported as the lookup's outcome) leaves the static profile. */
-  private async lookUp(start: MediaStreamStart, call: Call, staticProfile: ResolvedProfile, request: ArrivedRequest | undefined): Promise<CallSettings> {
+  private async lookUp(
+    start: MediaStreamStart,
+    call: Call,
+    staticProfile: ResolvedProfile,
+    request: ArrivedRequest | undefined,
+    hungUp: AbortSignal | undefined,
+  ): Promise<CallSettings> {
     let profile = staticProfile;
     try {
       const result = await this.lookup.lookUpAssistant({
@@ -84,7 +95,7 @@ export class CallFactory {
         to: start.customParameters.To,
         profile: staticProfile.name,
         customParameters: lookupParameters(start.customParameters),
-      });
+      }, hungUp);
       let outcome: AssistantLookupOutcome = result.outcome;
       if (result.answer) {
         const override = this.overrideOf(result.answer, call);

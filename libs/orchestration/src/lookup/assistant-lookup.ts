@@ -42,7 +42,8 @@ export interface AssistantLookupAnswer {
  * How a lookup ended: `answered` (200 with a valid answer), `no-content` (204: the static profile),
  * `timeout`, `error` (network, redirect or non-2xx status), `invalid` (an answer that fails the checks).
  */
-export type AssistantLookupOutcome = 'answered' | 'no-content' | 'timeout' | 'error' | 'invalid';
+/** `abandoned`: the caller hung up before the backend answered (the request was cancelled). */
+export type AssistantLookupOutcome = 'answered' | 'no-content' | 'timeout' | 'error' | 'invalid' | 'abandoned';
 
 export interface AssistantLookupResult {
   outcome: AssistantLookupOutcome;
@@ -150,28 +151,29 @@ export class AssistantLookup {
     return this.options?.timeoutMs ?? 0;
   }
 
-  /** The lookup call itself: one request, one answer (or a failure outcome), within the timeout. */
-  async lookUpAssistant(request: AssistantLookupRequest): Promise<AssistantLookupResult> {
+  /** The lookup call itself: one request, one answer (or a failure outcome), within the timeout; `hungUp` cancels it. */
+  async lookUpAssistant(request: AssistantLookupRequest, hungUp?: AbortSignal): Promise<AssistantLookupResult> {
     const started = performance.now();
-    const result = await this.exchange(request).catch((error: unknown): Omit<AssistantLookupResult, 'durationMs'> => {
+    const result = await this.exchange(request, hungUp).catch((error: unknown): Omit<AssistantLookupResult, 'durationMs'> => {
+      if (hungUp?.aborted) return { outcome: 'abandoned', problem: 'the caller hung up' };
       const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
       return timedOut
         ? { outcome: 'timeout', problem: `no answer within ${this.timeoutMs} ms` }
         : { outcome: 'error', problem: error instanceof Error ? error.message : String(error) };
     });
     const durationMs = performance.now() - started;
-    if (result.outcome !== 'answered' && result.outcome !== 'no-content') {
+    if (result.outcome !== 'answered' && result.outcome !== 'no-content' && result.outcome !== 'abandoned') {
       this.logger.warn(`assistant lookup ${result.outcome} after ${Math.round(durationMs)} ms (${result.problem}); the call runs with its static profile`);
     }
     return { ...result, durationMs };
   }
 
-  private async exchange(request: AssistantLookupRequest): Promise<Omit<AssistantLookupResult, 'durationMs'>> {
+  private async exchange(request: AssistantLookupRequest, hungUp: AbortSignal | undefined): Promise<Omit<AssistantLookupResult, 'durationMs'>> {
     const options = this.options!;
     const body = JSON.stringify(request);
     const headers = standardWebhookHeaders(this.key!, `msg_${randomUUID()}`, Math.floor(Date.now() / 1000), body);
     // One signal for the whole exchange, the body included: the call never waits past the timeout.
-    const signal = AbortSignal.timeout(options.timeoutMs);
+    const signal = hungUp ? AbortSignal.any([AbortSignal.timeout(options.timeoutMs), hungUp]) : AbortSignal.timeout(options.timeoutMs);
     const response = await fetch(options.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json', 'user-agent': 'voice-gateway-assistant-lookup', ...headers },
