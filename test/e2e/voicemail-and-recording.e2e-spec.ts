@@ -84,6 +84,35 @@ describe('voicemail detection and drop, call recording', () => {
   const profiles = (voicemail: Record<string, unknown>) =>
     JSON.stringify({ reminders: { instructions: 'Remind {{name}} of the appointment.', voicemail: { message: MESSAGE, ...voicemail } } });
 
+  it('a greeting longer than the hold: the assistant that started speaking over it is cut at the beep, and only the message follows', async () => {
+    await start({ ASSISTANT_PROFILES: profiles({ detection: 'twilio', action: 'leave-message', speak: 'assistant' }), VOICEMAIL_GREETING_HOLD_MS: '300' });
+    const { callSid, call, session } = await placeAndAnswer('reminders');
+    // No verdict within the hold (DetectMessageEnd reports a machine only at its beep): the greeting goes out.
+    await session.waitForClientEvent('response.create');
+    await call.waitForAudio(1, 5000);
+    let heardAtClear = -1;
+    let playedAtClear = -1;
+    call.once('clear', () => {
+      heardAtClear = call.receivedAudio().length;
+      playedAtClear = call.heardBytes();
+    });
+
+    expect(await twilioApi!.sendAnsweredBy(callSid, 'machine_end_beep', SIGNED)).toBe(204);
+    await call.waitUntil(() => heardAtClear >= 0, 5000, 'the greeting to be cut');
+    const turn = await session.waitForClientEvent('response.create', (e) => e.response?.instructions?.includes('Please call us back.'));
+    expect(turn).toBeDefined();
+    await call.waitForClose(15000);
+    // The greeting was cut where the machine had heard it; after the cut the line carried the message alone.
+    const cut = session.eventsOfType('conversation.item.truncate')[0];
+    const greeting = session.outputAudio(cut.item_id);
+    expect(heardAtClear).toBeLessThan(greeting.length);
+    expect(Math.abs(cut.audio_end_ms - playedAtClear / 8)).toBeLessThanOrEqual(20);
+    expect(call.receivedAudio().subarray(heardAtClear).equals(session.outputAudio().subarray(greeting.length))).toBe(true);
+    const stored = await record(callSid);
+    expect(stored).toMatchObject({ answeredBy: 'machine_end_beep', voicemailLeft: true, endReason: 'voicemail-left' });
+    expect(stored.transcript.filter((t) => t.role === 'assistant').at(-1)?.text).toBe('Voicemail message for Ada.');
+  });
+
   it("an answering machine: silent through its greeting, the assistant's message after the beep, heard, then the call is hung up", async () => {
     await start({ ASSISTANT_PROFILES: profiles({ detection: 'twilio', action: 'leave-message', speak: 'assistant' }), VOICEMAIL_GREETING_HOLD_MS: '10000' });
     const { callSid, create, call, session } = await placeAndAnswer('reminders');
@@ -111,6 +140,15 @@ describe('voicemail detection and drop, call recording', () => {
       body: new URLSearchParams(foreign),
     });
     expect(otherAccount.status).toBe(403);
+    // The call status callback checks the account as well.
+    const statusUrl = `${gateway!.httpUrl}/twilio/call-status`;
+    const foreignStatus = { AccountSid: 'AC' + 'f'.repeat(32), CallSid: callSid, CallStatus: 'completed', CallDuration: '1' };
+    const otherAccountStatus = await fetch(statusUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilio.getExpectedTwilioSignature(TEST_TWILIO_AUTH_TOKEN, statusUrl, foreignStatus) },
+      body: new URLSearchParams(foreignStatus),
+    });
+    expect(otherAccountStatus.status).toBe(403);
 
     expect(await twilioApi!.sendAnsweredBy(callSid, 'machine_start', SIGNED)).toBe(204);
     // The machine's greeting ends a "turn": whatever the model starts saying to it is cancelled, unheard.

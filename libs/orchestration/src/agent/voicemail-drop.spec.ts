@@ -43,6 +43,19 @@ describe('VoicemailDrop', () => {
     expect(greetLate).toHaveBeenCalledTimes(1);
   });
 
+  it('at the beep (the only machine verdict with DetectMessageEnd) cuts the assistant talking over the greeting before the message', () => {
+    vi.useFakeTimers();
+    const { drop, host, agent } = setup({ greetingHoldMs: 3500 });
+    const greet = vi.fn();
+    drop.holdGreeting(greet);
+    vi.advanceTimersByTime(3500); // a long greeting: the assistant's is released
+    expect(greet).toHaveBeenCalled();
+    drop.onAssistantResponse();
+    drop.onAnsweredBy('machine_end_beep');
+    expect(host.hush).toHaveBeenCalledTimes(1);
+    expect(host.hush.mock.invocationCallOrder[0]).toBeLessThan(agent.finishWith.mock.invocationCallOrder[0]);
+  });
+
   it('silences everything on machine_start, then only lets its own turn speak while dropping', () => {
     const { drop, host, agent } = setup();
     const greet = vi.fn();

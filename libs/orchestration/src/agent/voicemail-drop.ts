@@ -136,6 +136,10 @@ export class VoicemailDrop implements CallVoicemail {
   }
 
   private drop(by: 'twilio' | 'model'): ToolControlOutcome {
+    // Calls are placed with DetectMessageEnd: Twilio's only machine verdict comes at the beep, by
+    // when the (released) greeting may be playing over the machine's. It is cut, so the recording
+    // after the beep holds the message alone.
+    if (by === 'twilio' && this.phase !== 'machine') this.host.hush?.();
     this.phase = 'dropping';
     this.detectedBy = by;
     this.cancelHeldGreeting();

@@ -1,7 +1,9 @@
-import { Body, Controller, HttpCode, Logger, Optional, Post, ServiceUnavailableException, UseGuards } from '@nestjs/common';
+import { Body, Controller, ForbiddenException, HttpCode, Inject, Logger, Optional, Post, ServiceUnavailableException, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { TwilioSignatureGuard } from '../signature/twilio-signature.guard';
 import { TWILIO_ROUTES } from '../twilio-routes';
+import { TWILIO_OPTIONS } from '../twilio.module-definition';
+import type { TwilioModuleOptions } from '../twilio.module-definition';
 import { CallStatusListener, TwilioCallStatus } from './call-status-listener';
 
 const FINAL_STATUSES = new Set(['completed', 'busy', 'failed', 'no-answer', 'canceled']);
@@ -16,11 +18,16 @@ const FINAL_STATUSES = new Set(['completed', 'busy', 'failed', 'no-answer', 'can
 export class TwilioCallStatusController {
   private readonly logger = new Logger(TwilioCallStatusController.name);
 
-  constructor(@Optional() private readonly listener?: CallStatusListener) {}
+  constructor(
+    @Inject(TWILIO_OPTIONS) private readonly options: TwilioModuleOptions,
+    @Optional() private readonly listener?: CallStatusListener,
+  ) {}
 
   @Post(TWILIO_ROUTES.callStatus)
   @HttpCode(204)
   async callStatus(@Body() body: Record<string, string | undefined>): Promise<void> {
+    // Signed by Twilio, and from this gateway's account (as every other Twilio callback checks).
+    if (this.options.accountSid && body.AccountSid !== this.options.accountSid) throw new ForbiddenException("AccountSid is not this gateway's Twilio account");
     const callSid = body.CallSid;
     const status = body.CallStatus;
     if (!this.listener || !callSid || !/^CA[0-9a-zA-Z]{1,64}$/.test(callSid) || !status) return;
