@@ -148,6 +148,18 @@ describe('privacy controls', () => {
     const left = (await gateway.app.get(CallRecordStore).expired('2999-01-01T00:00:00.000Z', 'record', 500)).find((row) => row.callSid === callSid);
     expect(left).toEqual({ callSid });
     expect((await api(gateway, `/calls/${callSid}`)).status).toBe(404);
+
+    // A call whose record no pod has written yet, known only from Twilio's callbacks: answered and
+    // not over, it cannot be deleted; over, its deletion erases the recording Twilio reported.
+    const orphanSid = 'CA' + 'orphan'.padEnd(32, '0');
+    expect((await gateway.postWebhook('/twilio/call-status', { CallSid: orphanSid, CallStatus: 'in-progress' })).status).toBe(204);
+    expect((await api(gateway, `/calls/${orphanSid}`, { method: 'DELETE' })).status).toBe(409);
+    const orphanRecording = 'RE' + 'orphan'.padEnd(32, '0');
+    await gateway.postWebhook('/twilio/recording-status', { CallSid: orphanSid, RecordingSid: orphanRecording, RecordingUrl: 'https://api.twilio.com/r', RecordingStatus: 'completed', RecordingChannels: '2' });
+    await gateway.postWebhook('/twilio/call-status', { CallSid: orphanSid, CallStatus: 'completed', CallDuration: '30' });
+    const erasedBeforeOrphan = erasures.length;
+    expect((await api(gateway, `/calls/${orphanSid}`, { method: 'DELETE' })).status).toBe(204);
+    expect(erasures.slice(erasedBeforeOrphan)).toEqual([{ callSid: orphanSid, recordingSid: orphanRecording }]);
   });
 
   it('with the record scope, the retention job deletes whole rows', async () => {

@@ -184,7 +184,10 @@ export function callRecordStoreContract(open: () => Promise<StoreUnderTest>): vo
     await store.saveTwilioStatus('CAERASE1', { status: 'completed', durationSec: 61 });
     const outbox = store as unknown as OutboxStore;
     await outbox.enqueue({ id: 'erase-1', type: 'call.ended', destination: 'http://127.0.0.1:1/', signer: 'call.record', body: JSON.stringify(record('CAERASE1')) });
+    expect(await store.twilioStatusOf('CAERASE1')).toEqual({ status: 'completed', durationSec: 61 });
+    expect(await store.twilioStatusOf('CANOTHERE')).toBeUndefined();
     expect(await store.erase('CAERASE1')).toBe(true);
+    expect(await store.twilioStatusOf('CAERASE1')).toBeUndefined();
     expect(await store.erase('CAERASE1')).toBe(false);
     expect(await store.erase('CANOTHERE')).toBe(false);
     expect(await outbox.find('erase-1')).toBeUndefined();

@@ -29,7 +29,7 @@ import { LiveCalls } from '@app/orchestration';
 import { CallRecordWriter } from '../delivery/call-record.writer';
 import { CallRecordRetention } from '../privacy/call-record-retention.service';
 import type { CallRecord } from '../record/call-record';
-import { CallRecordPage, CallRecordStore } from '../store/call-record.store';
+import { CallRecordPage, CallRecordStore, twilioOnlyRecordingSid } from '../store/call-record.store';
 import { ListCallsQuery } from './list-calls.query';
 
 /** Twilio's final call statuses: a record still `in-progress` with one of these is of a call that is over. */
@@ -85,10 +85,13 @@ export class CallRecordsController {
     if (!CALL_SID.test(callSid)) throw new BadRequestException('callSid must be 1–64 letters, digits, "_" or "-"');
     if (this.live.observed().some((call) => call.callSid === callSid)) throw new ConflictException(`The call ${callSid} is in progress: delete its record once it has ended`);
     const record = await this.read(() => this.store.get(callSid));
-    if (record?.status === 'in-progress' && !FINAL_TWILIO_STATUSES.has(record.twilio?.status ?? '')) {
+    // Without a record yet (its pod has not checkpointed it), Twilio's callbacks may still say the call was answered and has not ended.
+    const twilio = record ? undefined : await this.read(() => this.store.twilioStatusOf(callSid));
+    const inProgress = record ? record.status === 'in-progress' : twilio?.answeredAt !== undefined;
+    if (inProgress && !FINAL_TWILIO_STATUSES.has((record ? record.twilio?.status : twilio?.status) ?? '')) {
       throw new ConflictException(`The call ${callSid} is in progress: delete its record once it has ended`);
     }
-    const recording = await this.retention.eraseRecording(callSid, record);
+    const recording = await this.retention.eraseRecording(callSid, record, twilioOnlyRecordingSid(record, twilio));
     if (!recording.ok) throw new ServiceUnavailableException("The call's recording could not be erased; the record is kept, try again later");
     this.writer.discard(callSid);
     const deleted = await this.read(() => this.store.erase(callSid));

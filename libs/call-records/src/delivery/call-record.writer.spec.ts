@@ -38,6 +38,9 @@ class FlakyStore extends CallRecordStore {
   async erase() {
     return false;
   }
+  async twilioStatusOf() {
+    return undefined;
+  }
   async purgeOutbox() {
     return 0;
   }

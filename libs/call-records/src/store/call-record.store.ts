@@ -59,6 +59,8 @@ export abstract class CallRecordStore {
   abstract saveTwilioStatus(callSid: string, status: TwilioCallStatus): Promise<boolean>;
   /** The record with Twilio's status folded in, or undefined. */
   abstract get(callSid: string): Promise<CallRecord | undefined>;
+  /** What Twilio's callbacks stored for the call, with or without a record (undefined: nothing, or erased). */
+  abstract twilioStatusOf(callSid: string): Promise<TwilioCallStatus | undefined>;
   abstract list(query: CallRecordQuery): Promise<CallRecordPage>;
   /**
    * Up to `limit` rows older than `cutoff` (ISO-8601) the retention job still has to handle, oldest

@@ -93,6 +93,12 @@ export class PostgresCallRecordStore extends CallRecordStore implements OutboxSt
     return rows[0] ? reconcileWithTwilio(rows[0].record, rows[0].twilio_status ?? undefined) : undefined;
   }
 
+  async twilioStatusOf(callSid: string): Promise<TwilioCallStatus | undefined> {
+    await this.migrate();
+    const { rows } = await this.pool.query<{ twilio_status: TwilioCallStatus | null }>('SELECT twilio_status FROM call_records WHERE call_sid = $1 AND erased_at IS NULL', [callSid]);
+    return rows[0]?.twilio_status ?? undefined;
+  }
+
   async list(query: CallRecordQuery): Promise<CallRecordPage> {
     await this.migrate();
     const { where, params } = listConditions(query, (n) => `$${n}`);

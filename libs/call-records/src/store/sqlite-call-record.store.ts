@@ -75,6 +75,11 @@ export class SqliteCallRecordStore extends CallRecordStore implements OutboxStor
     return row ? toRecord(row) : undefined;
   }
 
+  async twilioStatusOf(callSid: string): Promise<TwilioCallStatus | undefined> {
+    const row = await this.db.get<{ twilio_status: string | null }>('SELECT twilio_status FROM call_records WHERE call_sid = ? AND erased_at IS NULL', [callSid]);
+    return row?.twilio_status ? (JSON.parse(row.twilio_status) as TwilioCallStatus) : undefined;
+  }
+
   async list(query: CallRecordQuery): Promise<CallRecordPage> {
     const { where, params } = listConditions(query, () => '?');
     const count = await this.db.get<{ total: number }>(`SELECT count(*) AS total FROM call_records WHERE ${where}`, params);
