@@ -155,6 +155,9 @@ export function callRecordStoreContract(open: () => Promise<StoreUnderTest>): vo
     // A second instance running the job at the same moment finds it done.
     expect(await store.markTranscriptPurged(purged, purged.transcriptPurgedAt)).toBe(false);
     expect(await store.get('CARET01')).toMatchObject({ transcript: [], toolCalls: [], usage: { totalTokens: 150 }, cost: { total: 0.01 } });
+    // A late write (an analysis that read the record before the purge) cannot bring the transcript back.
+    await store.save({ ...old('CARET01'), revision: 99 });
+    expect(await store.get('CARET01')).toMatchObject({ transcript: [], transcriptPurgedAt: purged.transcriptPurgedAt });
     expect((await store.expired(cutoff, 'transcript', 10)).map((row) => row.callSid)).toEqual(['CARET02']);
     expect((await store.expired(cutoff, 'record', 10)).map((row) => row.callSid)).toEqual(expect.arrayContaining(['CARET01', 'CARET02']));
 

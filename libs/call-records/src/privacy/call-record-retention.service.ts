@@ -33,12 +33,16 @@ export interface RetentionRun {
   outboxRowsDeleted: number;
 }
 
+/** What a purged tool call's error says instead of its text. */
+export const PURGED_ERROR = 'failed (details removed by retention)';
+
 /** What `record` keeps of a purged transcript: nothing said, nothing passed to or from a tool. */
 export function purgedRecord(record: CallRecord, purgedAt: string, recordingErased: boolean): CallRecord {
   const purged: CallRecord = {
     ...record,
     transcript: [],
-    toolCalls: record.toolCalls.map(({ name, error, startedAt, durationMs }) => ({ name, arguments: null, ...(error !== undefined ? { error } : {}), startedAt, durationMs })),
+    // A failed call stays marked as failed; its error text (which may quote the caller) goes.
+    toolCalls: record.toolCalls.map(({ name, error, startedAt, durationMs }) => ({ name, arguments: null, ...(error !== undefined ? { error: PURGED_ERROR } : {}), startedAt, durationMs })),
     transcriptPurgedAt: purgedAt,
   };
   // Text written from the conversation goes with it: the analysis keeps its verdict, not its words.

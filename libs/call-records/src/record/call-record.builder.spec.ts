@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { TranscriptRedactor } from '../privacy/transcript-redactor';
 import { CallRecordBuilder } from './call-record.builder';
 import type { CallPricing } from './cost';
 import { PriceList } from './prices';
@@ -165,6 +166,17 @@ describe('CallRecordBuilder', () => {
         { name: 'broken', arguments: 'not json', error: 'timeout', startedAt: '2026-11-24T10:00:00.020Z', durationMs: 5000 },
       ],
     });
+  });
+
+  it('redacts a failed tool call\'s error text like its arguments', () => {
+    const b = new CallRecordBuilder(
+      { callSid: 'CA1', customParameters: {}, profile: 'default', direction: 'inbound', startedAt: T0 },
+      { model: 'gpt-realtime-test', prices: PRICES },
+      new TranscriptRedactor(['email', 'phone']),
+    );
+    b.toolCalled({ name: 'book', arguments: '{"email":"ada@example.com"}', error: 'No booking for ada@example.com (+44 20 7946 0958)', startedAt: T0 + 10, durationMs: 5 });
+    const [call] = b.snapshot().toolCalls;
+    expect(call).toMatchObject({ arguments: { email: '[email]' }, error: 'No booking for [email] ([phone])' });
   });
 
   it('hands out snapshots that later events do not change', () => {

@@ -154,7 +154,8 @@ export class CallRecordBuilder {
       name: event.name,
       arguments: this.redactor ? this.redactor.redactValue(parseArguments(event.arguments)) : parseArguments(event.arguments),
       ...(event.result !== undefined ? { result: this.redactor ? this.redactor.redactValue(event.result) : event.result } : {}),
-      ...(event.error !== undefined ? { error: event.error } : {}),
+      // An error's text may quote what the caller said (an integrator's ToolError message): redacted like the arguments.
+      ...(event.error !== undefined ? { error: this.redact(event.error) } : {}),
       startedAt: iso(event.startedAt),
       durationMs: event.durationMs,
     });

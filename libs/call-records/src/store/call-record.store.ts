@@ -53,7 +53,7 @@ export abstract class CallRecordStore {
   abstract readonly kind: string;
   /** Runs pending migrations; safe to call repeatedly and concurrently. */
   abstract migrate(): Promise<void>;
-  /** Inserts or updates the record; an older revision never overwrites a newer one. */
+  /** Inserts or updates the record; an older revision never overwrites a newer one, and nothing overwrites a purged or erased one. */
   abstract save(record: CallRecord): Promise<void>;
   /** Merges a Twilio status callback into the call's row (the row may not exist yet); false when the call was erased (nothing stored). */
   abstract saveTwilioStatus(callSid: string, status: TwilioCallStatus): Promise<boolean>;

@@ -68,7 +68,7 @@ export class PostgresCallRecordStore extends CallRecordStore implements OutboxSt
        ON CONFLICT (call_sid) DO UPDATE SET revision = EXCLUDED.revision, started_at = EXCLUDED.started_at,
          ended_at = EXCLUDED.ended_at, from_number = EXCLUDED.from_number, to_number = EXCLUDED.to_number,
          end_reason = EXCLUDED.end_reason, status = EXCLUDED.status, record = EXCLUDED.record, updated_at = now()
-       WHERE (call_records.revision < EXCLUDED.revision OR call_records.record IS NULL) AND call_records.erased_at IS NULL`,
+       WHERE (call_records.revision < EXCLUDED.revision OR call_records.record IS NULL) AND call_records.erased_at IS NULL AND call_records.transcript_purged_at IS NULL`,
       recordRowValues(record),
     );
   }

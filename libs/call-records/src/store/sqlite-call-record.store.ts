@@ -18,7 +18,7 @@ const SAVE = `INSERT INTO call_records (call_sid, revision, started_at, ended_at
   ON CONFLICT (call_sid) DO UPDATE SET revision = excluded.revision, started_at = excluded.started_at,
     ended_at = excluded.ended_at, from_number = excluded.from_number, to_number = excluded.to_number,
     end_reason = excluded.end_reason, status = excluded.status, record = excluded.record, updated_at = excluded.updated_at
-  WHERE (call_records.revision < excluded.revision OR call_records.record IS NULL) AND call_records.erased_at IS NULL`;
+  WHERE (call_records.revision < excluded.revision OR call_records.record IS NULL) AND call_records.erased_at IS NULL AND call_records.transcript_purged_at IS NULL`;
 
 const SAVE_TWILIO = `INSERT INTO call_records (call_sid, twilio_status, updated_at) VALUES (?, ?, ?)
   ON CONFLICT (call_sid) DO UPDATE SET twilio_status = json_patch(COALESCE(call_records.twilio_status, '{}'), excluded.twilio_status),
