@@ -99,11 +99,11 @@ export class TracingRuntime {
     if (options.spanExporter) spanProcessors.push(new SimpleSpanProcessor({ exporter: options.spanExporter }));
     else {
       for (const kind of options.exporters) {
-        if (kind === 'otlp') {
+        if (kind === 'console') spanProcessors.push(new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() }));
+        else {
           const exporter = await createOtlpExporter(options.otlpProtocol ?? 'http/protobuf', options.otlpTracesUrl ?? 'http://localhost:4318/v1/traces');
           spanProcessors.push(new BatchSpanProcessor({ exporter }));
         }
-        else spanProcessors.push(new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() }));
       }
     }
     return new TracingRuntime(new TracerProvider({ resource, spanProcessors, sampler: sampler(options.sampling) }));
