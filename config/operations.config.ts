@@ -1,8 +1,10 @@
 import type { OperationsModuleOptions } from '@app/operations';
-import type { TraceExporterKind, TraceSampling, TracingModuleOptions } from '@app/tracing';
+import type { OtlpProtocol, TraceExporterKind, TraceSampling, TracingModuleOptions } from '@app/tracing';
 import { IsIn, IsInt, IsNumber, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength } from 'class-validator';
 import { commaSeparated, EmptyMeansUnset, ToNumber } from './config-owner';
 import type { ConfigOwner } from './config-owner';
+
+const OTLP_PROTOCOLS: OtlpProtocol[] = ['grpc', 'http/protobuf', 'http/json'];
 
 /** Running in production: the graceful drain and admission of new calls (libs/operations). */
 export class OperationsVariables {
@@ -30,11 +32,11 @@ export class OperationsVariables {
   @IsString() @MinLength(1)
   DRAIN_GOODBYE_MESSAGE: string;
 
-  /** OTLP/HTTP base URL of a collector (`/v1/traces` is appended); set, traces are on. */
+  /** A collector's base URL: over HTTP `/v1/traces` is appended, over gRPC it is used as is; set, traces are on. */
   @EmptyMeansUnset() @IsOptional() @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })
   OTEL_EXPORTER_OTLP_ENDPOINT?: string;
 
-  /** The OTLP/HTTP traces URL itself (used as given); wins over OTEL_EXPORTER_OTLP_ENDPOINT. */
+  /** The traces endpoint itself (used as given, whatever the protocol); wins over OTEL_EXPORTER_OTLP_ENDPOINT. */
   @EmptyMeansUnset() @IsOptional() @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?: string;
 
@@ -43,12 +45,13 @@ export class OperationsVariables {
   @Matches(/^\s*(otlp|console|none)\s*(,\s*(otlp|console|none)\s*)*$/, { message: 'OTEL_TRACES_EXPORTER must be otlp, console or none (comma-separated); other exporters are not built in' })
   OTEL_TRACES_EXPORTER?: string;
 
-  /** Only OTLP over HTTP with protobuf is built in. */
-  @EmptyMeansUnset() @IsOptional() @IsIn(['http/protobuf'], { message: 'OTEL_EXPORTER_OTLP_PROTOCOL must be http/protobuf (the only OTLP protocol built in)' })
-  OTEL_EXPORTER_OTLP_PROTOCOL?: string;
+  /** The OTLP transport of every signal: `grpc`, `http/protobuf` (the default) or `http/json`. */
+  @EmptyMeansUnset() @IsOptional() @IsIn(OTLP_PROTOCOLS, { message: `OTEL_EXPORTER_OTLP_PROTOCOL must be ${OTLP_PROTOCOLS.join(', ')}` })
+  OTEL_EXPORTER_OTLP_PROTOCOL?: OtlpProtocol;
 
-  @EmptyMeansUnset() @IsOptional() @IsIn(['http/protobuf'], { message: 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL must be http/protobuf (the only OTLP protocol built in)' })
-  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL?: string;
+  /** The OTLP transport of traces; wins over OTEL_EXPORTER_OTLP_PROTOCOL. */
+  @EmptyMeansUnset() @IsOptional() @IsIn(OTLP_PROTOCOLS, { message: `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL must be ${OTLP_PROTOCOLS.join(', ')}` })
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL?: OtlpProtocol;
 
   /** Which traces are kept: the standard sampler names. */
   @IsIn(['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'], {
@@ -74,7 +77,8 @@ export type OperationsSection = OperationsModuleOptions & { tracing: TracingModu
  */
 export function tracingOptions(env: OperationsVariables): TracingModuleOptions {
   const chosen = commaSeparated(env.OTEL_TRACES_EXPORTER);
-  const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (env.OTEL_EXPORTER_OTLP_ENDPOINT ? `${env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces` : undefined);
+  const protocol = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf';
+  const endpoint = otlpTracesEndpoint(env, protocol);
   const exporters: TraceExporterKind[] = chosen.includes('none')
     ? []
     : chosen.length > 0
@@ -82,14 +86,24 @@ export function tracingOptions(env: OperationsVariables): TracingModuleOptions {
       : endpoint
         ? ['otlp']
         : [];
+  const otlp = exporters.includes('otlp');
   return {
     enabled: exporters.length > 0,
     serviceName: env.OTEL_SERVICE_NAME,
     exporters,
     sampling: { sampler: env.OTEL_TRACES_SAMPLER, ratio: env.OTEL_TRACES_SAMPLER_ARG ?? 1 },
-    // The SDK's own default when only OTEL_TRACES_EXPORTER=otlp is set.
-    otlpTracesUrl: exporters.includes('otlp') ? (endpoint ?? 'http://localhost:4318/v1/traces') : undefined,
+    otlpProtocol: otlp ? protocol : undefined,
+    // The specification's defaults when only OTEL_TRACES_EXPORTER=otlp is set.
+    otlpTracesUrl: otlp ? (endpoint ?? (protocol === 'grpc' ? 'http://localhost:4317' : 'http://localhost:4318/v1/traces')) : undefined,
   };
+}
+
+/** The traces endpoint as the OpenTelemetry specification builds it: over HTTP, the base URL gets the signal's path; gRPC has none. */
+function otlpTracesEndpoint(env: OperationsVariables, protocol: OtlpProtocol): string | undefined {
+  if (env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  if (!base || protocol === 'grpc') return base;
+  return `${base.replace(/\/+$/, '')}/v1/traces`;
 }
 
 export const operationsConfig: ConfigOwner<OperationsSection> = {

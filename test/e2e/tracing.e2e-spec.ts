@@ -1,11 +1,13 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { registerHooks } from 'node:module';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Logger } from '@nestjs/common';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CallEvents } from '@app/orchestration';
 import { FakeOtlpCollector, FakeTwilioRestApi } from '@app/simulators';
 import type { CollectedSpan, SimulatedSession } from '@app/simulators';
 import { GatewayTracing } from '@app/tracing';
+import type { OtlpProtocol } from '@app/tracing';
 import { GatewayHarness, startGateway } from '../support/gateway-harness';
 
 /** Every module this process resolves from here on: the proof that the SDK is (not) loaded. */
@@ -13,18 +15,52 @@ const resolved: string[] = [];
 registerHooks({
   resolve(specifier, context, nextResolve) {
     const result = nextResolve(specifier, context);
-    if (result.url.includes('@opentelemetry')) resolved.push(result.url);
+    if (result.url.includes('@opentelemetry') || result.url.includes('@grpc')) resolved.push(result.url);
     return result;
   },
 });
-const sdkLoaded = () => resolved.some((url) => /@opentelemetry\/(sdk-trace|exporter-trace-otlp-proto)\//.test(url));
+const sdkLoaded = () => resolved.some((url) => /@opentelemetry\/(sdk-trace|exporter-trace-otlp-[a-z]+)\/|@grpc\//.test(url));
+/** The OTLP exporter packages (and gRPC's client) loaded so far. */
+const exportersLoaded = () => [...new Set(resolved.flatMap((url) => url.match(/@opentelemetry\/exporter-trace-otlp-[a-z]+|@grpc\/grpc-js/g) ?? []))].sort();
+
+/** Each protocol: the gateway's variables, how the collector sees its exports, and the packages it alone loads. */
+const PROTOCOLS: Array<{
+  protocol: OtlpProtocol;
+  env: (collector: FakeOtlpCollector) => Record<string, string>;
+  endpoint: (collector: FakeOtlpCollector) => string;
+  request: { path: string; contentType: string };
+  packages: string[];
+}> = [
+  {
+    protocol: 'http/protobuf',
+    env: (collector) => ({ OTEL_EXPORTER_OTLP_ENDPOINT: collector.url }),
+    endpoint: (collector) => `${collector.url}/v1/traces`,
+    request: { path: '/v1/traces', contentType: 'application/x-protobuf' },
+    packages: ['@opentelemetry/exporter-trace-otlp-proto'],
+  },
+  {
+    protocol: 'http/json',
+    env: (collector) => ({ OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }),
+    endpoint: (collector) => `${collector.url}/v1/traces`,
+    request: { path: '/v1/traces', contentType: 'application/json' },
+    packages: ['@opentelemetry/exporter-trace-otlp-http'],
+  },
+  {
+    protocol: 'grpc',
+    env: (collector) => ({ OTEL_EXPORTER_OTLP_ENDPOINT: collector.grpcUrl, OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc' }),
+    endpoint: (collector) => collector.grpcUrl,
+    request: { path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export', contentType: 'application/grpc' },
+    packages: ['@grpc/grpc-js', '@opentelemetry/exporter-trace-otlp-grpc'],
+  },
+];
+const protocolsRun: Array<(typeof PROTOCOLS)[number]> = [];
 
 const ACCOUNT_SID = 'AC' + '1'.repeat(32);
 const AUTH_TOKEN = 'tracing-e2e-twilio-auth-token-0123';
 const CALLER = { From: '+15551110000', To: '+15552220000' };
 const SAID = 'my secret is blue42 please';
 
-describe('OpenTelemetry traces, end to end (fake OTLP/HTTP collector on loopback)', () => {
+describe('OpenTelemetry traces, end to end (fake OTLP collector on loopback: HTTP and gRPC)', () => {
   let collector: FakeOtlpCollector;
   let twilioApi: FakeTwilioRestApi;
   let gateway: GatewayHarness | undefined;
@@ -35,6 +71,7 @@ describe('OpenTelemetry traces, end to end (fake OTLP/HTTP collector on loopback
   });
 
   afterEach(async () => {
+    vi.restoreAllMocks();
     await gateway?.close();
     gateway = undefined;
     await twilioApi.close();
@@ -85,7 +122,9 @@ describe('OpenTelemetry traces, end to end (fake OTLP/HTTP collector on loopback
     expect(sdkLoaded()).toBe(false);
   });
 
-  it('exports one trace per call (webhook, call, OpenAI setup, turn, barge-in, tools, Twilio REST) to OTEL_EXPORTER_OTLP_ENDPOINT, free of numbers and text', async () => {
+  it.each(PROTOCOLS)('exports one trace per call (webhook, call, OpenAI setup, turn, barge-in, tools, Twilio REST) to OTEL_EXPORTER_OTLP_ENDPOINT over $protocol, free of numbers and text', async (protocol) => {
+    protocolsRun.push(protocol);
+    const logged = vi.spyOn(Logger.prototype, 'log');
     // The call record's webhook receiver: its delivery gets a span too.
     const deliveries: string[] = [];
     const receiver = createServer((request, response) => {
@@ -98,13 +137,16 @@ describe('OpenTelemetry traces, end to end (fake OTLP/HTTP collector on loopback
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     const receiverHost = `127.0.0.1:${(receiver.address() as AddressInfo).port}`;
     gateway = await start({
-      OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+      ...protocol.env(collector),
       OTEL_SERVICE_NAME: 'gateway-under-test',
       CALL_RECORD_WEBHOOK_URL: `http://${receiverHost}/records?token=secret-in-query`,
       CALL_RECORD_WEBHOOK_SECRET: 'tracing-e2e-webhook-secret',
     });
     expect(gateway.app.get(GatewayTracing).enabled).toBe(true);
     expect(sdkLoaded()).toBe(true);
+    // Only the chosen protocol's exporter is loaded (each case is the first to choose its protocol).
+    expect(exportersLoaded()).toEqual(protocolsRun.flatMap((run) => run.packages).sort());
+    expect(logged.mock.calls.map(([message]) => String(message))).toContain(`traces of service "gateway-under-test" go to ${protocol.endpoint(collector)} over OTLP ${protocol.protocol}`);
     const seenParameters: Array<Record<string, string>> = [];
     gateway.app.get(CallEvents).subscribe({ callStarted: (observed) => void seenParameters.push({ ...observed.customParameters }) });
     const call = await playCall(gateway);
@@ -117,7 +159,8 @@ describe('OpenTelemetry traces, end to end (fake OTLP/HTTP collector on loopback
     // Shutdown flushes the batch.
     await gateway.close();
     gateway = undefined;
-    expect(collector.requests.every((r) => r.path === '/v1/traces' && r.contentType === 'application/x-protobuf')).toBe(true);
+    expect(collector.requests.length).toBeGreaterThan(0);
+    for (const request of collector.requests) expect(request).toEqual({ method: 'POST', ...protocol.request });
 
     const spans = collector.spans;
     const webhook = one(spans, 'twilio.webhook');

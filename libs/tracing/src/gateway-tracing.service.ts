@@ -29,8 +29,9 @@ export class GatewayTracing implements OnApplicationShutdown {
   async start(): Promise<void> {
     if (!this.options.enabled || this.runtime) return;
     const { TracingRuntime } = await import('./otel-runtime.js');
-    this.runtime = TracingRuntime.create(this.options);
-    const where = this.options.spanExporter ? 'a custom exporter' : this.options.exporters.map((kind) => (kind === 'otlp' ? `OTLP ${this.options.otlpTracesUrl}` : 'the console')).join(' and ');
+    this.runtime = await TracingRuntime.create(this.options);
+    const { otlpProtocol = 'http/protobuf', otlpTracesUrl } = this.options;
+    const where = this.options.spanExporter ? 'a custom exporter' : this.options.exporters.map((kind) => (kind === 'otlp' ? `${otlpTracesUrl} over OTLP ${otlpProtocol}` : 'the console')).join(' and ');
     this.logger.log(`traces of service "${this.options.serviceName}" go to ${where}`);
   }
 

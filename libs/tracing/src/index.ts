@@ -1,5 +1,5 @@
 export { TracingModule } from './tracing.module';
-export type { TraceExporterKind, TraceSampling, TracingModuleOptions } from './tracing-options';
+export type { OtlpProtocol, TraceExporterKind, TraceSampling, TracingModuleOptions } from './tracing-options';
 export { GatewayTracing } from './gateway-tracing.service';
 export { CallTracer } from './call-tracer';
 export { NOOP_SPAN } from './trace-span';

@@ -6,7 +6,6 @@ import { Logger } from '@nestjs/common';
 import { diag, DiagLogLevel, ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, trace } from '@opentelemetry/api';
 import type { DiagLogger } from '@opentelemetry/api';
 import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { defaultResource, envDetector, detectResources, resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AlwaysOffSampler,
@@ -20,6 +19,7 @@ import {
 } from '@opentelemetry/sdk-trace';
 import type { Sampler, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import { createOtlpExporter } from './otlp-exporter';
 import { formatTraceParent, parseTraceParent } from './traceparent';
 import type { StartSpanOptions, TraceAttributes, TraceAttributeValue, TraceSpan } from './trace-span';
 import type { TraceSampling, TracingModuleOptions } from './tracing-options';
@@ -89,7 +89,7 @@ export class TracingRuntime {
     this.tracer = provider.getTracer('voice-gateway');
   }
 
-  static create(options: TracingModuleOptions): TracingRuntime {
+  static async create(options: TracingModuleOptions): Promise<TracingRuntime> {
     diag.setLogger(sdkDiagnostics(), { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
     // OTEL_RESOURCE_ATTRIBUTES (read by the SDK's detector) under the configured service name.
     const resource = defaultResource()
@@ -99,8 +99,11 @@ export class TracingRuntime {
     if (options.spanExporter) spanProcessors.push(new SimpleSpanProcessor({ exporter: options.spanExporter }));
     else {
       for (const kind of options.exporters) {
-        if (kind === 'otlp') spanProcessors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: options.otlpTracesUrl }) }));
-        else spanProcessors.push(new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() }));
+        if (kind === 'console') spanProcessors.push(new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() }));
+        else {
+          const exporter = await createOtlpExporter(options.otlpProtocol ?? 'http/protobuf', options.otlpTracesUrl ?? 'http://localhost:4318/v1/traces');
+          spanProcessors.push(new BatchSpanProcessor({ exporter }));
+        }
       }
     }
     return new TracingRuntime(new TracerProvider({ resource, spanProcessors, sampler: sampler(options.sampling) }));

@@ -1,56 +1,70 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createHttp2Server } from 'node:http2';
+import type { Http2Server, Http2Session, IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import type { CollectedSpan } from './collected-span';
+import { decodeJsonExportTraceServiceRequest } from './otlp-json';
+import { decodeExportTraceServiceRequest } from './otlp-protobuf';
 
-/** One span as an OTLP collector receives it (ids as lower-case hex, times in epoch nanoseconds as bigint). */
-export interface CollectedSpan {
-  traceId: string;
-  spanId: string;
-  /** Empty for a root span. */
-  parentSpanId: string;
-  name: string;
-  /** OTLP SpanKind: 1 internal, 2 server, 3 client. */
-  kind: number;
-  startTimeUnixNano: bigint;
-  endTimeUnixNano: bigint;
-  attributes: Record<string, string | number | boolean>;
-  events: Array<{ name: string; attributes: Record<string, string | number | boolean> }>;
-  /** OTLP StatusCode: 0 unset, 1 ok, 2 error. */
-  status: { code: number; message: string };
-  /** The resource's attributes (service.name …). */
-  resource: Record<string, string | number | boolean>;
-}
+export type { CollectedSpan } from './collected-span';
+export { decodeExportTraceServiceRequest } from './otlp-protobuf';
+
+const GRPC_EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+/** gRPC status codes the fake answers with. */
+const GRPC = { OK: '0', INVALID_ARGUMENT: '3', UNIMPLEMENTED: '12' } as const;
 
 /**
- * A fake OpenTelemetry collector on 127.0.0.1: the OTLP/HTTP traces endpoint (`POST /v1/traces`,
- * `application/x-protobuf`, optionally gzip), decoding each ExportTraceServiceRequest as the
- * collector does (opentelemetry/proto/collector/trace/v1) and answering an empty
- * ExportTraceServiceResponse.
+ * A fake OpenTelemetry collector on 127.0.0.1, decoding every ExportTraceServiceRequest into
+ * `spans` as the collector does, over each standard OTLP protocol:
+ * - OTLP/HTTP at `url` (`POST /v1/traces`): `application/x-protobuf` or `application/json`, optionally gzip;
+ * - OTLP/gRPC at `grpcUrl` (cleartext HTTP/2): TraceService/Export, length-prefixed protobuf messages,
+ *   answered with an empty ExportTraceServiceResponse and `grpc-status: 0`.
  */
 export class FakeOtlpCollector {
   readonly spans: CollectedSpan[] = [];
   /** Every request, by path (also the ones that are not trace exports). */
   readonly requests: Array<{ method: string; path: string; contentType: string }> = [];
+  private readonly grpcSessions = new Set<Http2Session>();
 
-  private constructor(private readonly server: Server) {}
+  private constructor(
+    private readonly server: Server,
+    private readonly grpcServer: Http2Server,
+  ) {}
 
   static async start(): Promise<FakeOtlpCollector> {
     let collector!: FakeOtlpCollector;
     const server = createServer((request, response) => collector.handle(request, response));
-    collector = new FakeOtlpCollector(server);
+    const grpcServer = createHttp2Server();
+    grpcServer.on('stream', (stream, headers) => collector.handleGrpc(stream, headers));
+    grpcServer.on('session', (session) => {
+      collector.grpcSessions.add(session);
+      session.on('close', () => collector.grpcSessions.delete(session));
+    });
+    collector = new FakeOtlpCollector(server, grpcServer);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => grpcServer.listen(0, '127.0.0.1', resolve));
     return collector;
   }
 
-  /** The base URL, as OTEL_EXPORTER_OTLP_ENDPOINT. */
+  /** The OTLP/HTTP base URL, as OTEL_EXPORTER_OTLP_ENDPOINT. */
   get url(): string {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
+  /** The OTLP/gRPC endpoint, as OTEL_EXPORTER_OTLP_ENDPOINT with OTEL_EXPORTER_OTLP_PROTOCOL=grpc. */
+  get grpcUrl(): string {
+    return `http://127.0.0.1:${(this.grpcServer.address() as AddressInfo).port}`;
+  }
+
   async close(): Promise<void> {
     this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const session of this.grpcSessions) session.destroy();
+    await Promise.all([
+      new Promise<void>((resolve) => this.server.close(() => resolve())),
+      new Promise<void>((resolve) => this.grpcServer.close(() => resolve())),
+    ]);
   }
 
   private handle(request: IncomingMessage, response: ServerResponse): void {
@@ -60,133 +74,58 @@ export class FakeOtlpCollector {
       const contentType = request.headers['content-type'] ?? '';
       this.requests.push({ method: request.method ?? '', path: request.url ?? '', contentType });
       if (request.method !== 'POST' || request.url !== '/v1/traces') return void response.writeHead(404).end();
-      if (contentType !== 'application/x-protobuf') return void response.writeHead(415).end();
+      const decode = contentType === 'application/x-protobuf' ? decodeExportTraceServiceRequest : contentType === 'application/json' ? decodeJsonExportTraceServiceRequest : undefined;
+      if (!decode) return void response.writeHead(415).end();
       try {
         let body = Buffer.concat(chunks);
         if (request.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
-        this.spans.push(...decodeExportTraceServiceRequest(body));
+        this.spans.push(...decode(body));
       } catch {
         return void response.writeHead(400).end();
       }
-      response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end(Buffer.alloc(0));
+      // An empty ExportTraceServiceResponse, in the request's encoding.
+      response.writeHead(200, { 'content-type': contentType }).end(contentType === 'application/json' ? '{}' : Buffer.alloc(0));
+    });
+  }
+
+  private handleGrpc(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.on('error', () => undefined);
+    stream.on('end', () => {
+      const method = String(headers[':method'] ?? '');
+      const path = String(headers[':path'] ?? '');
+      const contentType = String(headers['content-type'] ?? '');
+      this.requests.push({ method, path, contentType });
+      if (!contentType.startsWith('application/grpc')) return void stream.respond({ ':status': 415 }, { endStream: true });
+      if (method !== 'POST' || path !== GRPC_EXPORT_PATH) return void stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': GRPC.UNIMPLEMENTED }, { endStream: true });
+      try {
+        for (const message of grpcMessages(Buffer.concat(chunks), String(headers['grpc-encoding'] ?? 'identity'))) this.spans.push(...decodeExportTraceServiceRequest(message));
+      } catch (error) {
+        const message = encodeURIComponent(error instanceof Error ? error.message : String(error));
+        return void stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': GRPC.INVALID_ARGUMENT, 'grpc-message': message }, { endStream: true });
+      }
+      stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+      stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': GRPC.OK }));
+      // One empty ExportTraceServiceResponse: not compressed, length 0.
+      stream.end(Buffer.alloc(5));
     });
   }
 }
 
-// ---- protobuf wire format (just what the trace protos use) ----------------------------------
-
-type Field = { number: number; wire: number; varint?: bigint; bytes?: Buffer; fixed64?: Buffer };
-
-function* fields(buffer: Buffer): Generator<Field> {
+/** gRPC's length-prefixed messages: a compressed flag byte, a 4-byte big-endian length, the message. */
+function grpcMessages(body: Buffer, encoding: string): Buffer[] {
+  const messages: Buffer[] = [];
   let offset = 0;
-  const varint = (): bigint => {
-    let result = 0n;
-    let shift = 0n;
-    for (;;) {
-      if (offset >= buffer.length) throw new Error('truncated varint');
-      const byte = buffer[offset++];
-      result |= BigInt(byte & 0x7f) << shift;
-      if ((byte & 0x80) === 0) return result;
-      shift += 7n;
-    }
-  };
-  while (offset < buffer.length) {
-    const key = Number(varint());
-    const number = key >>> 3;
-    const wire = key & 7;
-    if (wire === 0) yield { number, wire, varint: varint() };
-    else if (wire === 1) {
-      yield { number, wire, fixed64: buffer.subarray(offset, offset + 8) };
-      offset += 8;
-    } else if (wire === 2) {
-      const length = Number(varint());
-      yield { number, wire, bytes: buffer.subarray(offset, offset + length) };
-      offset += length;
-    } else if (wire === 5) offset += 4;
-    else throw new Error(`unsupported wire type ${wire}`);
+  while (offset < body.length) {
+    if (offset + 5 > body.length) throw new Error('truncated gRPC message header');
+    const compressed = body[offset] === 1;
+    const length = body.readUInt32BE(offset + 1);
+    const message = body.subarray(offset + 5, offset + 5 + length);
+    if (message.length !== length) throw new Error('truncated gRPC message');
+    if (compressed && encoding !== 'gzip') throw new Error(`unsupported grpc-encoding ${encoding}`);
+    messages.push(compressed ? gunzipSync(message) : message);
+    offset += 5 + length;
   }
-}
-
-type Value = string | number | boolean;
-
-function anyValue(buffer: Buffer): Value {
-  for (const field of fields(buffer)) {
-    if (field.number === 1) return field.bytes!.toString('utf8');
-    if (field.number === 2) return field.varint !== 0n;
-    if (field.number === 3) return Number(BigInt.asIntN(64, field.varint!));
-    if (field.number === 4) return field.fixed64!.readDoubleLE(0);
-  }
-  return '';
-}
-
-function keyValues(target: Record<string, Value>, buffer: Buffer): void {
-  let key = '';
-  let value: Value = '';
-  for (const field of fields(buffer)) {
-    if (field.number === 1) key = field.bytes!.toString('utf8');
-    else if (field.number === 2) value = anyValue(field.bytes!);
-  }
-  target[key] = value;
-}
-
-function decodeSpan(buffer: Buffer, resource: Record<string, Value>): CollectedSpan {
-  const span: CollectedSpan = {
-    traceId: '',
-    spanId: '',
-    parentSpanId: '',
-    name: '',
-    kind: 0,
-    startTimeUnixNano: 0n,
-    endTimeUnixNano: 0n,
-    attributes: {},
-    events: [],
-    status: { code: 0, message: '' },
-    resource,
-  };
-  for (const field of fields(buffer)) {
-    switch (field.number) {
-      case 1: span.traceId = field.bytes!.toString('hex'); break;
-      case 2: span.spanId = field.bytes!.toString('hex'); break;
-      case 4: span.parentSpanId = field.bytes!.toString('hex'); break;
-      case 5: span.name = field.bytes!.toString('utf8'); break;
-      case 6: span.kind = Number(field.varint); break;
-      case 7: span.startTimeUnixNano = field.fixed64!.readBigUInt64LE(0); break;
-      case 8: span.endTimeUnixNano = field.fixed64!.readBigUInt64LE(0); break;
-      case 9: keyValues(span.attributes, field.bytes!); break;
-      case 11: {
-        const event = { name: '', attributes: {} as Record<string, Value> };
-        for (const part of fields(field.bytes!)) {
-          if (part.number === 2) event.name = part.bytes!.toString('utf8');
-          else if (part.number === 3) keyValues(event.attributes, part.bytes!);
-        }
-        span.events.push(event);
-        break;
-      }
-      case 15:
-        for (const part of fields(field.bytes!)) {
-          if (part.number === 2) span.status.message = part.bytes!.toString('utf8');
-          else if (part.number === 3) span.status.code = Number(part.varint);
-        }
-        break;
-      default:
-        break;
-    }
-  }
-  return span;
-}
-
-/** ExportTraceServiceRequest → ResourceSpans (1) → Resource (1) / ScopeSpans (2) → Span (2). */
-export function decodeExportTraceServiceRequest(body: Buffer): CollectedSpan[] {
-  const spans: CollectedSpan[] = [];
-  for (const resourceSpans of fields(body)) {
-    if (resourceSpans.number !== 1) continue;
-    const resource: Record<string, Value> = {};
-    const scopes: Buffer[] = [];
-    for (const field of fields(resourceSpans.bytes!)) {
-      if (field.number === 1) for (const attribute of fields(field.bytes!)) if (attribute.number === 1) keyValues(resource, attribute.bytes!);
-      if (field.number === 2) scopes.push(field.bytes!);
-    }
-    for (const scope of scopes) for (const field of fields(scope)) if (field.number === 2) spans.push(decodeSpan(field.bytes!, resource));
-  }
-  return spans;
+  return messages;
 }
