@@ -230,6 +230,16 @@ describe('OutboxDispatcher', () => {
     expect(r.hits.map((hit) => hit.headers['webhook-id']).sort()).toEqual(['std-1', 'std-2']);
   });
 
+  it('does not run through a backlog meant for other instances: one claim per poll, the rest stays due for them', async () => {
+    for (let i = 0; i < 40; i++) await store.enqueue({ id: `std-backlog-${i}`, type: 'call.ended', destination: 'http://127.0.0.1:1/', signer: STANDARD_WEBHOOK_SIGNER, body: '{}' });
+    const old = dispatcher();
+    old.pollMs = 60_000;
+    old.start();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // What an upgraded instance finds due right away.
+    expect(await store.claimDue(100, 60_000)).toHaveLength(40 - OUTBOX_MAX_IN_FLIGHT);
+  });
+
   it(`makes at most ${OUTBOX_MAX_IN_FLIGHT} attempts at once on a backlog, and drains it as they finish, each message once`, async () => {
     const held: ServerResponse[] = [];
     const received: string[] = [];

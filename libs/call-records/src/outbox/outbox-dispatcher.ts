@@ -134,8 +134,9 @@ export class OutboxDispatcher {
       else handOff.push(delivery);
     }
     if (handOff.length > 0) await this.handOff(handOff);
-    // Room left after a full claim (some were handed off, or attempts already finished): look again now.
-    if (this.backlog && this.inFlight.size < OUTBOX_MAX_IN_FLIGHT) this.again = true;
+    // Room left after a full claim (attempts already finished): look again now. Not after handing
+    // some off: running through a backlog meant for other instances would keep pushing it back.
+    else if (this.backlog && this.inFlight.size < OUTBOX_MAX_IN_FLIGHT) this.again = true;
   }
 
   private handlerOf(delivery: OutboxDelivery): Handler | undefined {
