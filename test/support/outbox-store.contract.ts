@@ -104,4 +104,21 @@ export function outboxStoreContract(open: () => Promise<OutboxStoreUnderTest>): 
     await wait(50);
     expect(await store.claimDue(10, 60_000)).toEqual([]);
   });
+
+  it('releases a claim for later without counting the attempt (another instance may handle it)', async () => {
+    await drain();
+    const message = outboxMessage();
+    await store.enqueue(message);
+    for (let claim = 0; claim < 3; claim++) {
+      const [claimed] = await store.claimDue(10, 60_000);
+      expect(claimed).toMatchObject({ id: message.id, attempt: 1 });
+      await store.release([message.id], 200);
+      expect(await other.claimDue(10, 60_000)).toEqual([]);
+      expect(await store.find(message.id)).toMatchObject({ status: 'pending', attempts: 0 });
+      await wait(250);
+    }
+    const [taken] = await other.claimDue(10, 60_000);
+    expect(taken).toMatchObject({ id: message.id, attempt: 1 });
+    await other.delivered(message.id);
+  });
 }

@@ -1,13 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, IncomingHttpHeaders, Server } from 'node:http';
+import { createServer, IncomingHttpHeaders, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Logger } from '@nestjs/common';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CallRecordsModuleOptions } from '../call-records.module-definition';
 import { callRecordSigner, signWebhook, WEBHOOK_DELIVERY_ID_HEADER, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER } from '../delivery/call-record-webhook';
 import { SqliteCallRecordStore } from '../store/sqlite-call-record.store';
-import { OutboxDispatcher } from './outbox-dispatcher';
+import { STANDARD_WEBHOOK_SIGNER, standardWebhookSigner } from '../webhooks/standard-webhooks';
+import { OUTBOX_MAX_IN_FLIGHT, OutboxDispatcher } from './outbox-dispatcher';
 import { OUTBOX_JOB_PREFIX, OUTBOX_JOB_SIGNER, OutboxJobs } from './outbox-jobs';
 import type { OutboxOutcome } from './outbox-jobs';
 import { OutboxSigners } from './outbox-signers';
@@ -68,6 +70,7 @@ describe('OutboxDispatcher', () => {
     await store.migrate();
   });
   afterEach(async () => {
+    vi.restoreAllMocks();
     for (const made of dispatchers.splice(0)) await made.shutdown();
     for (const server of servers.splice(0)) server.close();
     await store.close();
@@ -180,9 +183,96 @@ describe('OutboxDispatcher', () => {
     await vi.waitFor(async () => expect(await store.find('job-2')).toBeUndefined());
   });
 
-  it('leaves a job no instance registered for another that has it', async () => {
+  it('leaves a job it does not have to an instance that has it, without counting attempts (analysis being switched on)', async () => {
     await store.enqueue({ id: 'job-3', type: 'other', destination: OUTBOX_JOB_PREFIX + 'other', signer: OUTBOX_JOB_SIGNER, body: '{}' });
-    dispatcher(5).start();
-    await vi.waitFor(async () => expect(await store.find('job-3')).toMatchObject({ status: 'pending', lastError: 'no job "other" on this instance' }));
+    const without = dispatcher(3);
+    without.handOffMs = 20;
+    const releases = vi.spyOn(store, 'release');
+    without.start();
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(await store.find('job-3')).toMatchObject({ status: 'pending', attempts: 0 });
+    // It was claimed and put back again and again, not merely skipped.
+    expect(releases.mock.calls.filter(([ids]) => ids.includes('job-3')).length).toBeGreaterThanOrEqual(4);
+
+    const runs: number[] = [];
+    const jobs = new OutboxJobs();
+    jobs.register('other', { run: async (delivery) => (runs.push(delivery.attempt), { kind: 'delivered' }) });
+    const withJob = new OutboxDispatcher(store, new OutboxSigners(), config(3), jobs);
+    withJob.pollMs = 20;
+    dispatchers.push(withJob);
+    withJob.start();
+    await vi.waitFor(async () => expect(await store.find('job-3')).toBeUndefined());
+    expect(runs).toEqual([1]);
+  });
+
+  it('leaves a message it has no signer for to an instance that has it, never giving it up, and says so once (a rolling deploy)', async () => {
+    const warnings: string[] = [];
+    vi.spyOn(Logger.prototype, 'warn').mockImplementation((message: unknown) => void warnings.push(String(message)));
+    const r = await serve([204]);
+    await store.enqueue({ id: 'std-1', type: 'call.ended', destination: r.url, signer: STANDARD_WEBHOOK_SIGNER, body: '{"type":"call.ended"}' });
+    await store.enqueue({ id: 'std-2', type: 'call.ended', destination: r.url, signer: STANDARD_WEBHOOK_SIGNER, body: '{"type":"call.ended"}' });
+    // An old pod: only the legacy signer.
+    const old = dispatcher(3);
+    old.handOffMs = 20;
+    old.start();
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(r.hits).toEqual([]);
+    for (const id of ['std-1', 'std-2']) expect(await store.find(id)).toMatchObject({ status: 'pending', attempts: 0 });
+    expect(warnings.filter((line) => line.includes('"standard-webhooks"'))).toHaveLength(1);
+
+    const signers = new OutboxSigners();
+    signers.register(STANDARD_WEBHOOK_SIGNER, standardWebhookSigner([Buffer.from(SECRET)]));
+    const upgraded = new OutboxDispatcher(store, signers, config(3));
+    upgraded.pollMs = 20;
+    dispatchers.push(upgraded);
+    upgraded.start();
+    await vi.waitFor(async () => expect([await store.find('std-1'), await store.find('std-2')]).toEqual([undefined, undefined]), { timeout: 3000 });
+    expect(r.hits.map((hit) => hit.headers['webhook-id']).sort()).toEqual(['std-1', 'std-2']);
+  });
+
+  it('does not run through a backlog meant for other instances: one claim per poll, the rest stays due for them', async () => {
+    for (let i = 0; i < 40; i++) await store.enqueue({ id: `std-backlog-${i}`, type: 'call.ended', destination: 'http://127.0.0.1:1/', signer: STANDARD_WEBHOOK_SIGNER, body: '{}' });
+    const old = dispatcher();
+    old.pollMs = 60_000;
+    old.start();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // What an upgraded instance finds due right away.
+    expect(await store.claimDue(100, 60_000)).toHaveLength(40 - OUTBOX_MAX_IN_FLIGHT);
+  });
+
+  it(`makes at most ${OUTBOX_MAX_IN_FLIGHT} attempts at once on a backlog, and drains it as they finish, each message once`, async () => {
+    const held: ServerResponse[] = [];
+    const received: string[] = [];
+    let open = 0;
+    let mostOpen = 0;
+    let answering = false;
+    const server = createServer((req, res) => {
+      received.push(String(req.headers[WEBHOOK_DELIVERY_ID_HEADER]));
+      open++;
+      mostOpen = Math.max(mostOpen, open);
+      res.on('finish', () => open--);
+      req.resume();
+      req.on('end', () => (answering ? res.writeHead(204).end() : held.push(res)));
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    const ids: string[] = [];
+    for (let i = 0; i < 60; i++) ids.push(await enqueue(url, `backlog-${i}`));
+
+    const made = dispatcher();
+    // No idle polls: only finished attempts may claim more.
+    made.pollMs = 60_000;
+    made.start();
+    await vi.waitFor(() => expect(held).toHaveLength(OUTBOX_MAX_IN_FLIGHT));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(mostOpen).toBe(OUTBOX_MAX_IN_FLIGHT);
+    expect(received).toHaveLength(OUTBOX_MAX_IN_FLIGHT);
+
+    answering = true;
+    for (const res of held.splice(0)) res.writeHead(204).end();
+    await vi.waitFor(async () => expect((await Promise.all(ids.map((id) => store.find(id)))).filter(Boolean)).toEqual([]), { timeout: 5000 });
+    expect([...received].sort()).toEqual([...ids].sort());
+    expect(mostOpen).toBe(OUTBOX_MAX_IN_FLIGHT);
   });
 });

@@ -3,9 +3,10 @@ import { CALL_RECORDS_OPTIONS } from '../call-records.module-definition';
 import type { CallRecordsModuleOptions } from '../call-records.module-definition';
 import { backoffDelay, isRetryableStatus } from '../delivery/backoff';
 import { OUTBOX_JOB_PREFIX, OutboxJobs } from './outbox-jobs';
-import type { OutboxOutcome } from './outbox-jobs';
+import type { OutboxJob, OutboxOutcome } from './outbox-jobs';
 import { OUTBOX_DELIVERY_TRACER } from './outbox-delivery-tracer';
 import type { OutboxAttemptOutcome, OutboxDeliveryTracer } from './outbox-delivery-tracer';
+import type { OutboxSigner } from './outbox-signers';
 import { OutboxSigners } from './outbox-signers';
 import { OutboxDelivery, OutboxStore } from './outbox.store';
 
@@ -14,12 +15,20 @@ const REQUEST_TIMEOUT_MS = 10_000;
 export const OUTBOX_LEASE_MS = 30_000;
 /** How often an idle instance looks for due messages (it also looks at once after publishing one). */
 export const OUTBOX_POLL_MS = 1000;
-const BATCH = 10;
+/** Attempts one instance makes at once: a backlog drains at this pace instead of in one burst on the receivers and the store. */
+export const OUTBOX_MAX_IN_FLIGHT = 16;
+/** A message this instance has no signer or job for is put back, due again after this long (time for an instance that has it). */
+export const OUTBOX_HAND_OFF_MS = 5000;
+/** A message kind this instance cannot handle is logged at most this often. */
+const HAND_OFF_LOG_INTERVAL_MS = 60_000;
 /** At shutdown, attempts under way get this long to finish. */
 const SHUTDOWN_GRACE_MS = 5000;
 
 /** What an attempt's answer means (done, try again later, or never again), with the receiver's HTTP status when it answered. */
 type Outcome = OutboxOutcome & { status?: number };
+
+/** How this instance makes a claimed message's attempt: its job, or its signer for the POST. */
+type Handler = { job: OutboxJob } | { signer: OutboxSigner };
 
 /**
  * Delivers the outbox on every instance: claims due messages (so each attempt is made by one
@@ -28,7 +37,9 @@ type Outcome = OutboxOutcome & { status?: number };
  * instance is made again by another once its claim lapses, and every attempt carries the message's
  * stable id. Retries (network errors, timeouts, 408, 429, 5xx) back off from `retryInitialMs` up to
  * `webhookMaxAttempts`; redirects are never followed (the signed body would go elsewhere), and
- * other answers are not retried.
+ * other answers are not retried. At most OUTBOX_MAX_IN_FLIGHT attempts run at once; a message this
+ * instance has no signer or job for (a rolling deploy, a feature being switched on) is left to
+ * another instance without counting an attempt.
  */
 @Injectable()
 export class OutboxDispatcher {
@@ -37,12 +48,17 @@ export class OutboxDispatcher {
   private pollTimer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private again = false;
+  /** The last claim took all it asked for: more may be due, so a finished attempt looks again at once. */
+  private backlog = false;
+  /** When each signer or job this instance lacks was last logged. */
+  private readonly handOffLogged = new Map<string, number>();
   private started = false;
   private closed = false;
   private storeFailures = 0;
   /** Tests shorten these. */
   pollMs = OUTBOX_POLL_MS;
   leaseMs = OUTBOX_LEASE_MS;
+  handOffMs = OUTBOX_HAND_OFF_MS;
 
   constructor(
     private readonly store: OutboxStore,
@@ -93,9 +109,15 @@ export class OutboxDispatcher {
   }
 
   private async poll(): Promise<void> {
+    const room = OUTBOX_MAX_IN_FLIGHT - this.inFlight.size;
+    if (room <= 0) {
+      // Due messages wait for a free slot: the next finished attempt looks again.
+      this.backlog = true;
+      return;
+    }
     let claimed: OutboxDelivery[];
     try {
-      claimed = await this.store.claimDue(BATCH, this.leaseMs);
+      claimed = await this.store.claimDue(room, this.leaseMs);
     } catch (error) {
       this.reportStoreFailure(error);
       return;
@@ -104,20 +126,59 @@ export class OutboxDispatcher {
       this.logger.log(`the webhook outbox is readable again; deliveries resume`);
       this.storeFailures = 0;
     }
-    for (const delivery of claimed) this.track(this.attempt(delivery));
-    // A full batch: there may be more due at once.
-    if (claimed.length === BATCH) this.again = true;
+    this.backlog = claimed.length === room;
+    const handOff: OutboxDelivery[] = [];
+    for (const delivery of claimed) {
+      const handler = this.handlerOf(delivery);
+      if (handler) this.track(this.attempt(delivery, handler));
+      else handOff.push(delivery);
+    }
+    if (handOff.length > 0) await this.handOff(handOff);
+    // Room left after a full claim (attempts already finished): look again now. Not after handing
+    // some off: running through a backlog meant for other instances would keep pushing it back.
+    else if (this.backlog && this.inFlight.size < OUTBOX_MAX_IN_FLIGHT) this.again = true;
+  }
+
+  private handlerOf(delivery: OutboxDelivery): Handler | undefined {
+    if (delivery.destination.startsWith(OUTBOX_JOB_PREFIX)) {
+      const job = this.jobs.get(delivery.destination.slice(OUTBOX_JOB_PREFIX.length));
+      return job && { job };
+    }
+    const signer = this.signers.get(delivery.signer);
+    return signer && { signer };
+  }
+
+  /** Puts back messages this instance cannot handle, unattempted and due a little later, so an instance that can takes them. */
+  private async handOff(deliveries: OutboxDelivery[]): Promise<void> {
+    for (const delivery of deliveries) {
+      const isJob = delivery.destination.startsWith(OUTBOX_JOB_PREFIX);
+      const missing = isJob ? `job "${delivery.destination.slice(OUTBOX_JOB_PREFIX.length)}"` : `signer "${delivery.signer}"`;
+      const now = Date.now();
+      const logged = this.handOffLogged.get(missing);
+      if (logged !== undefined && now - logged < HAND_OFF_LOG_INTERVAL_MS) continue;
+      this.handOffLogged.set(missing, now);
+      this.logger.warn(`outbox messages for ${missing} are left to other instances: there is none on this one (a rolling deploy or a feature not enabled here); they stay pending until an instance that has it takes them`);
+    }
+    try {
+      await this.store.release(deliveries.map((delivery) => delivery.id), this.handOffMs);
+    } catch (error) {
+      // The claims lapse with their lease instead (counting the attempt).
+      this.reportStoreFailure(error);
+    }
   }
 
   private track(attempt: Promise<void>): void {
     this.inFlight.add(attempt);
-    void attempt.finally(() => this.inFlight.delete(attempt));
+    void attempt.finally(() => {
+      this.inFlight.delete(attempt);
+      if (this.backlog) this.wake();
+    });
   }
 
-  private async attempt(delivery: OutboxDelivery): Promise<void> {
-    const isJob = delivery.destination.startsWith(OUTBOX_JOB_PREFIX);
+  private async attempt(delivery: OutboxDelivery, handler: Handler): Promise<void> {
+    const isJob = 'job' in handler;
     const finished = this.traceAttempt(delivery);
-    const outcome: Outcome = isJob ? await this.runJob(delivery) : await this.send(delivery);
+    const outcome: Outcome = isJob ? await this.runJob(delivery, handler.job) : await this.send(delivery, handler.signer);
     finished?.({ result: outcome.kind, status: outcome.status });
     const label = `${isJob ? 'job' : 'webhook delivery'} ${delivery.type} ${delivery.id} (attempt ${delivery.attempt}/${this.config.webhookMaxAttempts})`;
     try {
@@ -135,10 +196,7 @@ export class OutboxDispatcher {
   }
 
   /** One attempt at a job message: the registered job runs it (a throw counts as a failure to retry). */
-  private async runJob(delivery: OutboxDelivery): Promise<OutboxOutcome> {
-    const name = delivery.destination.slice(OUTBOX_JOB_PREFIX.length);
-    const job = this.jobs.get(name);
-    if (!job) return { kind: 'retry', problem: `no job "${name}" on this instance` };
+  private async runJob(delivery: OutboxDelivery, job: OutboxJob): Promise<OutboxOutcome> {
     try {
       return await job.run(delivery, delivery.attempt >= this.config.webhookMaxAttempts);
     } catch (error) {
@@ -147,9 +205,7 @@ export class OutboxDispatcher {
   }
 
   /** One delivery attempt: a signed POST to the message's destination, and what its answer means. */
-  private async send(delivery: OutboxDelivery): Promise<Outcome> {
-    const signer = this.signers.get(delivery.signer);
-    if (!signer) return { kind: 'retry', problem: `no signer "${delivery.signer}" on this instance` };
+  private async send(delivery: OutboxDelivery, signer: OutboxSigner): Promise<Outcome> {
     try {
       const response = await fetch(delivery.destination, {
         method: 'POST',

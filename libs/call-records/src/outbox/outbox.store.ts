@@ -43,7 +43,7 @@ export abstract class OutboxStore {
   abstract retryLater(id: string, delayMs: number, error: string): Promise<void>;
   /** No more attempts: kept as failed, with the reason. */
   abstract giveUp(id: string, error: string): Promise<void>;
-  /** Claimed but never attempted (e.g. at shutdown): due again now, the attempt not counted. */
-  abstract release(ids: string[]): Promise<void>;
+  /** Claimed but never attempted (e.g. at shutdown, or this instance cannot handle them): due again after `delayMs`, the attempt not counted. */
+  abstract release(ids: string[], delayMs?: number): Promise<void>;
   abstract find(id: string): Promise<OutboxRow | undefined>;
 }

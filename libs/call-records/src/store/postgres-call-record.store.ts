@@ -212,11 +212,11 @@ export class PostgresCallRecordStore extends CallRecordStore implements OutboxSt
     await this.pool.query(`UPDATE outbox SET status = 'failed', last_error = $2 WHERE id = $1`, [id, error]);
   }
 
-  async release(ids: string[]): Promise<void> {
+  async release(ids: string[], delayMs = 0): Promise<void> {
     if (ids.length === 0) return;
     await this.pool.query(
-      `UPDATE outbox SET next_attempt_at = now(), attempts = greatest(attempts - 1, 0) WHERE id = ANY($1) AND status = 'pending'`,
-      [ids],
+      `UPDATE outbox SET next_attempt_at = now() + $2 * interval '1 millisecond', attempts = greatest(attempts - 1, 0) WHERE id = ANY($1) AND status = 'pending'`,
+      [ids, delayMs],
     );
   }
 

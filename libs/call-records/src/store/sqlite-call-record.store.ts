@@ -179,10 +179,10 @@ export class SqliteCallRecordStore extends CallRecordStore implements OutboxStor
     await this.db.run(`UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?`, [error, id]);
   }
 
-  async release(ids: string[]): Promise<void> {
-    const now = new Date().toISOString();
+  async release(ids: string[], delayMs = 0): Promise<void> {
+    const due = new Date(Date.now() + delayMs).toISOString();
     for (const id of ids) {
-      await this.db.run(`UPDATE outbox SET next_attempt_at = ?, attempts = max(attempts - 1, 0) WHERE id = ? AND status = 'pending'`, [now, id]);
+      await this.db.run(`UPDATE outbox SET next_attempt_at = ?, attempts = max(attempts - 1, 0) WHERE id = ? AND status = 'pending'`, [due, id]);
     }
   }
 
