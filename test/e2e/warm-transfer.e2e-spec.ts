@@ -271,6 +271,26 @@ describe('warm transfer (hold, spoken summary, the human accepts or declines)', 
     void transfers;
   });
 
+  it("Twilio stops the stream before it answers the redirect (it took the new TwiML first): the call still ends as transferred", async () => {
+    const { gateway, transfers } = await start();
+    const { call, session } = await connectedCall(gateway);
+    twilioApi.delayResponses(400);
+    const blind = session.callFunction('transfer_call', { destination: 'sales' });
+    await session.waitForClientEvent('conversation.item.create', (e) => e.item?.call_id === blind.callId);
+    await twilioApi.waitForRequest((r) => typeof r.form.Twiml === 'string' && r.form.Twiml.includes('<Dial>'), 10_000);
+    call.hangUp(); // Twilio's stop, while its REST answer is still on the way
+    await vi.waitFor(() => expect(transfers).toEqual([{ mode: 'blind', destination: 'sales', outcome: 'connected' }]));
+    const record = await vi.waitFor(
+      async () => {
+        const response = await fetch(`${gateway.httpUrl}/calls/${call.callSid}`, { headers: { authorization: `Bearer ${API_KEY}` } });
+        expect(response.status).toBe(200);
+        return (await response.json()) as CallRecord;
+      },
+      { timeout: 5000 },
+    );
+    expect(record).toMatchObject({ endReason: 'transferred', transfer: { mode: 'blind', destination: 'sales', outcome: 'connected' } });
+  });
+
   it('across two pods: the human answer reaching the other pod is routed to the one holding the call over the fleet bus', async () => {
     await requireRedis();
     const prefix = uniqueKeyPrefix('warm');

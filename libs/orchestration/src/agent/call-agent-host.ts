@@ -25,6 +25,13 @@ export interface CallAgentHost {
   /** Tells the call's observers that the call was transferred (or that a transfer failed). */
   reportTransfer(transfer: CallTransferEvent): void;
   end(reason: CallEndReason, twilioCloseCode?: number): void;
+  /**
+   * Twilio is being asked to take the call off this stream (new TwiML, or a hang-up). Its `stop`
+   * may arrive before Twilio's REST answer: if the stream ends meanwhile, `beforeEnd` runs and the
+   * call ends with `reason` (not as a caller hang-up). Returns the cancel, for when the request failed
+   * or its answer came first.
+   */
+  expectStreamEnd(reason: CallEndReason, beforeEnd?: () => void): () => void;
   /** Stops the assistant at once, unheard (an answering machine answered). */
   hush?(): void;
   /** `inbound` or `outbound` (chosen with the profile at `start`). */

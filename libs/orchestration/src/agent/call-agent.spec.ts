@@ -43,8 +43,24 @@ class FakeHost implements CallAgentHost {
     this.transfers.push(transfer);
   }
   end(reason: CallEndReason) {
+    if (this.state === 'ended') return;
     this.endedWith = reason;
     this.state = 'ended';
+  }
+  expected?: { reason: CallEndReason; beforeEnd?: () => void };
+  expectStreamEnd(reason: CallEndReason, beforeEnd?: () => void) {
+    const expected = { reason, beforeEnd };
+    this.expected = expected;
+    return () => {
+      if (this.expected === expected) this.expected = undefined;
+    };
+  }
+  /** Twilio's `stop` (as Call handles it). */
+  streamStopped() {
+    const expected = this.expected;
+    this.expected = undefined;
+    expected?.beforeEnd?.();
+    this.end(expected?.reason ?? 'caller-hung-up');
   }
   direction = 'inbound' as const;
   callbackBaseUrl = 'https://gateway.example.com';
@@ -70,7 +86,7 @@ const registered = (name: string, handler: RealtimeToolHandler): [string, Regist
   { definition: { type: 'function', name, description: name, parameters: anyArgs }, handler, validate: ajv.compile(anyArgs) },
 ];
 
-function setUp(options: { failRedirect?: boolean; limits?: CallLimitsOptions; softphone?: boolean; warm?: boolean } = {}) {
+function setUp(options: { failRedirect?: boolean; redirectAnswered?: Promise<void>; limits?: CallLimitsOptions; softphone?: boolean; warm?: boolean } = {}) {
   const host = new FakeHost();
   const rest = {
     isConfigured: true,
@@ -81,6 +97,7 @@ function setUp(options: { failRedirect?: boolean; limits?: CallLimitsOptions; so
     },
     async redirectCall(sid: string, twiml: string) {
       this.redirected.push([sid, twiml]);
+      await options.redirectAnswered;
       if (options.failRedirect) throw new Error('Twilio says no');
     },
     created: [] as Array<Record<string, unknown>>,
@@ -228,6 +245,22 @@ describe('CallAgent', () => {
     const output = host.sent.find((e) => e.type === 'conversation.item.create' && e.item.type === 'function_call_output' && e.item.call_id === 'c2');
     expect(output).toMatchObject({ item: { output: expect.stringContaining('cannot be retried') } });
     expect(rest.redirected).toHaveLength(1);
+  });
+
+  it("a transfer whose stream Twilio stops before answering the redirect ends as transferred, reported before the end", async () => {
+    let answer!: () => void;
+    const { host, rest, agent } = setUp({ redirectAnswered: new Promise<void>((resolve) => (answer = resolve)) });
+    host.audioResponses.add('r1');
+    agent.onFunctionCall({ callId: 'c1', name: 'transfer_call', arguments: '{"reason":"human"}', responseId: 'r1' });
+    await flush();
+    await flush();
+    expect(rest.redirected).toHaveLength(1);
+    host.streamStopped(); // Twilio took the new TwiML; its REST answer is still on the way
+    expect(host.endedWith).toBe('transferred');
+    expect(host.transfers).toEqual([{ mode: 'blind', destination: 'default', outcome: 'connected' }]);
+    answer();
+    await flush();
+    expect(host.transfers).toHaveLength(1);
   });
 
   it('transfers to a destination by its name; a refusal names the destinations, never a number', async () => {

@@ -158,6 +158,7 @@ export class CallControl implements CallControlApi {
     if (this.waitTimer) clearTimeout(this.waitTimer);
     const callSid = this.host.callSid;
     if (action.kind === 'end') {
+      this.host.expectStreamEnd(action.endReason ?? 'assistant-hung-up');
       try {
         if (callSid && this.twilio?.isConfigured) await this.twilio.completeCall(callSid);
       } catch (error) {
@@ -169,13 +170,24 @@ export class CallControl implements CallControlApi {
     }
     if (action.mode === 'warm') return this.startWarm(action);
     this.transferAttempted = true;
+    let reported = false;
+    const transferred = () => {
+      if (reported) return;
+      reported = true;
+      this.host.log.info({ destination: action.destination!.name }, 'call transferred');
+      this.host.reportTransfer({ mode: 'blind', destination: action.destination!.name, outcome: 'connected' });
+    };
+    // Twilio stops the stream as it takes the new TwiML, maybe before it answers the request.
+    const cancelExpectation = this.host.expectStreamEnd('transferred', transferred);
     try {
       if (!callSid || !this.twilio) throw new Error('the call has no Twilio call to transfer');
       await this.twilio.redirectCall(callSid, dialTwiml(action.destination!.number));
-      this.host.log.info({ destination: action.destination!.name }, 'call transferred');
-      this.host.reportTransfer({ mode: 'blind', destination: action.destination!.name, outcome: 'connected' });
+      cancelExpectation();
+      transferred();
       this.host.end('transferred');
     } catch (error) {
+      cancelExpectation();
+      if (this.host.state !== 'active') return;
       this.host.log.error({ err: { message: (error as Error).message } }, 'transfer failed');
       this.host.reportTransfer({ mode: 'blind', destination: action.destination!.name, outcome: 'failed' });
       this.pending = undefined;

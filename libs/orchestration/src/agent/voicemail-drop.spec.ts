@@ -10,7 +10,15 @@ function setup(options: Partial<VoicemailDropOptions> = {}, twilio?: Partial<Twi
     log: { info: vi.fn(), warn: vi.fn() },
     hush: vi.fn(),
     end: vi.fn(),
-  } as unknown as CallAgentHost & { hush: ReturnType<typeof vi.fn>; end: ReturnType<typeof vi.fn> };
+    expected: undefined as { reason: string; beforeEnd?: () => void } | undefined,
+    expectStreamEnd(reason: string, beforeEnd?: () => void) {
+      const expected = { reason, beforeEnd };
+      host.expected = expected;
+      return () => {
+        if (host.expected === expected) host.expected = undefined;
+      };
+    },
+  } as unknown as CallAgentHost & { hush: ReturnType<typeof vi.fn>; end: ReturnType<typeof vi.fn>; expected?: { reason: string; beforeEnd?: () => void } };
   const agent = { finishWith: vi.fn(() => true) };
   const control = { endNow: vi.fn(() => true) };
   const drop = new VoicemailDrop(host, agent, control, twilio as TwilioRestClient | undefined, {
@@ -90,6 +98,20 @@ describe('VoicemailDrop', () => {
     await vi.waitFor(() => expect(agent.finishWith).toHaveBeenCalledWith('voicemail-left', expect.stringContaining('Hi.'), 90_000));
     expect(redirectCall).toHaveBeenCalledWith('CA123', expect.stringContaining('<Say>Hi.</Say><Hangup/>'));
     expect(host.end).not.toHaveBeenCalled();
+  });
+
+  it("Twilio's stop may come before its answer to the <Say> redirect: the message still counts as left", async () => {
+    let answer!: () => void;
+    const redirectCall = vi.fn(() => new Promise<void>((resolve) => (answer = resolve)));
+    const { drop, host } = setup({ settings: { detection: 'twilio', action: 'leave-message', speak: 'say', message: 'Hi.' } }, { isConfigured: true, redirectCall });
+    drop.onAnsweredBy('machine_end_beep');
+    expect(host.expected?.reason).toBe('voicemail-left');
+    // What Call does on the stream's stop: the expected end, then the result.
+    host.expected!.beforeEnd?.();
+    drop.dispose();
+    expect(drop.result('voicemail-left')).toMatchObject({ outcome: 'left', voicemailLeft: true });
+    answer();
+    await new Promise((resolve) => setImmediate(resolve));
   });
 
   it('refuses the model when its detection is off, and reports nothing when no detection ran', () => {

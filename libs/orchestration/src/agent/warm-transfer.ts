@@ -130,12 +130,22 @@ export class WarmTransfer {
 
   private async connect(): Promise<void> {
     const callSid = this.host.callSid!;
+    // Twilio stops the stream as it takes the conference TwiML, maybe before it answers the request.
+    const cancelExpectation = this.host.expectStreamEnd('transferred', () => this.connected());
     try {
       await this.twilio.redirectCall(callSid, conferenceTwiml(this.ticket!.room));
     } catch (error) {
+      cancelExpectation();
+      if (this.state !== 'connecting') return;
       this.hangUpAgent();
       return this.finish('failed', `Twilio could not join the caller to the colleague: ${(error as Error).message}`);
     }
+    cancelExpectation();
+    this.connected();
+  }
+
+  private connected(): void {
+    if (this.state !== 'connecting') return;
     this.state = 'finished';
     this.cleanUp();
     this.host.log.info({ destination: this.request.destination.name }, 'warm transfer: caller joined the colleague');

@@ -169,6 +169,8 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
 
   private logger: Logger;
   private settings?: CallSettings;
+  /** Set while Twilio is being asked to take the call off the stream (see expectStreamEnd). */
+  private expectedStreamEnd?: { reason: CallEndReason; beforeEnd?: () => void };
   /** An answering-machine verdict that arrived while the settings were still pending. */
   private answeredByBeforeSettings?: string;
   /** The model the OpenAI socket opened with while the settings were still pending. */
@@ -511,13 +513,34 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
   }
 
   onStreamStop(): void {
-    this.end('caller-hung-up');
+    this.endStream('caller-hung-up');
   }
 
   onStreamClosed(code: number): void {
     if (this.state === 'ended') return;
     this.logger.info({ code }, 'Twilio closed the media stream');
-    this.end('stream-closed');
+    this.endStream('stream-closed');
+  }
+
+  expectStreamEnd(reason: CallEndReason, beforeEnd?: () => void): () => void {
+    const expected = { reason, beforeEnd };
+    this.expectedStreamEnd = expected;
+    return () => {
+      if (this.expectedStreamEnd === expected) this.expectedStreamEnd = undefined;
+    };
+  }
+
+  /** The stream ended from Twilio's side: because we asked Twilio to take the call away, or else `otherwise`. */
+  private endStream(otherwise: CallEndReason): void {
+    const expected = this.expectedStreamEnd;
+    this.expectedStreamEnd = undefined;
+    if (!expected || this.state === 'ended') return this.end(otherwise);
+    try {
+      expected.beforeEnd?.();
+    } catch (error) {
+      this.logger.error({ err: error }, 'a handler for the end of the stream failed');
+    }
+    this.end(expected.reason);
   }
 
   onStreamStalled(bufferedBytes: number): void {
