@@ -171,6 +171,7 @@ describe('Kubernetes manifests', () => {
       // the media stream, the status callbacks (call, answering machine, recording) and (by prefix) the warm-transfer callbacks.
       const transferPrefix = TWILIO_ROUTES.transferAnswer.slice(0, TWILIO_ROUTES.transferAnswer.indexOf(':'));
       expect(TWILIO_ROUTES.transferStatus.startsWith(transferPrefix)).toBe(true);
+      expect(TWILIO_ROUTES.transferConference.startsWith(transferPrefix)).toBe(true);
       expect(paths.map((p: any) => p.path).sort()).toEqual(
         [TWILIO_ROUTES.incomingCall, TWILIO_ROUTES.mediaStream, TWILIO_ROUTES.callStatus, TWILIO_ROUTES.amdStatus, TWILIO_ROUTES.recordingStatus, transferPrefix].sort(),
       );

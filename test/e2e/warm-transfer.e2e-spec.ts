@@ -84,6 +84,19 @@ describe('warm transfer (hold, spoken summary, the human accepts or declines)', 
 
   const answerPathOf = (create: RecordedTwilioRequest) => new URL(/action="([^"]+)"/.exec(create.form.Twiml as string)![1]).pathname;
   const statusPathOf = (create: RecordedTwilioRequest) => new URL(create.form.StatusCallback as string).pathname;
+  /** The CallSid the fake Twilio gave the human's leg (the n-th call placed through it). */
+  const agentLegOf = (create: RecordedTwilioRequest) => 'CA' + String(twilioApi.requests.filter((r) => r.path.endsWith('/Calls.json')).indexOf(create) + 1).padStart(32, '0');
+  const callerRedirects = (call: FakeTwilioCall) => twilioApi.requests.filter((r) => r.path.endsWith(`/Calls/${call.callSid}.json`) && typeof r.form.Twiml === 'string');
+
+  /** A second of hold: hold audio keeps reaching the caller, the model hears nothing, the call stays up. */
+  async function holdContinues(call: FakeTwilioCall, session: SimulatedSession) {
+    const heard = call.receivedAudio().length;
+    const appended = session.inputAudio().length;
+    await call.waitUntil(() => call.receivedAudio().length >= heard + 8000, 5000, 'hold audio');
+    expect(session.inputAudio().length).toBe(appended);
+    expect(call.isOpen).toBe(true);
+  }
+
   const agentForm = (extra: Record<string, string>) => ({ CallSid: 'CA' + 'a'.repeat(32), AccountSid: ACCOUNT_SID, From: GATEWAY_NUMBER, To: SUPPORT_NUMBER, ...extra });
 
   it('puts the caller on hold, tells the human a summary before the caller is connected, then joins both in one conference', async () => {
@@ -123,7 +136,7 @@ describe('warm transfer (hold, spoken summary, the human accepts or declines)', 
     expect(session.eventsOfType('response.create').length).toBe(requestsBefore);
     expect(call.receivedAudio().length).toBeGreaterThan(session.outputAudio().length);
 
-    // The human presses 1: their TwiML joins the room; the caller's call is redirected to the same room after the human leg was placed.
+    // The human presses 1: their TwiML joins the room and asks Twilio to report the room's joins (signed, bound to the ticket).
     const accepted = await gateway.postWebhook(answerPathOf(create), agentForm({ Digits: '1', CallStatus: 'in-progress' }));
     expect(accepted.status).toBe(200);
     expect(accepted.headers.get('content-type')).toMatch(/text\/xml/);
@@ -131,6 +144,17 @@ describe('warm transfer (hold, spoken summary, the human accepts or declines)', 
     const room = roomOf(agentTwiml);
     expect(room).toMatch(/^warm-transfer-[A-Za-z0-9_-]{12}$/);
     expect(agentTwiml).toContain('endConferenceOnExit="true"');
+    const ticket = answerPathOf(create).split('/')[3];
+    expect(agentTwiml).toContain(`statusCallback="${gateway.httpUrl}/twilio/transfer/${ticket}/conference"`);
+    expect(agentTwiml).toContain('statusCallbackEvent="join"');
+
+    // Until Twilio reports the human in the room, the caller stays on hold and is not moved.
+    await holdContinues(call, session);
+    expect(twilioApi.requests.filter((r) => r.path.endsWith(`/Calls/${call.callSid}.json`))).toEqual([]);
+    expect(transfers).toEqual([]);
+
+    // The human's leg joins the room: only now is the caller's call redirected to the same room, after the human leg was placed.
+    expect(await twilioApi.sendConferenceJoin(agentTwiml, agentLegOf(create), { authToken: AUTH_TOKEN })).toBe(204);
     const redirect = await twilioApi.waitForRequest((r) => r.path.endsWith(`/Calls/${call.callSid}.json`) && typeof r.form.Twiml === 'string', 5000);
     expect(roomOf(redirect.form.Twiml as string)).toBe(room);
     const order = twilioApi.requests.map((r) => r.path.replace(/^.*\/Accounts\/[^/]+/, ''));
@@ -244,9 +268,62 @@ describe('warm transfer (hold, spoken summary, the human accepts or declines)', 
     expect(transfers).toEqual([]);
 
     const accepted = await gateway.postWebhook(path, agentForm({ Digits: '1' }));
-    expect(roomOf(await accepted.text())).toBeDefined();
+    const agentTwiml = await accepted.text();
+    expect(roomOf(agentTwiml)).toBeDefined();
+
+    // Joins that are not the human's leg, or not Twilio's, move nobody.
+    const agentSid = agentLegOf(create);
+    const joinPath = transferPath(TWILIO_ROUTES.transferConference, ticket);
+    const joinForm = (extra: Record<string, string> = {}) => ({ AccountSid: ACCOUNT_SID, ConferenceSid: 'CF' + 'd'.repeat(32), FriendlyName: roomOf(agentTwiml)!, CallSid: agentSid, StatusCallbackEvent: 'participant-join', ...extra });
+    expect(await twilioApi.sendConferenceJoin(agentTwiml, call.callSid, { authToken: AUTH_TOKEN, accountSid: ACCOUNT_SID })).toBe(204);
+    expect(await twilioApi.sendConferenceJoin(agentTwiml, 'CA' + 'e'.repeat(32), { authToken: AUTH_TOKEN, accountSid: ACCOUNT_SID })).toBe(204);
+    expect(await twilioApi.sendConferenceJoin(agentTwiml, agentSid)).toBe(403);
+    expect(await twilioApi.sendConferenceJoin(agentTwiml, agentSid, { authToken: 'not-the-auth-token' })).toBe(403);
+    expect((await gateway.postWebhook(transferPath(TWILIO_ROUTES.transferConference, forgedTicket), joinForm())).status).toBe(403);
+    expect((await gateway.postWebhook(joinPath, joinForm({ AccountSid: 'AC' + 'c'.repeat(32) }))).status).toBe(403);
+    expect((await gateway.postWebhook(joinPath, joinForm({ StatusCallbackEvent: 'participant-leave' }))).status).toBe(204);
+    await holdContinues(call, session);
+    expect(callerRedirects(call)).toEqual([]);
+    expect(transfers).toEqual([]);
+
+    expect(await twilioApi.sendConferenceJoin(agentTwiml, agentSid, { authToken: AUTH_TOKEN })).toBe(204);
     await call.waitForClose();
+    expect(callerRedirects(call)).toHaveLength(1);
     expect(transfers.map((t) => t.outcome)).toEqual(['connected']);
+  });
+
+  it('the human hangs up after pressing 1, before joining the room: the caller is never moved and hears the assistant again', async () => {
+    const { gateway, transfers } = await start();
+    const { call, session } = await connectedCall(gateway);
+    const create = await transferToSupport(call, session);
+    await call.waitUntil(() => call.receivedAudio().length > session.outputAudio().length, 5000, 'hold audio');
+    const accepted = await gateway.postWebhook(answerPathOf(create), agentForm({ Digits: '1', CallStatus: 'in-progress' }));
+    const agentTwiml = await accepted.text();
+    expect(roomOf(agentTwiml)).toBeDefined();
+    await holdContinues(call, session);
+    const assistantAudioBefore = session.outputAudio().length;
+    let heardAtClear = -1;
+    call.once('clear', () => (heardAtClear = call.receivedAudio().length));
+
+    // Their leg ends (Twilio's status callback) before Twilio reports them in the room.
+    expect((await gateway.postWebhook(statusPathOf(create), agentForm({ CallSid: agentLegOf(create), CallStatus: 'completed' }))).status).toBe(204);
+    await call.waitUntil(() => heardAtClear >= 0, 5000, 'the hold audio to be cleared');
+    const told = await session.waitForClientEvent('response.create', (e) => e.response?.instructions?.includes('did not answer'));
+    expect(told.response.instructions).toContain('carry on helping them yourself');
+    await call.waitUntil(() => session.outputAudio().length > assistantAudioBefore && !session.activeResponseId, 5000, 'the assistant to answer');
+    const answer = session.outputAudio().subarray(assistantAudioBefore);
+    await call.waitUntil(() => call.receivedAudio().length >= heardAtClear + answer.length, 5000, "the assistant's answer to reach the caller");
+    expect(call.receivedAudio().subarray(heardAtClear).equals(answer)).toBe(true);
+    expect(transfers).toEqual([{ mode: 'warm', destination: 'support', outcome: 'no-answer', summary: expect.any(String) }]);
+
+    // A join reported late changes nothing: the caller stays with the assistant, on the same session.
+    expect(await twilioApi.sendConferenceJoin(agentTwiml, agentLegOf(create), { authToken: AUTH_TOKEN })).toBe(204);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(callerRedirects(call)).toEqual([]);
+    expect(call.isOpen).toBe(true);
+    expect(session.isOpen).toBe(true);
+    expect(gateway.simulator.sessions).toHaveLength(1);
+    expect(transfers).toHaveLength(1);
   });
 
   it('keeps blind transfers: the default mode dials at once, and a mode a destination does not allow is refused clearly', async () => {
@@ -304,8 +381,15 @@ describe('warm transfer (hold, spoken summary, the human accepts or declines)', 
 
       const accepted = await podB.postWebhook(answerPathOf(create), agentForm({ Digits: '1' }));
       expect(accepted.status).toBe(200);
-      const room = roomOf(await accepted.text());
+      const agentTwiml = await accepted.text();
+      const room = roomOf(agentTwiml);
       expect(room).toBeDefined();
+      expect(agentTwiml).toContain('statusCallback="https://voice.example.com/twilio/transfer/');
+      await holdContinues(call, session);
+      expect(callerRedirects(call)).toEqual([]);
+
+      // Twilio reports the human's join to pod B too: it reaches pod A over the fleet bus, which moves the caller.
+      expect(await twilioApi.sendConferenceJoin(agentTwiml, agentLegOf(create), { authToken: AUTH_TOKEN, deliverTo: podB.httpUrl })).toBe(204);
       const redirect = await twilioApi.waitForRequest((r) => r.path.endsWith(`/Calls/${call.callSid}.json`), 5000);
       expect(roomOf(redirect.form.Twiml as string)).toBe(room);
       await call.waitForClose();

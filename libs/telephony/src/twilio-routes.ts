@@ -17,9 +17,14 @@ export const TWILIO_ROUTES = {
   transferAnswer: '/twilio/transfer/:ticket/answer',
   /** Warm transfer: the status callback of the human agent's leg (POST). */
   transferStatus: '/twilio/transfer/:ticket/status',
+  /** Warm transfer: the conference status callback of the human agent's `<Conference>` (participant joins, POST). */
+  transferConference: '/twilio/transfer/:ticket/conference',
 } as const;
 
 /** A warm-transfer callback path for one ticket. */
-export function transferPath(route: typeof TWILIO_ROUTES.transferAnswer | typeof TWILIO_ROUTES.transferStatus, ticket: string): string {
+export function transferPath(
+  route: typeof TWILIO_ROUTES.transferAnswer | typeof TWILIO_ROUTES.transferStatus | typeof TWILIO_ROUTES.transferConference,
+  ticket: string,
+): string {
   return route.replace(':ticket', encodeURIComponent(ticket));
 }

@@ -11,6 +11,7 @@ import type { CallLimitsOptions } from './call-limits';
 import type { CallTransferEvent, ToolCallEvent } from '../events/call-events';
 import type { CallAgentHost } from './call-agent-host';
 import { CallControl } from './call-control';
+import { JOIN_TIMEOUT_MS } from './warm-transfer';
 import type { WarmTransfer } from './warm-transfer';
 
 class FakeHost implements CallAgentHost {
@@ -410,7 +411,7 @@ describe('CallAgent', () => {
       agent.dispose();
     });
 
-    it('joins the caller to the room when the colleague accepts, and hangs up the colleague when the caller leaves first', async () => {
+    it('joins the caller to the room once the colleague is in it, and hangs up the colleague when the caller leaves first', async () => {
       const accepted = setUp({ warm: true });
       accepted.host.audioResponses.add('r1');
       accepted.agent.onFunctionCall({ callId: 'c1', name: 'transfer_call', arguments: '{}', responseId: 'r1' });
@@ -419,6 +420,17 @@ describe('CallAgent', () => {
       const transfer = [...accepted.directory.transfers.values()][0];
       expect(transfer.agentAnswered({ kind: 'accepted' })).toBe(true);
       await flush();
+      // Accepted, but the colleague is not in the room yet: the caller stays on hold and nothing is reported.
+      expect(accepted.rest.redirected).toEqual([]);
+      expect(accepted.host.onHold).toBe(true);
+      expect(accepted.host.transfers).toEqual([]);
+      expect(transfer.agentAnswered({ kind: 'joined', callSid: accepted.host.callSid })).toBe(false);
+      expect(transfer.agentAnswered({ kind: 'joined', callSid: 'CA' + 'e'.repeat(32) })).toBe(false);
+      await flush();
+      expect(accepted.rest.redirected).toEqual([]);
+      expect(transfer.agentAnswered({ kind: 'joined', callSid: 'CA' + 'f'.repeat(32) })).toBe(true);
+      await flush();
+      expect(accepted.host.transfers).toEqual([expect.objectContaining({ mode: 'warm', outcome: 'connected' })]);
       expect(accepted.rest.redirected).toEqual([[accepted.host.callSid, expect.stringContaining('<Conference startConferenceOnEnter="true" endConferenceOnExit="true" beep="false">warm-transfer-room</Conference>')]]);
       expect(accepted.host.endedWith).toBe('transferred');
 
@@ -435,6 +447,56 @@ describe('CallAgent', () => {
       abandoned.agent.dispose();
       expect(abandoned.rest.completed).toEqual(['CA' + 'f'.repeat(32)]);
       expect(abandoned.directory.transfers.size).toBe(0);
+    });
+
+    it('an accepting colleague who never reaches the room (leg ended, or no join in time) leaves the caller with the assistant, never in the room', async () => {
+      vi.useFakeTimers();
+      const dropped = setUp({ warm: true });
+      dropped.host.audioResponses.add('r1');
+      dropped.agent.onFunctionCall({ callId: 'c1', name: 'transfer_call', arguments: '{}', responseId: 'r1' });
+      await vi.advanceTimersByTimeAsync(0);
+      const first = [...dropped.directory.transfers.values()][0];
+      expect(first.agentAnswered({ kind: 'accepted' })).toBe(true);
+      expect(first.agentAnswered({ kind: 'leg-ended', status: 'completed' })).toBe(true);
+      expect(first.agentAnswered({ kind: 'joined', callSid: 'CA' + 'f'.repeat(32) })).toBe(false);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(dropped.host.onHold).toBe(false);
+      expect(dropped.rest.redirected).toEqual([]);
+      expect(dropped.rest.completed).toEqual([]);
+      expect(dropped.host.transfers).toEqual([expect.objectContaining({ mode: 'warm', outcome: 'no-answer' })]);
+      expect(dropped.host.sent.at(-1)).toEqual({ type: 'response.create', response: { instructions: expect.stringMatching(/did not answer.*carry on helping/) } });
+      dropped.agent.dispose();
+
+      const silent = setUp({ warm: true });
+      silent.host.audioResponses.add('r1');
+      silent.agent.onFunctionCall({ callId: 'c1', name: 'transfer_call', arguments: '{}', responseId: 'r1' });
+      await vi.advanceTimersByTimeAsync(0);
+      const second = [...silent.directory.transfers.values()][0];
+      expect(second.agentAnswered({ kind: 'accepted' })).toBe(true);
+      await vi.advanceTimersByTimeAsync(JOIN_TIMEOUT_MS - 1);
+      expect(silent.host.onHold).toBe(true);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(silent.rest.completed).toEqual(['CA' + 'f'.repeat(32)]);
+      expect(silent.host.onHold).toBe(false);
+      expect(silent.rest.redirected).toEqual([]);
+      expect(silent.host.transfers).toEqual([expect.objectContaining({ outcome: 'no-answer' })]);
+      expect(silent.directory.transfers.size).toBe(0);
+      silent.agent.dispose();
+    });
+
+    it('the caller hanging up while the accepting colleague is joining hangs up the colleague too', async () => {
+      const { host, rest, agent, directory } = setUp({ warm: true });
+      host.audioResponses.add('r1');
+      agent.onFunctionCall({ callId: 'c1', name: 'transfer_call', arguments: '{}', responseId: 'r1' });
+      await flush();
+      await flush();
+      const transfer = [...directory.transfers.values()][0];
+      expect(transfer.agentAnswered({ kind: 'accepted' })).toBe(true);
+      agent.dispose();
+      expect(rest.completed).toEqual(['CA' + 'f'.repeat(32)]);
+      expect(transfer.agentAnswered({ kind: 'joined', callSid: 'CA' + 'f'.repeat(32) })).toBe(false);
+      await flush();
+      expect(rest.redirected).toEqual([]);
     });
   });
 });

@@ -11,6 +11,8 @@ export type WarmTransferOutcome = CallTransferEvent['outcome'];
 export const MAX_SUMMARY_CHARS = 700;
 /** Beyond the ring and answer time: the summary being said, Twilio's callbacks arriving. */
 const SETTLE_MARGIN_MS = 60_000;
+/** After the colleague pressed 1: how long Twilio has to report them in the conference room before the transfer is given up. */
+export const JOIN_TIMEOUT_MS = 15_000;
 
 /** Where a warm transfer registers itself so the human's callbacks (from any pod, via the fleet bus) find it. */
 export interface WarmTransferDirectory {
@@ -26,7 +28,8 @@ export interface WarmTransferRequest {
   onFinished: (outcome: WarmTransferOutcome, summary: string | undefined) => void;
 }
 
-type State = 'summarising' | 'dialling' | 'offered' | 'connecting' | 'finished';
+/** `joining`: the colleague accepted, the caller stays on hold until Twilio reports the colleague in the room. */
+type State = 'summarising' | 'dialling' | 'offered' | 'joining' | 'connecting' | 'finished';
 
 const SUMMARY_INSTRUCTIONS =
   'A human colleague is about to take over this phone call. Summarise the conversation so far for them in 2 or 3 short sentences: ' +
@@ -36,8 +39,9 @@ const SUMMARY_INSTRUCTIONS =
  * One warm transfer of one call: the caller is on hold (hold audio, the model not listening) while
  * the summary is written (an out-of-band text response, or from the transcript when that takes too
  * long), the human is dialled with TwiML that says it and asks for a key, and their answer comes
- * back through the fleet bus. Accepted: both legs meet in a conference room and the call's stream
- * ends. Otherwise the hold ends and the assistant tells the caller.
+ * back through the fleet bus. Accepted: the colleague is put in a conference room, and once Twilio
+ * reports them there the caller is moved in too and the call's stream ends; the caller is never
+ * sent to a room the colleague did not reach. Otherwise the hold ends and the assistant tells the caller.
  */
 export class WarmTransfer {
   private state: State = 'summarising';
@@ -45,6 +49,9 @@ export class WarmTransfer {
   private agentCallSid?: string;
   private summary?: string;
   private timer?: NodeJS.Timeout;
+  private joinTimer?: NodeJS.Timeout;
+  /** A join reported before Twilio told us the colleague's CallSid. */
+  private earlyJoin?: string;
 
   constructor(
     private readonly host: CallAgentHost,
@@ -90,6 +97,7 @@ export class WarmTransfer {
       this.agentCallSid = call.sid;
       // The caller hung up (or the transfer ended) while Twilio was placing the colleague's leg.
       if ((this.state as string) === 'finished') this.hangUpAgent();
+      else if ((this.state as string) === 'joining' && this.earlyJoin === call.sid) this.colleagueJoined();
     } catch (error) {
       if (this.state === 'dialling') return this.finish('failed', `Twilio could not dial the colleague: ${(error as Error).message}`);
       return;
@@ -98,14 +106,18 @@ export class WarmTransfer {
   }
 
   /**
-   * The human's answer or the end of their leg, delivered by the fleet bus. True when the transfer
-   * was waiting for it (for an acceptance: the caller is being joined).
+   * The human's answer, their joining the room, or the end of their leg, delivered by the fleet
+   * bus. True when the transfer was waiting for it (for an acceptance: the colleague is to join
+   * the room; for a join: it was the colleague's and the caller is being moved in).
    */
   agentAnswered(answer: AgentAnswer): boolean {
+    if (this.state === 'joining') return this.whileJoining(answer);
     if (this.state !== 'offered' && this.state !== 'dialling') return false;
+    if (answer.kind === 'joined') return false;
     if (answer.kind === 'accepted') {
-      this.state = 'connecting';
-      void this.connect();
+      this.state = 'joining';
+      this.joinTimer = setTimeout(() => this.colleagueAbsent(`the colleague did not join the conference within ${JOIN_TIMEOUT_MS} ms`), JOIN_TIMEOUT_MS);
+      this.host.log.info({ destination: this.request.destination.name }, 'warm transfer: the colleague accepted; waiting for them in the conference');
       return true;
     }
     if (answer.kind === 'declined') {
@@ -115,6 +127,38 @@ export class WarmTransfer {
     const outcome: WarmTransferOutcome = answer.status === 'completed' ? 'declined' : answer.status === 'no-answer' || answer.status === 'busy' ? 'no-answer' : 'failed';
     this.finish(outcome, `the colleague's phone: ${answer.status}`);
     return true;
+  }
+
+  /** Accepted, the caller still on hold: only the colleague's own join moves the caller; their leg ending means they are gone. */
+  private whileJoining(answer: AgentAnswer): boolean {
+    if (answer.kind === 'joined') {
+      if (!this.agentCallSid) {
+        this.earlyJoin = answer.callSid;
+        return true;
+      }
+      if (answer.callSid !== this.agentCallSid) return false;
+      this.colleagueJoined();
+      return true;
+    }
+    if (answer.kind === 'leg-ended') {
+      this.colleagueAbsent(`the colleague's phone: ${answer.status} before they joined the conference`, false);
+      return true;
+    }
+    return false;
+  }
+
+  private colleagueJoined(): void {
+    clearTimeout(this.joinTimer);
+    this.joinTimer = undefined;
+    this.state = 'connecting';
+    void this.connect();
+  }
+
+  /** Accepted but not in the room: their leg is hung up (if it is still up) and the assistant takes the caller back. */
+  private colleagueAbsent(why: string, legUp = true): void {
+    if (this.state !== 'joining') return;
+    if (legUp) this.hangUpAgent();
+    this.finish('no-answer', why);
   }
 
   /** The call ended (the caller hung up while on hold): the human's leg is hung up too. */
@@ -170,6 +214,8 @@ export class WarmTransfer {
   private cleanUp(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.joinTimer) clearTimeout(this.joinTimer);
+    this.joinTimer = undefined;
     if (this.ticket) this.directory.remove(this.ticket.id);
   }
 

@@ -13,11 +13,11 @@ const REPLY_TOPIC = 'warm-transfer.answer-reply';
 const FIND_HOLDER_WITHIN_MS = 2000;
 /** How long the pod Twilio reached waits for the holder's reply before answering the agent. */
 const REPLY_TIMEOUT_MS = 3000;
-const ANSWER_KINDS = new Set(['accepted', 'declined', 'leg-ended']);
+const ANSWER_KINDS = new Set(['accepted', 'declined', 'leg-ended', 'joined']);
 
 /**
- * The warm transfers of this pod's calls, and the route of their human legs' callbacks: Twilio
- * may call any pod, which hands the answer to the pod holding the caller's call over the fleet bus
+ * The warm transfers of this pod's calls, and the route of their human legs' callbacks (the keypad
+ * answer, the leg's status, the joins of the conference room): Twilio may call any pod, which hands the answer to the pod holding the caller's call over the fleet bus
  * and waits (briefly) for its reply. Without Redis the bus is this process.
  */
 @Injectable()
@@ -93,6 +93,7 @@ export class WarmTransfers extends WarmTransferCallbacks implements WarmTransfer
   private answerHere(message: unknown): void {
     const { ticket, requestId, answer } = (message ?? {}) as { ticket?: unknown; requestId?: unknown; answer?: AgentAnswer };
     if (typeof ticket !== 'string' || typeof requestId !== 'string' || !answer || !ANSWER_KINDS.has(answer.kind)) return;
+    if (answer.kind === 'joined' && typeof answer.callSid !== 'string') return;
     const transfer = this.transfers.get(ticket);
     let waiting = false;
     try {

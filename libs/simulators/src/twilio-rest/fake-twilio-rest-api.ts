@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -35,7 +36,7 @@ export interface FakeCallbackOptions {
  * A loopback stand-in for api.twilio.com's Calls and Recordings resources: records every request
  * and answers with Call JSON (201 on create, 200 on update), Recording JSON (201 on create, 204 on
  * delete), or with a Twilio error when told to fail. It also sends the callbacks Twilio would
- * (asynchronous AMD's AnsweredBy, the recording status), form-encoded and signed.
+ * (asynchronous AMD's AnsweredBy, the recording status, a conference's participant joins), form-encoded and signed.
  */
 export class FakeTwilioRestApi {
   readonly requests: RecordedTwilioRequest[] = [];
@@ -115,6 +116,34 @@ export class FakeTwilioRestApi {
       ErrorCode: '0',
     };
     return postSigned(recording.statusCallback, form, status);
+  }
+
+  /**
+   * Twilio's conference status callback for a participant joining the `<Conference>` of `twiml`
+   * (the TwiML that asked for it, with `statusCallback` and the `join` event): POSTed to that
+   * callback as `StatusCallbackEvent=participant-join` for the call `callSid`. Resolves with the
+   * gateway's HTTP status.
+   */
+  async sendConferenceJoin(twiml: string, callSid: string, options: FakeCallbackOptions & { accountSid?: string } = {}): Promise<number> {
+    const conference = /<Conference\b([^>]*)>([^<]+)<\/Conference>/.exec(twiml);
+    const attribute = (name: string) => new RegExp(`\\b${name}="([^"]*)"`).exec(conference?.[1] ?? '')?.[1]?.replace(/&amp;/g, '&');
+    const url = attribute('statusCallback');
+    if (!conference || !url || !(attribute('statusCallbackEvent') ?? '').split(' ').includes('join')) throw new Error('the TwiML has no <Conference> with a join status callback');
+    const form: Record<string, string> = {
+      AccountSid: options.accountSid ?? this.accountOf(callSid),
+      ConferenceSid: 'CF' + createHash('sha256').update(conference[2]).digest('hex').slice(0, 32),
+      FriendlyName: conference[2],
+      CallSid: callSid,
+      StatusCallbackEvent: 'participant-join',
+      SequenceNumber: '1',
+      Timestamp: new Date().toUTCString(),
+      Muted: 'false',
+      Hold: 'false',
+      Coaching: 'false',
+      EndConferenceOnExit: 'true',
+      StartConferenceOnEnter: 'true',
+    };
+    return postSigned(url, form, options);
   }
 
   private accountOf(callSid: string): string {

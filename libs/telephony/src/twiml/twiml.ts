@@ -41,10 +41,14 @@ export function agentOfferTwiml(offer: AgentOfferTwiml): string {
   return response.toString();
 }
 
-/** Joins a leg to the conference `room`; the room closes when either leg leaves it. */
-export function conferenceTwiml(room: string, message?: string): string {
+/**
+ * Joins a leg to the conference `room`; the room closes when either leg leaves it. With
+ * `joinCallback`, Twilio posts the room's participant joins there (`StatusCallbackEvent=participant-join`).
+ */
+export function conferenceTwiml(room: string, message?: string, joinCallback?: string): string {
   const response = new twilio.twiml.VoiceResponse();
   if (message) response.say(message);
-  response.dial().conference({ startConferenceOnEnter: true, endConferenceOnExit: true, beep: 'false' }, room);
+  const callback = joinCallback ? { statusCallback: joinCallback, statusCallbackMethod: 'POST', statusCallbackEvent: ['join' as const] } : {};
+  response.dial().conference({ startConferenceOnEnter: true, endConferenceOnExit: true, beep: 'false', ...callback }, room);
   return response.toString();
 }

@@ -1,8 +1,10 @@
 import type { TransferTicket } from './transfer-tickets';
 
-/** What the human agent did with the offered call (their keypad answer, or the end of their leg). */
+/** What the human agent did with the offered call (their keypad answer, their joining the conference room, or the end of their leg). */
 export type AgentAnswer =
   | { kind: 'accepted' }
+  /** A participant joined the transfer's room: the call `callSid` (the colleague's leg, or someone else's). */
+  | { kind: 'joined'; callSid: string }
   | { kind: 'declined'; why: 'declined' | 'no-input' }
   | { kind: 'leg-ended'; status: 'no-answer' | 'busy' | 'failed' | 'canceled' | 'completed' };
 
@@ -14,8 +16,9 @@ export type AgentAnswer =
 export abstract class WarmTransferCallbacks {
   /**
    * Hands the answer to the transfer's call. Resolves true when the transfer is still waiting for
-   * this answer (for `accepted`: the caller is being joined to the room), false when it is not
-   * (the caller hung up, the transfer already ended).
+   * this answer (for `accepted`: the colleague is to join the room, where the caller follows them;
+   * for `joined`: it was the colleague's leg and the caller is being moved in), false when it is
+   * not (the caller hung up, the transfer already ended, another call joined).
    */
   abstract onAgentAnswer(ticket: TransferTicket, answer: AgentAnswer): Promise<boolean>;
 }

@@ -1,9 +1,11 @@
-import { Body, Controller, ForbiddenException, Header, HttpCode, Inject, Injectable, Logger, Optional, Param, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, ForbiddenException, Header, HttpCode, Inject, Injectable, Logger, Optional, Param, Post, Req, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import type { Request } from 'express';
 import { TwilioSignatureGuard } from '../signature/twilio-signature.guard';
 import { TWILIO_OPTIONS } from '../twilio.module-definition';
 import type { TwilioModuleOptions } from '../twilio.module-definition';
-import { TWILIO_ROUTES } from '../twilio-routes';
+import { TWILIO_ROUTES, transferPath } from '../twilio-routes';
+import { publicBaseUrl } from '../twiml/stream-url';
 import { conferenceTwiml, hangUpTwiml } from '../twiml/twiml';
 import { TransferTicket, TransferTickets } from './transfer-tickets';
 import { AgentAnswer, WarmTransferCallbacks } from './warm-transfer-callbacks';
@@ -17,13 +19,14 @@ export class WarmTransferTickets extends TransferTickets {
 }
 
 const LEG_ENDED = new Set(['no-answer', 'busy', 'failed', 'canceled', 'completed']);
+const CALL_SID = /^CA[0-9a-zA-Z]{32}$/;
 
 /**
  * The human leg's callbacks of a warm transfer (signed by Twilio, and bound to one transfer by
- * its ticket in the path): the keypad answer to the offer, and the leg's status. Whichever pod
- * Twilio reaches answers; the transfer itself is resolved on the pod holding the caller's call
- * (WarmTransferCallbacks routes it there). The accepted agent's TwiML needs only the conference
- * room, which the ticket names.
+ * its ticket in the path): the keypad answer to the offer, the leg's status, and the joins of the
+ * conference room. Whichever pod Twilio reaches answers; the transfer itself is resolved on the
+ * pod holding the caller's call (WarmTransferCallbacks routes it there). The accepted agent's
+ * TwiML needs only the conference room, which the ticket names, and the URL of its join callback.
  */
 @ApiExcludeController()
 @UseGuards(TwilioSignatureGuard)
@@ -40,13 +43,17 @@ export class WarmTransferController {
   @Post(TWILIO_ROUTES.transferAnswer)
   @HttpCode(200)
   @Header('Content-Type', 'text/xml')
-  async answer(@Param('ticket') id: string, @Body() body: Record<string, string | undefined>): Promise<string> {
+  async answer(@Param('ticket') id: string, @Body() body: Record<string, string | undefined>, @Req() request: Request): Promise<string> {
     const ticket = this.ticketOf(id, body);
     const digits = typeof body.Digits === 'string' ? body.Digits.trim() : '';
     const answer: AgentAnswer = digits === '1' ? { kind: 'accepted' } : { kind: 'declined', why: digits === '' ? 'no-input' : 'declined' };
     const waiting = await this.deliver(ticket, answer);
     if (!waiting) return hangUpTwiml('Sorry, the caller is no longer waiting. Goodbye.');
-    if (answer.kind === 'accepted') return conferenceTwiml(ticket.room, 'Connecting you to the caller now.');
+    if (answer.kind === 'accepted') {
+      // The caller is moved into the room only once Twilio reports the colleague there.
+      const joinCallback = publicBaseUrl(this.options, request) + transferPath(TWILIO_ROUTES.transferConference, ticket.id);
+      return conferenceTwiml(ticket.room, 'Connecting you to the caller now.', joinCallback);
+    }
     return hangUpTwiml('Thank you. The caller will be told. Goodbye.');
   }
 
@@ -57,6 +64,15 @@ export class WarmTransferController {
     const status = body.CallStatus;
     if (!status || !LEG_ENDED.has(status)) return;
     await this.deliver(ticket, { kind: 'leg-ended', status: status as Extract<AgentAnswer, { kind: 'leg-ended' }>['status'] });
+  }
+
+  @Post(TWILIO_ROUTES.transferConference)
+  @HttpCode(204)
+  async conference(@Param('ticket') id: string, @Body() body: Record<string, string | undefined>): Promise<void> {
+    const ticket = this.ticketOf(id, body);
+    const callSid = body.CallSid;
+    if (body.StatusCallbackEvent !== 'participant-join' || typeof callSid !== 'string' || !CALL_SID.test(callSid)) return;
+    await this.deliver(ticket, { kind: 'joined', callSid });
   }
 
   /** The verified ticket, or 403: a forged, altered or expired one, or another Twilio account's request. */
