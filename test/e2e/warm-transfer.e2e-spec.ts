@@ -82,6 +82,20 @@ describe('warm transfer (hold, spoken summary, the human accepts or declines)', 
     return twilioApi.waitForRequest((r) => r.path.endsWith('/Calls.json'), 10_000);
   }
 
+  /**
+   * The hold ends: its audio is cleared, the assistant is told why (`why` is in its instructions)
+   * and to carry on, and the caller hears exactly that answer after the clear.
+   */
+  async function assistantTakesCallerBack(call: FakeTwilioCall, session: SimulatedSession, heardAtClear: () => number, assistantAudioBefore: number, why: string) {
+    await call.waitUntil(() => heardAtClear() >= 0, 5000, 'the hold audio to be cleared');
+    const told = await session.waitForClientEvent('response.create', (e) => e.response?.instructions?.includes(why));
+    expect(told.response.instructions).toContain('carry on helping them yourself');
+    await call.waitUntil(() => session.outputAudio().length > assistantAudioBefore && !session.activeResponseId, 5000, 'the assistant to answer');
+    const answer = session.outputAudio().subarray(assistantAudioBefore);
+    await call.waitUntil(() => call.receivedAudio().length >= heardAtClear() + answer.length, 5000, "the assistant's answer to reach the caller");
+    expect(call.receivedAudio().subarray(heardAtClear()).equals(answer)).toBe(true);
+  }
+
   const answerPathOf = (create: RecordedTwilioRequest) => new URL(/action="([^"]+)"/.exec(create.form.Twiml as string)![1]).pathname;
   const statusPathOf = (create: RecordedTwilioRequest) => new URL(create.form.StatusCallback as string).pathname;
   /** The CallSid the fake Twilio gave the human's leg (the n-th call placed through it). */
@@ -197,13 +211,7 @@ describe('warm transfer (hold, spoken summary, the human accepts or declines)', 
     expect(await declined.text()).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Say>Thank you. The caller will be told. Goodbye.</Say><Hangup/></Response>');
 
     // The hold audio is cleared, the assistant is asked to tell the caller, and the caller hears that answer.
-    await call.waitUntil(() => heardAtClear >= 0, 5000, 'the hold audio to be cleared');
-    const told = await session.waitForClientEvent('response.create', (e) => e.response?.instructions?.includes('could not take the call right now'));
-    expect(told.response.instructions).toContain('carry on helping them yourself');
-    await call.waitUntil(() => session.outputAudio().length > assistantAudioBefore && !session.activeResponseId, 5000, 'the assistant to answer');
-    const answer = session.outputAudio().subarray(assistantAudioBefore);
-    await call.waitUntil(() => call.receivedAudio().length >= heardAtClear + answer.length, 5000, "the assistant's answer to reach the caller");
-    expect(call.receivedAudio().subarray(heardAtClear).equals(answer)).toBe(true);
+    await assistantTakesCallerBack(call, session, () => heardAtClear, assistantAudioBefore, 'could not take the call right now');
 
     // Same AI session, listening to the caller again; the call goes on.
     expect(gateway.simulator.sessions).toHaveLength(1);
@@ -307,13 +315,7 @@ describe('warm transfer (hold, spoken summary, the human accepts or declines)', 
 
     // Their leg ends (Twilio's status callback) before Twilio reports them in the room.
     expect((await gateway.postWebhook(statusPathOf(create), agentForm({ CallSid: agentLegOf(create), CallStatus: 'completed' }))).status).toBe(204);
-    await call.waitUntil(() => heardAtClear >= 0, 5000, 'the hold audio to be cleared');
-    const told = await session.waitForClientEvent('response.create', (e) => e.response?.instructions?.includes('did not answer'));
-    expect(told.response.instructions).toContain('carry on helping them yourself');
-    await call.waitUntil(() => session.outputAudio().length > assistantAudioBefore && !session.activeResponseId, 5000, 'the assistant to answer');
-    const answer = session.outputAudio().subarray(assistantAudioBefore);
-    await call.waitUntil(() => call.receivedAudio().length >= heardAtClear + answer.length, 5000, "the assistant's answer to reach the caller");
-    expect(call.receivedAudio().subarray(heardAtClear).equals(answer)).toBe(true);
+    await assistantTakesCallerBack(call, session, () => heardAtClear, assistantAudioBefore, 'did not answer');
     expect(transfers).toEqual([{ mode: 'warm', destination: 'support', outcome: 'no-answer', summary: expect.any(String) }]);
 
     // A join reported late changes nothing: the caller stays with the assistant, on the same session.
