@@ -174,7 +174,7 @@ describe('voicemail detection and drop, call recording', () => {
     await call.waitForClose();
 
     const stored = await record(callSid);
-    expect(stored).toMatchObject({ direction: 'outbound', answeredBy: 'machine_end_beep', voicemailLeft: true, endReason: 'voicemail-left' });
+    expect(stored).toMatchObject({ direction: 'outbound', answeredBy: 'machine_end_beep', machineDetectedBy: 'twilio', voicemailLeft: true, endReason: 'voicemail-left' });
     // What the model began to say to the machine was never heard: not in the record, and deleted from the conversation.
     expect(stored.transcript.filter((t) => t.role === 'assistant').map((t) => t.text)).toEqual(['Voicemail message for Ada.']);
     expect(session.eventsOfType('conversation.item.delete')).toHaveLength(1);
@@ -264,7 +264,7 @@ describe('voicemail detection and drop, call recording', () => {
     await twilioApi!.waitForRequest((r) => r.path.endsWith(`/Calls/${callSid}.json`) && r.form.Status === 'completed', 15000);
     await call.waitForClose();
     const stored = await record(callSid);
-    expect(stored).toMatchObject({ voicemailLeft: true, endReason: 'voicemail-left' });
+    expect(stored).toMatchObject({ machineDetectedBy: 'model', voicemailLeft: true, endReason: 'voicemail-left' });
     expect(stored.answeredBy).toBeUndefined();
     expect(stored.toolCalls.map((t) => t.name)).toEqual(['voicemail_detected']);
 

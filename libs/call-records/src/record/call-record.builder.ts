@@ -47,6 +47,7 @@ export class CallRecordBuilder {
   private readonly droppedFeatures: string[] = [];
   private answeredBy?: string;
   private voicemailLeft?: boolean;
+  private machineDetectedBy?: 'twilio' | 'model';
   private recording?: CallRecord['recording'];
   private revision = 0;
   private transfer?: CallRecord['transfer'];
@@ -189,8 +190,9 @@ export class CallRecordBuilder {
   }
 
   /** What the answering-machine detection decided, and whether a voicemail message was left. */
-  voicemail(result: { answeredBy?: string; voicemailLeft: boolean }): void {
+  voicemail(result: { answeredBy?: string; detectedBy?: 'twilio' | 'model'; voicemailLeft: boolean }): void {
     if (result.answeredBy) this.answeredBy = result.answeredBy;
+    if (result.detectedBy) this.machineDetectedBy = result.detectedBy;
     this.voicemailLeft = result.voicemailLeft;
     this.dirty = true;
   }
@@ -231,6 +233,7 @@ export class CallRecordBuilder {
       cost: estimateCost(usage, this.pricing),
       ...(this.redactor?.enabled ? { redaction: { applied: this.redactor.applied } } : {}),
       ...(this.answeredBy ? { answeredBy: this.answeredBy } : {}),
+      ...(this.machineDetectedBy ? { machineDetectedBy: this.machineDetectedBy } : {}),
       ...(this.voicemailLeft !== undefined ? { voicemailLeft: this.voicemailLeft } : {}),
       ...(this.recording ? { recording: { ...this.recording } } : {}),
       revision: ++this.revision,

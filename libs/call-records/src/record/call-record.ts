@@ -42,6 +42,8 @@ export interface CallRecord {
   analysis?: CallAnalysis;
   /** Twilio's answering-machine detection verdict (AnsweredBy), for outbound calls placed with it. */
   answeredBy?: string;
+  /** Set when an answering machine (or fax) was recognised: by Twilio's detection, or by the model (its voicemail_detected tool). */
+  machineDetectedBy?: 'twilio' | 'model';
   /** True when a voicemail message was left (the call reached a machine and the message was spoken or said). */
   voicemailLeft?: boolean;
   /** The call's dual-channel Twilio recording: from its start, then as Twilio's recording status callback reported it. */
