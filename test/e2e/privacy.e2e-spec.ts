@@ -109,10 +109,16 @@ describe('privacy controls', () => {
     expect(first).toMatchObject({ purged: 0, deferred: 1 });
     expect((await store.get(oldSid))!.transcript).toHaveLength(2);
 
+    // A recorded call whose record never came (its pod died first): only Twilio's recording callback wrote its row.
+    const lostSid = 'CA' + 'lostrecord'.padEnd(32, '0');
+    const lostRecording = 'RE' + 'lost'.padEnd(32, '0');
+    await gateway.postWebhook('/twilio/recording-status', { CallSid: lostSid, RecordingSid: lostRecording, RecordingUrl: 'https://api.twilio.com/r', RecordingStatus: 'completed', RecordingChannels: '2' });
+
     const later = Date.now() + 31 * DAY_MS;
     const second = await retention.run(later);
-    expect(second).toMatchObject({ purged: 2, deferred: 0, recordingsErased: 1 });
-    expect(erasures).toEqual([{ callSid: oldSid, recordingSid: 'RE' + '1'.padEnd(32, '0') }]);
+    expect(second).toMatchObject({ purged: 3, deferred: 0, recordingsErased: 2 });
+    expect(erasures).toEqual(expect.arrayContaining([{ callSid: oldSid, recordingSid: 'RE' + '1'.padEnd(32, '0') }, { callSid: lostSid, recordingSid: lostRecording }]));
+    expect(erasures).toHaveLength(2);
     const purged = await completedRecord(gateway, callSid, RECORDS_KEY, 8000);
     expect(purged.transcript).toEqual([]);
     expect(purged.toolCalls).toEqual([{ name: 'book_callback', arguments: null, startedAt: record.toolCalls[0].startedAt, durationMs: 20 }]);
@@ -124,7 +130,7 @@ describe('privacy controls', () => {
     // Idempotent: a second run (on this or another instance) finds nothing left.
     expect((await retention.run(later)).purged).toBe(0);
     const metrics = await gateway.app.get(GatewayMetrics).scrape();
-    expect(metricValue(metrics, 'voice_gateway_call_records_purged_total', { scope: 'transcript' })).toBe(2);
+    expect(metricValue(metrics, 'voice_gateway_call_records_purged_total', { scope: 'transcript' })).toBe(3);
     expect(metricValue(metrics, 'voice_gateway_call_record_retention_failures_total', { kind: 'recording' })).toBe(1);
 
     // DELETE /calls/:sid: the `erase` scope only (a key that may read records may not delete them).

@@ -180,6 +180,15 @@ export function callRecordStoreContract(open: () => Promise<StoreUnderTest>): vo
     const orphan = (await store.expired('2999-01-01T00:00:00.000Z', 'record', 50)).find((row) => row.callSid === 'CARET09');
     expect(orphan).toMatchObject({ callSid: 'CARET09', twilioRecordingSid: 'RE' + '9'.repeat(32) });
     expect(orphan?.record).toBeUndefined();
+    // The transcript scope finds it too (its recording goes with transcripts), and marks it done once.
+    const forTranscripts = (await store.expired('2999-01-01T00:00:00.000Z', 'transcript', 50)).find((row) => row.callSid === 'CARET09');
+    expect(forTranscripts).toEqual({ callSid: 'CARET09', twilioRecordingSid: 'RE' + '9'.repeat(32) });
+    expect(await store.markRecordingOnlyPurged('CARET09', '2026-12-01T00:00:00.000Z')).toBe(true);
+    expect(await store.markRecordingOnlyPurged('CARET09', '2026-12-01T00:00:00.000Z')).toBe(false);
+    expect((await store.expired('2999-01-01T00:00:00.000Z', 'transcript', 50)).map((row) => row.callSid)).not.toContain('CARET09');
+    // A status-only row without a recording holds nothing the transcript scope removes.
+    await store.saveTwilioStatus('CARET10', { status: 'completed' });
+    expect((await store.expired('2999-01-01T00:00:00.000Z', 'transcript', 50)).map((row) => row.callSid)).not.toContain('CARET10');
   });
 
   it('erases a call on request for good: nothing written for it later is stored, and retention still removes the row', async () => {

@@ -32,6 +32,9 @@ class FlakyStore extends CallRecordStore {
   async markTranscriptPurged() {
     return false;
   }
+  async markRecordingOnlyPurged() {
+    return false;
+  }
   async delete() {
     return false;
   }

@@ -150,10 +150,13 @@ export class CallRecordRetention implements OnApplicationBootstrap, OnApplicatio
           continue;
         }
         if (recording.erased) run.recordingsErased++;
+        const purgedAt = new Date(now).toISOString();
         const done =
           options.scope === 'record'
             ? await this.store.delete(row.callSid)
-            : await this.store.markTranscriptPurged(purgedRecord(row.record!, new Date(now).toISOString(), recording.erased), new Date(now).toISOString());
+            : row.record
+              ? await this.store.markTranscriptPurged(purgedRecord(row.record, purgedAt, recording.erased), purgedAt)
+              : await this.store.markRecordingOnlyPurged(row.callSid, purgedAt);
         progressed++;
         if (done) run.purged++;
       }

@@ -64,10 +64,13 @@ export abstract class CallRecordStore {
   abstract list(query: CallRecordQuery): Promise<CallRecordPage>;
   /**
    * Up to `limit` rows older than `cutoff` (ISO-8601) the retention job still has to handle, oldest
-   * first: for `transcript`, records started before it and not purged yet; for `record`, every row
+   * first: for `transcript`, records started before it and not purged yet, and rows only Twilio's
+   * callbacks wrote that hold a recording (last updated before it); for `record`, every row
    * started (or, without a record, last updated) before it.
    */
   abstract expired(cutoff: string, scope: RetentionScope, limit: number): Promise<ExpiredRecord[]>;
+  /** Marks a row without a record (only Twilio's callbacks wrote it) purged once its recording is erased; false when it already was. */
+  abstract markRecordingOnlyPurged(callSid: string, purgedAt: string): Promise<boolean>;
   /** Stores the purged record and marks the row purged; false when it already was (another instance won). */
   abstract markTranscriptPurged(purged: CallRecord, purgedAt: string): Promise<boolean>;
   /** Deletes the call's row and every outbox row (pending or failed) about the call; false when there was no row. */

@@ -121,7 +121,9 @@ export class PostgresCallRecordStore extends CallRecordStore implements OutboxSt
     const { rows } =
       scope === 'transcript'
         ? await this.pool.query<{ call_sid: string; record: CallRecord | null; twilio_status: unknown }>(
-            `SELECT call_sid, record, twilio_status FROM call_records WHERE started_at < $1 AND transcript_purged_at IS NULL AND record IS NOT NULL
+            // Records started before the cutoff, and rows that only Twilio's recording callback wrote (a record never came).
+            `SELECT call_sid, record, twilio_status FROM call_records WHERE transcript_purged_at IS NULL AND erased_at IS NULL
+               AND ((record IS NOT NULL AND started_at < $1) OR (record IS NULL AND updated_at < $1 AND twilio_status->'recording'->>'sid' IS NOT NULL))
              ORDER BY started_at, call_sid LIMIT $2`,
             [cutoff, limit],
           )
@@ -142,6 +144,12 @@ export class PostgresCallRecordStore extends CallRecordStore implements OutboxSt
       'UPDATE call_records SET record = $1, transcript_purged_at = $2, updated_at = now() WHERE call_sid = $3 AND transcript_purged_at IS NULL',
       [JSON.stringify(purged), purgedAt, purged.callSid],
     );
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  async markRecordingOnlyPurged(callSid: string, purgedAt: string): Promise<boolean> {
+    await this.migrate();
+    const result = await this.pool.query('UPDATE call_records SET transcript_purged_at = $2, updated_at = now() WHERE call_sid = $1 AND record IS NULL AND transcript_purged_at IS NULL', [callSid, purgedAt]);
     return (result.rowCount ?? 0) > 0;
   }
 

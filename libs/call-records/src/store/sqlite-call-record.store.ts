@@ -94,9 +94,11 @@ export class SqliteCallRecordStore extends CallRecordStore implements OutboxStor
     const rows =
       scope === 'transcript'
         ? await this.db.all<{ call_sid: string; record: string | null; twilio_status: string | null }>(
-            `SELECT call_sid, record, twilio_status FROM call_records WHERE started_at < ? AND transcript_purged_at IS NULL AND record IS NOT NULL
+            // Records started before the cutoff, and rows that only Twilio's recording callback wrote (a record never came).
+            `SELECT call_sid, record, twilio_status FROM call_records WHERE transcript_purged_at IS NULL AND erased_at IS NULL
+               AND ((record IS NOT NULL AND started_at < ?) OR (record IS NULL AND updated_at < ? AND json_extract(twilio_status, '$.recording.sid') IS NOT NULL))
              ORDER BY started_at, call_sid LIMIT ?`,
-            [cutoff, limit],
+            [cutoff, cutoff, limit],
           )
         : await this.db.all<{ call_sid: string; record: string | null; twilio_status: string | null }>(
             `SELECT call_sid, record, twilio_status FROM call_records WHERE started_at < ? OR (started_at IS NULL AND updated_at < ?)
@@ -114,6 +116,14 @@ export class SqliteCallRecordStore extends CallRecordStore implements OutboxStor
     const rows = await this.db.all(
       'UPDATE call_records SET record = ?, transcript_purged_at = ?, updated_at = ? WHERE call_sid = ? AND transcript_purged_at IS NULL RETURNING call_sid',
       [JSON.stringify(purged), purgedAt, new Date().toISOString(), purged.callSid],
+    );
+    return rows.length > 0;
+  }
+
+  async markRecordingOnlyPurged(callSid: string, purgedAt: string): Promise<boolean> {
+    const rows = await this.db.all(
+      'UPDATE call_records SET transcript_purged_at = ?, updated_at = ? WHERE call_sid = ? AND record IS NULL AND transcript_purged_at IS NULL RETURNING call_sid',
+      [purgedAt, new Date().toISOString(), callSid],
     );
     return rows.length > 0;
   }
