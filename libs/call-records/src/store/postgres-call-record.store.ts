@@ -124,7 +124,7 @@ export class PostgresCallRecordStore extends CallRecordStore implements OutboxSt
             // Records started before the cutoff, and rows that only Twilio's recording callback wrote (a record never came).
             `SELECT call_sid, record, twilio_status FROM call_records WHERE transcript_purged_at IS NULL AND erased_at IS NULL
                AND ((record IS NOT NULL AND started_at < $1) OR (record IS NULL AND updated_at < $1 AND twilio_status->'recording'->>'sid' IS NOT NULL))
-             ORDER BY started_at, call_sid LIMIT $2`,
+             ORDER BY started_at NULLS FIRST, call_sid LIMIT $2`,
             [cutoff, limit],
           )
         : await this.pool.query<{ call_sid: string; record: CallRecord | null; twilio_status: unknown }>(

@@ -11,7 +11,8 @@ export const MAX_BUS_MESSAGE_BYTES = 256 * 1024;
 const HOLDER_TTL_MS = 60_000;
 /** A holder that could not be written (Redis connecting, or a blip) is written again this soon, then less often. */
 const HOLDER_RETRY_FIRST_MS = 250;
-const HOLDER_RETRY_MAX_MS = 5000;
+// At most a second apart: a try while Redis is down fails at once, and a call must be reachable soon after it is back.
+const HOLDER_RETRY_MAX_MS = 1000;
 /** How often `sendToCallWithin` looks the holder up again while none is known. */
 const SEND_RETRY_EVERY_MS = 200;
 

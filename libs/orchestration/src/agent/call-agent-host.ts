@@ -26,12 +26,13 @@ export interface CallAgentHost {
   reportTransfer(transfer: CallTransferEvent): void;
   end(reason: CallEndReason, twilioCloseCode?: number): void;
   /**
-   * Twilio is being asked to take the call off this stream (new TwiML, or a hang-up). Its `stop`
-   * may arrive before Twilio's REST answer: if the stream ends meanwhile, `beforeEnd` runs and the
-   * call ends with `reason` (not as a caller hang-up). Returns the cancel, for when the request failed
-   * or its answer came first.
+   * Twilio is being asked to take the call off this stream (new TwiML, or a hang-up), and its `stop`
+   * may arrive before its REST answer, looking just like a caller hanging up. Until `settle()` is
+   * called, a stream that ends does not end the call: the call goes quiet and waits (at most
+   * TWILIO_ANSWER_GRACE_MS) for the answer to tell what happened. `settle()` returns how the stream
+   * ended meanwhile (undefined: it did not); the caller of `settle` then ends the call itself.
    */
-  expectStreamEnd(reason: CallEndReason, beforeEnd?: () => void): () => void;
+  awaitTwilio(): () => CallEndReason | undefined;
   /** Stops the assistant at once, unheard (an answering machine answered). */
   hush?(): void;
   /** `inbound` or `outbound` (chosen with the profile at `start`). */

@@ -48,20 +48,20 @@ class FakeHost implements CallAgentHost {
     this.endedWith = reason;
     this.state = 'ended';
   }
-  expected?: { reason: CallEndReason; beforeEnd?: () => void };
-  expectStreamEnd(reason: CallEndReason, beforeEnd?: () => void) {
-    const expected = { reason, beforeEnd };
-    this.expected = expected;
+  /** A Twilio request under way (awaitTwilio), and how the stream ended meanwhile. */
+  twilioRequest?: { streamEndedAs?: CallEndReason };
+  awaitTwilio() {
+    const request: { streamEndedAs?: CallEndReason } = {};
+    this.twilioRequest = request;
     return () => {
-      if (this.expected === expected) this.expected = undefined;
+      if (this.twilioRequest === request) this.twilioRequest = undefined;
+      return request.streamEndedAs;
     };
   }
-  /** Twilio's `stop` (as Call handles it). */
+  /** Twilio's `stop`, as Call handles it: while a Twilio request is under way the call waits for its answer. */
   streamStopped() {
-    const expected = this.expected;
-    this.expected = undefined;
-    expected?.beforeEnd?.();
-    this.end(expected?.reason ?? 'caller-hung-up');
+    if (this.twilioRequest) this.twilioRequest.streamEndedAs = 'caller-hung-up';
+    else this.end('caller-hung-up');
   }
   direction = 'inbound' as const;
   callbackBaseUrl = 'https://gateway.example.com';
@@ -248,20 +248,34 @@ describe('CallAgent', () => {
     expect(rest.redirected).toHaveLength(1);
   });
 
-  it("a transfer whose stream Twilio stops before answering the redirect ends as transferred, reported before the end", async () => {
+  it("a stream Twilio stops before answering the redirect: its answer decides, a transfer or the caller's hang-up", async () => {
     let answer!: () => void;
-    const { host, rest, agent } = setUp({ redirectAnswered: new Promise<void>((resolve) => (answer = resolve)) });
-    host.audioResponses.add('r1');
-    agent.onFunctionCall({ callId: 'c1', name: 'transfer_call', arguments: '{"reason":"human"}', responseId: 'r1' });
+    const moved = setUp({ redirectAnswered: new Promise<void>((resolve) => (answer = resolve)) });
+    moved.host.audioResponses.add('r1');
+    moved.agent.onFunctionCall({ callId: 'c1', name: 'transfer_call', arguments: '{"reason":"human"}', responseId: 'r1' });
     await flush();
     await flush();
-    expect(rest.redirected).toHaveLength(1);
-    host.streamStopped(); // Twilio took the new TwiML; its REST answer is still on the way
-    expect(host.endedWith).toBe('transferred');
-    expect(host.transfers).toEqual([{ mode: 'blind', destination: 'default', outcome: 'connected' }]);
+    expect(moved.rest.redirected).toHaveLength(1);
+    moved.host.streamStopped(); // Twilio took the new TwiML; its REST answer is still on the way
+    expect(moved.host.endedWith).toBeUndefined();
     answer();
     await flush();
-    expect(host.transfers).toHaveLength(1);
+    expect(moved.host.endedWith).toBe('transferred');
+    expect(moved.host.transfers).toEqual([{ mode: 'blind', destination: 'default', outcome: 'connected' }]);
+
+    // The caller hung up while Twilio was asked, and Twilio refuses: not a transfer.
+    let refuse!: () => void;
+    const gone = setUp({ failRedirect: true, redirectAnswered: new Promise<void>((resolve) => (refuse = resolve)) });
+    gone.host.audioResponses.add('r1');
+    gone.agent.onFunctionCall({ callId: 'c1', name: 'transfer_call', arguments: '{"reason":"human"}', responseId: 'r1' });
+    await flush();
+    await flush();
+    gone.host.streamStopped();
+    refuse();
+    await flush();
+    expect(gone.host.endedWith).toBe('caller-hung-up');
+    expect(gone.host.transfers).toEqual([{ mode: 'blind', destination: 'default', outcome: 'failed' }]);
+    expect(gone.host.sent.filter((e) => e.type === 'response.create')).toEqual([]);
   });
 
   it('transfers to a destination by its name; a refusal names the destinations, never a number', async () => {
@@ -447,6 +461,28 @@ describe('CallAgent', () => {
       abandoned.agent.dispose();
       expect(abandoned.rest.completed).toEqual(['CA' + 'f'.repeat(32)]);
       expect(abandoned.directory.transfers.size).toBe(0);
+    });
+
+    it('the caller hanging up while being moved into the room (Twilio then refuses the move) hangs up the colleague; not a transfer', async () => {
+      let answer!: () => void;
+      const { host, rest, agent, directory } = setUp({ warm: true, failRedirect: true, redirectAnswered: new Promise<void>((resolve) => (answer = resolve)) });
+      host.audioResponses.add('r1');
+      agent.onFunctionCall({ callId: 'c1', name: 'transfer_call', arguments: '{}', responseId: 'r1' });
+      await flush();
+      await flush();
+      const transfer = [...directory.transfers.values()][0];
+      expect(transfer.agentAnswered({ kind: 'accepted' })).toBe(true);
+      expect(transfer.agentAnswered({ kind: 'joined', callSid: 'CA' + 'f'.repeat(32) })).toBe(true);
+      await flush();
+      expect(rest.redirected).toHaveLength(1);
+      host.streamStopped(); // the caller hangs up: the call waits for Twilio's answer
+      answer(); // "Call is not in-progress"
+      await flush();
+      await flush();
+      expect(rest.completed).toEqual(['CA' + 'f'.repeat(32)]);
+      expect(host.endedWith).toBe('caller-hung-up');
+      expect(host.transfers).toEqual([expect.objectContaining({ mode: 'warm', outcome: 'failed' })]);
+      agent.dispose();
     });
 
     it('an accepting colleague who never reaches the room (leg ended, or no join in time) leaves the caller with the assistant, never in the room', async () => {

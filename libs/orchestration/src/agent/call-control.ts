@@ -158,38 +158,36 @@ export class CallControl implements CallControlApi {
     if (this.waitTimer) clearTimeout(this.waitTimer);
     const callSid = this.host.callSid;
     if (action.kind === 'end') {
-      this.host.expectStreamEnd(action.endReason ?? 'assistant-hung-up');
+      // Twilio's stop may come before its answer: either way this call ends as the assistant's hang-up.
+      const settle = this.host.awaitTwilio();
       try {
         if (callSid && this.twilio?.isConfigured) await this.twilio.completeCall(callSid);
       } catch (error) {
         // Closing the stream still ends a <Connect><Stream> call: Twilio runs out of TwiML and hangs up.
         this.host.log.warn({ err: { message: (error as Error).message } }, 'Twilio could not complete the call; closing the stream instead');
       }
+      settle();
       this.host.end(action.endReason ?? 'assistant-hung-up');
       return;
     }
     if (action.mode === 'warm') return this.startWarm(action);
     this.transferAttempted = true;
-    let reported = false;
-    const transferred = () => {
-      if (reported) return;
-      reported = true;
-      this.host.log.info({ destination: action.destination!.name }, 'call transferred');
-      this.host.reportTransfer({ mode: 'blind', destination: action.destination!.name, outcome: 'connected' });
-    };
-    // Twilio stops the stream as it takes the new TwiML, maybe before it answers the request.
-    const cancelExpectation = this.host.expectStreamEnd('transferred', transferred);
+    // Twilio stops the stream as it takes the new TwiML, maybe before it answers: its answer decides.
+    const settle = this.host.awaitTwilio();
     try {
       if (!callSid || !this.twilio) throw new Error('the call has no Twilio call to transfer');
       await this.twilio.redirectCall(callSid, dialTwiml(action.destination!.number));
-      cancelExpectation();
-      transferred();
+      settle();
+      this.host.log.info({ destination: action.destination!.name }, 'call transferred');
+      this.host.reportTransfer({ mode: 'blind', destination: action.destination!.name, outcome: 'connected' });
       this.host.end('transferred');
     } catch (error) {
-      cancelExpectation();
+      const streamEndedAs = settle();
       if (this.host.state !== 'active') return;
       this.host.log.error({ err: { message: (error as Error).message } }, 'transfer failed');
       this.host.reportTransfer({ mode: 'blind', destination: action.destination!.name, outcome: 'failed' });
+      // The caller hung up while Twilio was asked: nobody is left to tell.
+      if (streamEndedAs) return this.host.end(streamEndedAs);
       this.pending = undefined;
       this.acted = false;
       this.host.sendToModel({

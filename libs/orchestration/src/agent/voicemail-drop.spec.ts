@@ -10,15 +10,17 @@ function setup(options: Partial<VoicemailDropOptions> = {}, twilio?: Partial<Twi
     log: { info: vi.fn(), warn: vi.fn() },
     hush: vi.fn(),
     end: vi.fn(),
-    expected: undefined as { reason: string; beforeEnd?: () => void } | undefined,
-    expectStreamEnd(reason: string, beforeEnd?: () => void) {
-      const expected = { reason, beforeEnd };
-      host.expected = expected;
+    /** A Twilio request under way (awaitTwilio), and how the stream ended meanwhile. */
+    twilioRequest: undefined as { streamEndedAs?: string } | undefined,
+    awaitTwilio() {
+      const request: { streamEndedAs?: string } = {};
+      host.twilioRequest = request;
       return () => {
-        if (host.expected === expected) host.expected = undefined;
+        if (host.twilioRequest === request) host.twilioRequest = undefined;
+        return request.streamEndedAs;
       };
     },
-  } as unknown as CallAgentHost & { hush: ReturnType<typeof vi.fn>; end: ReturnType<typeof vi.fn>; expected?: { reason: string; beforeEnd?: () => void } };
+  } as unknown as CallAgentHost & { hush: ReturnType<typeof vi.fn>; end: ReturnType<typeof vi.fn>; twilioRequest?: { streamEndedAs?: string } };
   const agent = { finishWith: vi.fn(() => true) };
   const control = { endNow: vi.fn(() => true) };
   const drop = new VoicemailDrop(host, agent, control, twilio as TwilioRestClient | undefined, {
@@ -100,18 +102,26 @@ describe('VoicemailDrop', () => {
     expect(host.end).not.toHaveBeenCalled();
   });
 
-  it("Twilio's stop may come before its answer to the <Say> redirect: the message still counts as left", async () => {
+  it("Twilio's stop may come before its answer to the <Say> redirect: the answer decides whether the message was left", async () => {
     let answer!: () => void;
     const redirectCall = vi.fn(() => new Promise<void>((resolve) => (answer = resolve)));
     const { drop, host } = setup({ settings: { detection: 'twilio', action: 'leave-message', speak: 'say', message: 'Hi.' } }, { isConfigured: true, redirectCall });
     drop.onAnsweredBy('machine_end_beep');
-    expect(host.expected?.reason).toBe('voicemail-left');
-    // What Call does on the stream's stop: the expected end, then the result.
-    host.expected!.beforeEnd?.();
-    drop.dispose();
-    expect(drop.result('voicemail-left')).toMatchObject({ outcome: 'left', voicemailLeft: true });
+    host.twilioRequest!.streamEndedAs = 'caller-hung-up'; // the stream stopped; the call waits for Twilio's answer
     answer();
     await new Promise((resolve) => setImmediate(resolve));
+    expect(host.end).toHaveBeenCalledWith('voicemail-left');
+    expect(drop.result('voicemail-left')).toMatchObject({ outcome: 'left', voicemailLeft: true });
+
+    let refuse!: (error: Error) => void;
+    const refused = setup({ settings: { detection: 'twilio', action: 'leave-message', speak: 'say', message: 'Hi.' } }, { isConfigured: true, redirectCall: vi.fn(() => new Promise<void>((_, reject) => (refuse = reject))) });
+    refused.drop.onAnsweredBy('machine_end_beep');
+    refused.host.twilioRequest!.streamEndedAs = 'caller-hung-up'; // the machine hung up meanwhile
+    refuse(new Error('Call is not in-progress'));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(refused.host.end).toHaveBeenCalledWith('caller-hung-up');
+    expect(refused.agent.finishWith).not.toHaveBeenCalled();
+    expect(refused.drop.result('caller-hung-up')).toMatchObject({ outcome: 'failed', voicemailLeft: false });
   });
 
   it('refuses the model when its detection is off, and reports nothing when no detection ran', () => {

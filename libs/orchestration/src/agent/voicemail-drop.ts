@@ -168,15 +168,19 @@ export class VoicemailDrop implements CallVoicemail {
 
   /** Twilio says the message (`<Say>`) and hangs up; the stream ends with the old TwiML. */
   private async sayAndHangUp(callSid: string, message: string): Promise<void> {
-    // Twilio stops the stream as it takes the <Say> TwiML, maybe before it answers the request.
-    const cancelExpectation = this.host.expectStreamEnd('voicemail-left', () => (this.outcome = 'left'));
+    // Twilio stops the stream as it takes the <Say> TwiML, maybe before it answers: its answer decides.
+    const settle = this.host.awaitTwilio();
     try {
       await this.twilio!.redirectCall(callSid, hangUpTwiml(message));
-      cancelExpectation();
+      settle();
       this.outcome = 'left';
       this.host.end('voicemail-left');
     } catch (error) {
-      cancelExpectation();
+      const streamEndedAs = settle();
+      if (streamEndedAs) {
+        this.outcome = 'failed';
+        return this.host.end(streamEndedAs);
+      }
       if (this.disposed) return;
       this.host.log.warn({ err: { message: (error as Error).message } }, 'Twilio could not say the voicemail message; the assistant leaves it');
       this.speak();

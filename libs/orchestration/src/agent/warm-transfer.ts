@@ -174,17 +174,19 @@ export class WarmTransfer {
 
   private async connect(): Promise<void> {
     const callSid = this.host.callSid!;
-    // Twilio stops the stream as it takes the conference TwiML, maybe before it answers the request.
-    const cancelExpectation = this.host.expectStreamEnd('transferred', () => this.connected());
+    // Twilio stops the stream as it takes the conference TwiML, maybe before it answers: its answer decides.
+    const settle = this.host.awaitTwilio();
     try {
       await this.twilio.redirectCall(callSid, conferenceTwiml(this.ticket!.room));
     } catch (error) {
-      cancelExpectation();
-      if (this.state !== 'connecting') return;
+      const streamEndedAs = settle();
       this.hangUpAgent();
-      return this.finish('failed', `Twilio could not join the caller to the colleague: ${(error as Error).message}`);
+      if (this.state === 'connecting') this.finish('failed', `Twilio could not join the caller to the colleague: ${(error as Error).message}`);
+      // The caller hung up while Twilio was asked: the call ends as that.
+      if (streamEndedAs) this.host.end(streamEndedAs);
+      return;
     }
-    cancelExpectation();
+    settle();
     this.connected();
   }
 

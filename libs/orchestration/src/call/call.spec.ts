@@ -1,6 +1,6 @@
 import pino from 'pino';
 import type { Logger } from 'pino';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { MediaStreamListener, MediaStreamStart, TwilioMediaStream } from '@app/telephony';
 import type {
   RealtimeClientEvent,
@@ -10,7 +10,7 @@ import type {
   RealtimeSessionConfig,
   RealtimeSessionListener,
 } from '@app/realtime';
-import { Call, CallAgentListener, CallDependencies, CallSettings, CANCEL_GRACE_MS } from './call';
+import { Call, CallAgentListener, CallDependencies, CallSettings, CANCEL_GRACE_MS, TWILIO_ANSWER_GRACE_MS } from './call';
 import { MULAW_SILENCE_100_MS, MULAW_SILENCE_20_MS } from './caller-audio-gaps';
 
 /** Everything the call did to either socket, in order. */
@@ -670,6 +670,37 @@ describe('Call', () => {
       expect(h.ended).toHaveLength(1);
       expect(h.call.endReason).toBe('caller-hung-up');
       expect(h.events.filter(([name]) => name === 'callEnded')).toEqual([['callEnded', 'caller-hung-up']]);
+    });
+
+    it('while a Twilio request is under way a stop waits for its answer, ending the call as the requester says, or after the grace', () => {
+      vi.useFakeTimers();
+      try {
+        startedCall();
+        const settle = h.call.awaitTwilio();
+        h.stream.listener!.onStreamStop();
+        h.call.onStreamClosed(1000);
+        expect(h.call.state).toBe('active');
+        expect(settle()).toBe('caller-hung-up');
+        h.call.end('transferred');
+        expect(h.call.endReason).toBe('transferred');
+        expect(h.events.filter(([name]) => name === 'callEnded')).toEqual([['callEnded', 'transferred']]);
+
+        startedCall('Say hello.');
+        h.call.awaitTwilio(); // never answered
+        h.stream.listener!.onStreamStop();
+        vi.advanceTimersByTime(TWILIO_ANSWER_GRACE_MS - 1);
+        expect(h.call.state).toBe('active');
+        vi.advanceTimersByTime(1);
+        expect(h.call.endReason).toBe('caller-hung-up');
+
+        startedCall('Say hello.');
+        const answered = h.call.awaitTwilio();
+        expect(answered()).toBeUndefined(); // answered before any stop
+        h.stream.listener!.onStreamStop();
+        expect(h.call.endReason).toBe('caller-hung-up');
+      } finally {
+        vi.useRealTimers();
+      }
     });
 
     it('does not report the end of a stream that never started', () => {

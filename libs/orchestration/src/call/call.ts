@@ -118,6 +118,8 @@ export interface CallDependencies {
 }
 
 const MAX_REMEMBERED_DISCARDS = 8;
+/** After the stream ended during a Twilio request (see awaitTwilio): how long its answer may take before the call ends anyway. */
+export const TWILIO_ANSWER_GRACE_MS = 15_000;
 /** Turns of the conversation kept for a warm transfer's fallback summary, and characters of each. */
 const RECENT_TURNS = 6;
 const RECENT_TURN_CHARS = 300;
@@ -169,8 +171,8 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
 
   private logger: Logger;
   private settings?: CallSettings;
-  /** Set while Twilio is being asked to take the call off the stream (see expectStreamEnd). */
-  private expectedStreamEnd?: { reason: CallEndReason; beforeEnd?: () => void };
+  /** Set while Twilio is being asked to take the call off the stream (see awaitTwilio). */
+  private twilioRequest?: { streamEndedAs?: CallEndReason; timer?: NodeJS.Timeout };
   /** An answering-machine verdict that arrived while the settings were still pending. */
   private answeredByBeforeSettings?: string;
   /** The model the OpenAI socket opened with while the settings were still pending. */
@@ -356,6 +358,8 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
     this.endedAt = this.now();
     this.deps.ticker?.remove(this);
     this.hold = undefined;
+    clearTimeout(this.twilioRequest?.timer);
+    this.twilioRequest = undefined;
     for (const requestId of [...this.sideTextRequests.keys()]) this.finishSideText(requestId, undefined);
     this.settings?.agent?.dispose();
     const voicemail = this.settings?.voicemail;
@@ -522,25 +526,30 @@ export class Call implements MediaStreamListener, RealtimeSessionListener, Ticka
     this.endStream('stream-closed');
   }
 
-  expectStreamEnd(reason: CallEndReason, beforeEnd?: () => void): () => void {
-    const expected = { reason, beforeEnd };
-    this.expectedStreamEnd = expected;
+  awaitTwilio(): () => CallEndReason | undefined {
+    const request: { streamEndedAs?: CallEndReason; timer?: NodeJS.Timeout } = {};
+    this.twilioRequest = request;
     return () => {
-      if (this.expectedStreamEnd === expected) this.expectedStreamEnd = undefined;
+      if (this.twilioRequest === request) this.twilioRequest = undefined;
+      clearTimeout(request.timer);
+      return request.streamEndedAs;
     };
   }
 
-  /** The stream ended from Twilio's side: because we asked Twilio to take the call away, or else `otherwise`. */
-  private endStream(otherwise: CallEndReason): void {
-    const expected = this.expectedStreamEnd;
-    this.expectedStreamEnd = undefined;
-    if (!expected || this.state === 'ended') return this.end(otherwise);
-    try {
-      expected.beforeEnd?.();
-    } catch (error) {
-      this.logger.error({ err: error }, 'a handler for the end of the stream failed');
-    }
-    this.end(expected.reason);
+  /**
+   * The stream ended from Twilio's side. While Twilio is answering a request that takes the call
+   * off the stream, only its answer tells a transfer from a hang-up: the call goes quiet and the
+   * requester ends it (or the grace passes).
+   */
+  private endStream(reason: CallEndReason): void {
+    const request = this.twilioRequest;
+    if (!request || this.state === 'ended') return this.end(reason);
+    if (request.streamEndedAs !== undefined) return;
+    request.streamEndedAs = reason;
+    this.deps.ticker?.remove(this);
+    this.hold = undefined;
+    request.timer = setTimeout(() => this.end(reason), TWILIO_ANSWER_GRACE_MS);
+    request.timer.unref();
   }
 
   onStreamStalled(bufferedBytes: number): void {
