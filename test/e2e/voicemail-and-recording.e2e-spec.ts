@@ -7,6 +7,7 @@ import { FakeTwilioRestApi } from '@app/simulators';
 import type { FakeTwilioCall, RecordedTwilioRequest, SimulatedSession } from '@app/simulators';
 import { GatewayEnvironment, GatewayHarness, sleep, startGateway, TEST_API_KEY, TEST_TWILIO_AUTH_TOKEN } from '../support/gateway-harness';
 import { expectCallFlowing, startLiveCall } from '../support/live-call';
+import { completedRecord } from '../support/call-records-api';
 import { scrape } from '../support/prometheus';
 
 const ACCOUNT_SID = 'AC' + 'fedcba9876543210'.repeat(2);
@@ -68,18 +69,7 @@ describe('voicemail detection and drop, call recording', () => {
 
   const completions = (callSid: string) => twilioApi!.requests.filter((r) => r.path.endsWith(`/Calls/${callSid}.json`));
 
-  async function record(callSid: string): Promise<CallRecord> {
-    return vi.waitFor(
-      async () => {
-        const response = await fetch(`${gateway!.httpUrl}/calls/${callSid}`, { headers: { authorization: `Bearer ${TEST_API_KEY}` } });
-        expect(response.status).toBe(200);
-        const found = (await response.json()) as CallRecord;
-        expect(found.status).toBe('completed');
-        return found;
-      },
-      { timeout: 10000, interval: 50 },
-    );
-  }
+  const record = (callSid: string): Promise<CallRecord> => completedRecord(gateway!, callSid, TEST_API_KEY);
 
   const profiles = (voicemail: Record<string, unknown>) =>
     JSON.stringify({ reminders: { instructions: 'Remind {{name}} of the appointment.', voicemail: { message: MESSAGE, ...voicemail } } });

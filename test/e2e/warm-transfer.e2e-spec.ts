@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { CallRecord } from '@app/call-records';
 import { CallEvents } from '@app/orchestration';
 import type { CallTransferEvent } from '@app/orchestration';
 import { FakeTwilioRestApi, SimulatedSession } from '@app/simulators';
 import type { FakeTwilioCall, RecordedTwilioRequest, RealtimeSimulatorOptions } from '@app/simulators';
 import { TWILIO_ROUTES, transferPath, WarmTransferTickets } from '@app/telephony';
 import { GatewayHarness, startGateway } from '../support/gateway-harness';
+import { completedRecord } from '../support/call-records-api';
 import { deleteKeys, requireRedis, TEST_REDIS_URL, uniqueKeyPrefix } from '../support/redis';
 
 const ACCOUNT_SID = 'AC' + '13579bdf02468ace'.repeat(2);
@@ -179,14 +179,7 @@ describe('warm transfer (hold, spoken summary, the human accepts or declines)', 
     await call.waitForClose();
     await session.waitForClose();
     expect(transfers).toEqual([{ mode: 'warm', destination: 'support', outcome: 'connected', summary }]);
-    const record = await vi.waitFor(
-      async () => {
-        const response = await fetch(`${gateway.httpUrl}/calls/${call.callSid}`, { headers: { authorization: `Bearer ${API_KEY}` } });
-        expect(response.status).toBe(200);
-        return (await response.json()) as CallRecord;
-      },
-      { timeout: 5000 },
-    );
+    const record = await completedRecord(gateway, call.callSid, API_KEY, 5000);
     expect(record.endReason).toBe('transferred');
     expect(record.transfer).toEqual({ mode: 'warm', destination: 'support', outcome: 'connected', summary });
     expect(JSON.stringify(record.transfer)).not.toContain(SUPPORT_NUMBER);
@@ -359,14 +352,7 @@ describe('warm transfer (hold, spoken summary, the human accepts or declines)', 
     await twilioApi.waitForRequest((r) => typeof r.form.Twiml === 'string' && r.form.Twiml.includes('<Dial>'), 10_000);
     call.hangUp(); // Twilio's stop, while its REST answer is still on the way
     await vi.waitFor(() => expect(transfers).toEqual([{ mode: 'blind', destination: 'sales', outcome: 'connected' }]));
-    const record = await vi.waitFor(
-      async () => {
-        const response = await fetch(`${gateway.httpUrl}/calls/${call.callSid}`, { headers: { authorization: `Bearer ${API_KEY}` } });
-        expect(response.status).toBe(200);
-        return (await response.json()) as CallRecord;
-      },
-      { timeout: 5000 },
-    );
+    const record = await completedRecord(gateway, call.callSid, API_KEY, 5000);
     expect(record).toMatchObject({ endReason: 'transferred', transfer: { mode: 'blind', destination: 'sales', outcome: 'connected' } });
   });
 
