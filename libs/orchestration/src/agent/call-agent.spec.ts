@@ -143,6 +143,14 @@ function setUp(options: { failRedirect?: boolean; redirectAnswered?: Promise<voi
   return { host, rest, agent, directory };
 }
 
+/** A warm transfer the assistant asked for (the default destination); `transfer()` is the one under way once it is set up. */
+function askForWarmTransfer(options: Parameters<typeof setUp>[0] = {}) {
+  const parts = setUp({ warm: true, ...options });
+  parts.host.audioResponses.add('r1');
+  parts.agent.onFunctionCall({ callId: 'c1', name: 'transfer_call', arguments: '{}', responseId: 'r1' });
+  return { ...parts, transfer: () => [...parts.directory.transfers.values()][0] };
+}
+
 const flush = () => new Promise((resolve) => setImmediate(resolve));
 const types = (host: FakeHost) => host.sent.map((e) => e.type);
 
@@ -426,12 +434,10 @@ describe('CallAgent', () => {
     });
 
     it('joins the caller to the room once the colleague is in it, and hangs up the colleague when the caller leaves first', async () => {
-      const accepted = setUp({ warm: true });
-      accepted.host.audioResponses.add('r1');
-      accepted.agent.onFunctionCall({ callId: 'c1', name: 'transfer_call', arguments: '{}', responseId: 'r1' });
+      const accepted = askForWarmTransfer();
       await flush();
       await flush();
-      const transfer = [...accepted.directory.transfers.values()][0];
+      const transfer = accepted.transfer();
       expect(transfer.agentAnswered({ kind: 'accepted' })).toBe(true);
       await flush();
       // Accepted, but the colleague is not in the room yet: the caller stays on hold and nothing is reported.
@@ -465,12 +471,10 @@ describe('CallAgent', () => {
 
     it('the caller hanging up while being moved into the room (Twilio then refuses the move) hangs up the colleague; not a transfer', async () => {
       let answer!: () => void;
-      const { host, rest, agent, directory } = setUp({ warm: true, failRedirect: true, redirectAnswered: new Promise<void>((resolve) => (answer = resolve)) });
-      host.audioResponses.add('r1');
-      agent.onFunctionCall({ callId: 'c1', name: 'transfer_call', arguments: '{}', responseId: 'r1' });
+      const { host, rest, agent, transfer: current } = askForWarmTransfer({ failRedirect: true, redirectAnswered: new Promise<void>((resolve) => (answer = resolve)) });
       await flush();
       await flush();
-      const transfer = [...directory.transfers.values()][0];
+      const transfer = current();
       expect(transfer.agentAnswered({ kind: 'accepted' })).toBe(true);
       expect(transfer.agentAnswered({ kind: 'joined', callSid: 'CA' + 'f'.repeat(32) })).toBe(true);
       await flush();
@@ -487,11 +491,9 @@ describe('CallAgent', () => {
 
     it('an accepting colleague who never reaches the room (leg ended, or no join in time) leaves the caller with the assistant, never in the room', async () => {
       vi.useFakeTimers();
-      const dropped = setUp({ warm: true });
-      dropped.host.audioResponses.add('r1');
-      dropped.agent.onFunctionCall({ callId: 'c1', name: 'transfer_call', arguments: '{}', responseId: 'r1' });
+      const dropped = askForWarmTransfer();
       await vi.advanceTimersByTimeAsync(0);
-      const first = [...dropped.directory.transfers.values()][0];
+      const first = dropped.transfer();
       expect(first.agentAnswered({ kind: 'accepted' })).toBe(true);
       expect(first.agentAnswered({ kind: 'leg-ended', status: 'completed' })).toBe(true);
       expect(first.agentAnswered({ kind: 'joined', callSid: 'CA' + 'f'.repeat(32) })).toBe(false);
@@ -503,11 +505,9 @@ describe('CallAgent', () => {
       expect(dropped.host.sent.at(-1)).toEqual({ type: 'response.create', response: { instructions: expect.stringMatching(/did not answer.*carry on helping/) } });
       dropped.agent.dispose();
 
-      const silent = setUp({ warm: true });
-      silent.host.audioResponses.add('r1');
-      silent.agent.onFunctionCall({ callId: 'c1', name: 'transfer_call', arguments: '{}', responseId: 'r1' });
+      const silent = askForWarmTransfer();
       await vi.advanceTimersByTimeAsync(0);
-      const second = [...silent.directory.transfers.values()][0];
+      const second = silent.transfer();
       expect(second.agentAnswered({ kind: 'accepted' })).toBe(true);
       await vi.advanceTimersByTimeAsync(JOIN_TIMEOUT_MS - 1);
       expect(silent.host.onHold).toBe(true);
@@ -521,12 +521,10 @@ describe('CallAgent', () => {
     });
 
     it('the caller hanging up while the accepting colleague is joining hangs up the colleague too', async () => {
-      const { host, rest, agent, directory } = setUp({ warm: true });
-      host.audioResponses.add('r1');
-      agent.onFunctionCall({ callId: 'c1', name: 'transfer_call', arguments: '{}', responseId: 'r1' });
+      const { host, rest, agent, transfer: current } = askForWarmTransfer();
       await flush();
       await flush();
-      const transfer = [...directory.transfers.values()][0];
+      const transfer = current();
       expect(transfer.agentAnswered({ kind: 'accepted' })).toBe(true);
       agent.dispose();
       expect(rest.completed).toEqual(['CA' + 'f'.repeat(32)]);
