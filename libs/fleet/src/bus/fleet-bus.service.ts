@@ -35,6 +35,7 @@ export class FleetBus implements OnApplicationShutdown {
   /** Held calls whose holder key could not be written yet: other instances cannot reach them until it is. */
   private readonly unannounced = new Set<string>();
   private listeningForCalls = false;
+  private shutDown = false;
   private renewTimer?: NodeJS.Timeout;
   private announceTimer?: NodeJS.Timeout;
   private announceDelayMs = HOLDER_RETRY_FIRST_MS;
@@ -124,17 +125,17 @@ export class FleetBus implements OnApplicationShutdown {
   }
 
   /**
-   * `sendToCall`, looking the holder up again every 200 ms for up to `withinMs` while none is known:
-   * for a message that may arrive just as the call starts, or while its holder is being written again
-   * after a Redis blip.
+   * `sendToCall`, looking the holder up again every `everyMs` (200) for up to `withinMs` while none
+   * is known: for a message that may arrive before the call's stream has started anywhere, or while
+   * its holder is being written again after a Redis blip. Gives up at shutdown.
    */
-  async sendToCallWithin(callSid: string, type: string, message: unknown, withinMs: number): Promise<boolean> {
+  async sendToCallWithin(callSid: string, type: string, message: unknown, withinMs: number, everyMs = SEND_RETRY_EVERY_MS): Promise<boolean> {
     const deadline = Date.now() + withinMs;
     for (;;) {
       if (await this.sendToCall(callSid, type, message)) return true;
-      const wait = Math.min(SEND_RETRY_EVERY_MS, deadline - Date.now());
-      if (wait <= 0) return false;
-      await new Promise((resolve) => setTimeout(resolve, wait));
+      const wait = Math.min(everyMs, deadline - Date.now());
+      if (wait <= 0 || this.shutDown) return false;
+      await new Promise((resolve) => setTimeout(resolve, wait).unref());
     }
   }
 
@@ -148,6 +149,7 @@ export class FleetBus implements OnApplicationShutdown {
   }
 
   onApplicationShutdown(): void {
+    this.shutDown = true;
     this.stopRenewing();
   }
 

@@ -19,7 +19,6 @@ const MAX_ATTEMPTS = 20;
 @Injectable()
 export class AnsweringMachineRouter extends AnsweringMachineListener implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('AnsweringMachine');
-  private readonly retries = new Set<NodeJS.Timeout>();
   private unsubscribe?: () => void;
 
   constructor(
@@ -38,25 +37,15 @@ export class AnsweringMachineRouter extends AnsweringMachineListener implements 
 
   onApplicationShutdown(): void {
     this.unsubscribe?.();
-    for (const timer of this.retries) clearTimeout(timer);
-    this.retries.clear();
   }
 
   onAnsweredBy(callSid: string, answeredBy: AnsweredBy): void {
-    void this.deliver(callSid, answeredBy, 1);
+    void this.deliver(callSid, answeredBy);
   }
 
-  private async deliver(callSid: string, answeredBy: AnsweredBy, attempt: number): Promise<void> {
-    if (await this.bus.sendToCall(callSid, ANSWERED_BY_MESSAGE, { answeredBy })) return;
-    if (attempt >= MAX_ATTEMPTS) {
-      this.logger.warn(`call ${callSid}: no instance holds its stream; AnsweredBy ${answeredBy} is only recorded`);
-      return;
-    }
-    const timer = setTimeout(() => {
-      this.retries.delete(timer);
-      void this.deliver(callSid, answeredBy, attempt + 1);
-    }, RETRY_EVERY_MS);
-    timer.unref();
-    this.retries.add(timer);
+  private async deliver(callSid: string, answeredBy: AnsweredBy): Promise<void> {
+    const withinMs = RETRY_EVERY_MS * (MAX_ATTEMPTS - 1);
+    if (await this.bus.sendToCallWithin(callSid, ANSWERED_BY_MESSAGE, { answeredBy }, withinMs, RETRY_EVERY_MS)) return;
+    this.logger.warn(`call ${callSid}: no instance holds its stream; AnsweredBy ${answeredBy} is only recorded`);
   }
 }
