@@ -80,14 +80,12 @@ export class FleetBus implements OnApplicationShutdown {
     const redis = this.state.redis;
     if (!redis) return;
     this.startRenewing();
-    redis
-      .run((client) => client.set(redis.key('bus', 'holder', callSid), this.instanceId, { expiration: { type: 'PX', value: HOLDER_TTL_MS } }))
-      .catch(() => {
-        redis.fellBack('bus');
-        if (!this.heldCalls.has(callSid)) return;
-        this.unannounced.add(callSid);
-        this.scheduleAnnounce();
-      });
+    this.writeHolders(redis, [callSid]).catch(() => {
+      redis.fellBack('bus');
+      if (!this.heldCalls.has(callSid)) return;
+      this.unannounced.add(callSid);
+      this.scheduleAnnounce();
+    });
   }
 
   releaseCall(callSid: string): void {
@@ -225,10 +223,14 @@ export class FleetBus implements OnApplicationShutdown {
     this.announceTimer = undefined;
   }
 
+  /** Marks this instance as the holder of `callSids` for HOLDER_TTL_MS (one command, or one batch). */
   private writeHolders(redis: SharedRedis, callSids: string[]): Promise<unknown> {
-    return redis.run((client) => {
+    const holder = (callSid: string) => redis.key('bus', 'holder', callSid);
+    const expiration = { type: 'PX', value: HOLDER_TTL_MS } as const;
+    return redis.run<unknown>((client) => {
+      if (callSids.length === 1) return client.set(holder(callSids[0]), this.instanceId, { expiration });
       const batch = client.multi();
-      for (const callSid of callSids) batch.set(redis.key('bus', 'holder', callSid), this.instanceId, { expiration: { type: 'PX', value: HOLDER_TTL_MS } });
+      for (const callSid of callSids) batch.set(holder(callSid), this.instanceId, { expiration });
       return batch.exec();
     });
   }
