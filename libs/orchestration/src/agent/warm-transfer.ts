@@ -181,17 +181,12 @@ export class WarmTransfer {
     } catch (error) {
       const streamEndedAs = settle();
       this.hangUpAgent();
-      if (this.state === 'connecting') this.finish('failed', `Twilio could not join the caller to the colleague: ${(error as Error).message}`);
+      this.finish('failed', `Twilio could not join the caller to the colleague: ${(error as Error).message}`);
       // The caller hung up while Twilio was asked: the call ends as that.
       if (streamEndedAs) this.host.end(streamEndedAs);
       return;
     }
     settle();
-    this.connected();
-  }
-
-  private connected(): void {
-    if (this.state !== 'connecting') return;
     this.state = 'finished';
     this.cleanUp();
     this.host.log.info({ destination: this.request.destination.name }, 'warm transfer: caller joined the colleague');
